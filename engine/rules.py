@@ -38,6 +38,8 @@ class Outcome(enum.IntEnum):
     FAILED_TURNOUT = 3
     FAILED_QUORUM = 4
     UNCONTESTED = 5
+    # A replay whose candidate counts were not all published cannot decide the race.
+    UNDETERMINED = 6
 
     @property
     def label(self) -> str:

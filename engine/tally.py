@@ -7,10 +7,26 @@ than ``np.add.reduceat`` on race-sorted rows at a million rows and more (benchma
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["group_matrix", "sum_by_group"]
+from engine import rules
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "UNKNOWN",
+    "AreaResults",
+    "PrecinctTable",
+    "RaceResults",
+    "RaceTotals",
+    "area_membership",
+    "area_results",
+    "group_matrix",
+    "race_results",
+    "race_totals",
+    "sum_by_group",
+]
 
 
 def group_matrix(group: np.ndarray, n_groups: int) -> sp.csr_array:
@@ -39,3 +55,210 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
         flat = np.ascontiguousarray(values.transpose(1, 0, 2)).reshape(p, n * c)
         return np.asarray(m @ flat).reshape(n_groups, n, c).transpose(1, 0, 2)
     return np.asarray(m @ values)
+
+
+# --------------------------------------------------------------------------------------------
+# Precinct table -> race totals -> race results -> area totals.
+# Unknown counts are -1 throughout: a sum is known only when every part is.
+
+UNKNOWN = -1
+COUNT_COLUMNS = ("registered", "cast", "invalid", "against_all")
+
+
+@attrs.frozen(eq=False)
+class PrecinctTable:
+    """All precincts of an election.
+
+    race : (P,) int64, the precinct's race in 0..n_races-1
+    counts : (P, 4 + K) int64, columns registered, cast, invalid, against_all, then the
+        candidates in ballot order (zero past the race's last candidate); -1 = unknown
+    """
+
+    race: np.ndarray
+    counts: np.ndarray
+    n_races: int
+
+    @property
+    def n_candidates_max(self) -> int:
+        return self.counts.shape[1] - len(COUNT_COLUMNS)
+
+
+def _sum_known(values: np.ndarray, m: sp.csr_array, n_groups: int) -> np.ndarray:
+    """Group sums where any unknown (-1) part makes the whole unknown; empty groups unknown."""
+    known = values >= 0
+    sums = sum_by_group(np.where(known, values, 0), m, n_groups)
+    gaps = sum_by_group((~known).astype(np.int64), m, n_groups)
+    rows = sum_by_group(np.ones(values.shape[0], np.int64), m, n_groups)
+    if sums.ndim == 2:
+        rows = rows[:, None]
+    return np.where((gaps > 0) | (rows == 0), UNKNOWN, sums)
+
+
+@attrs.frozen(eq=False)
+class RaceTotals:
+    """Counts per race. (R,) int64 each, votes (R, K); -1 = unknown."""
+
+    registered: np.ndarray
+    cast: np.ndarray
+    invalid: np.ndarray
+    valid: np.ndarray
+    against_all: np.ndarray
+    votes: np.ndarray
+    n_candidates: np.ndarray
+
+
+def race_totals(table: PrecinctTable, n_candidates: np.ndarray, *,
+                against_all_line: bool = True) -> RaceTotals:
+    """Sum precinct rows to races and complete cast = valid + invalid where one part is missing.
+
+    ``against_all_line=False`` (indirect rules) counts against-all as zero, not unknown.
+    """
+    r = table.n_races
+    m = group_matrix(table.race, r)
+    sums = _sum_known(table.counts, m, r)
+    registered, cast, invalid, against_all = (sums[:, i].copy() for i in range(4))
+    votes = sums[:, 4:]
+    n_candidates = np.asarray(n_candidates, dtype=np.int64)
+    if not against_all_line:
+        against_all = np.where(against_all < 0, 0, against_all)
+    on_ballot = np.arange(votes.shape[1]) < n_candidates[:, None]
+    votes_known = ((votes >= 0) | ~on_ballot).all(axis=1)
+    valid = np.where(votes_known & (against_all >= 0),
+                     np.where(on_ballot, votes, 0).sum(axis=1) + against_all, UNKNOWN)
+    # cast = valid + invalid: any two give the third.
+    k_c, k_v, k_i = cast >= 0, valid >= 0, invalid >= 0
+    invalid = np.where(k_c & k_v & ~k_i, cast - valid, invalid)
+    cast = np.where(~k_c & k_v & k_i, valid + invalid, cast)
+    return RaceTotals(registered=registered, cast=cast, invalid=invalid, valid=valid,
+                      against_all=against_all, votes=np.where(on_ballot, votes, 0),
+                      n_candidates=n_candidates)
+
+
+def _percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """100 * part / whole as float (derived, never stored as truth); nan when unknown."""
+    part, whole = np.broadcast_arrays(part, whole)
+    ok = (part >= 0) & (whole > 0)
+    out = np.full(part.shape, np.nan)
+    np.divide(100.0 * part, whole, out=out, where=ok)
+    return out
+
+
+@attrs.frozen(eq=False)
+class RaceResults:
+    """Totals, derived percentages and the decision of every race (R races, K columns)."""
+
+    totals: RaceTotals
+    turnout: np.ndarray          # (R,) percent of registered
+    shares: np.ndarray           # (R, K) percent of valid
+    against_all_share: np.ndarray
+    invalid_share: np.ndarray    # (R,) percent of cast
+    winner: np.ndarray           # (R,) candidate index, -1 none
+    runner_up: np.ndarray
+    margin_votes: np.ndarray     # (R,) int64, -1 unknown
+    margin_points: np.ndarray    # (R,) percentage points of valid
+    tie: np.ndarray
+    outcome: np.ndarray          # (R,) int8 Outcome codes
+
+
+def race_results(totals: RaceTotals, ruleset: rules.RuleSet) -> RaceResults:
+    """Decide every race and derive turnout, shares and margins, all races at once."""
+    t = totals
+    d = rules.decide(t.votes, t.n_candidates, ruleset, against_all=t.against_all, cast=t.cast,
+                     registered=t.registered)
+    on_ballot = np.arange(t.votes.shape[1]) < t.n_candidates[:, None]
+    undetermined = ~((t.votes >= 0) | ~on_ballot).all(axis=1)
+    outcome = np.where(undetermined, rules.Outcome.UNDETERMINED, d.outcome).astype(np.int8)
+    margin = np.where(undetermined, UNKNOWN, d.margin_votes)
+    return RaceResults(
+        totals=t,
+        turnout=_percent(t.cast, t.registered),
+        shares=np.where(on_ballot, _percent(t.votes, t.valid[:, None]), np.nan),
+        against_all_share=_percent(t.against_all, t.valid),
+        invalid_share=_percent(t.invalid, t.cast),
+        winner=np.where(undetermined, -1, d.winner),
+        runner_up=np.where(undetermined, -1, d.runner_up),
+        margin_votes=margin,
+        margin_points=_percent(margin, t.valid),
+        tie=d.tie & ~undetermined,
+        outcome=outcome,
+    )
+
+
+@attrs.frozen(eq=False)
+class AreaResults:
+    """Sums over groupings of races: A areas (the nation first), parties in ``parties`` order.
+
+    races, registered, cast, invalid, valid, against_all : (A,) int64, -1 unknown
+    seats : (A, Pt) races won per party; party_votes : (A, Pt) int64, -1 unknown
+    """
+
+    paths: tuple[tuple[str, ...], ...]
+    parties: tuple[str, ...]
+    races: np.ndarray
+    registered: np.ndarray
+    cast: np.ndarray
+    invalid: np.ndarray
+    valid: np.ndarray
+    against_all: np.ndarray
+    decided: np.ndarray
+    seats: np.ndarray
+    party_votes: np.ndarray
+
+    def index(self, path: tuple[str, ...]) -> int:
+        return self.paths.index(path)
+
+
+def area_membership(race_areas: list[tuple[str, ...]]) -> tuple[tuple[tuple[str, ...], ...],
+                                                                  sp.csr_array]:
+    """Every prefix of every race's area path (the nation is ``()``) and the (A, R) 0/1 matrix
+    saying which races each area holds."""
+    paths: dict[tuple[str, ...], int] = {(): 0}
+    rows, cols = [], []
+    for r, path in enumerate(race_areas):
+        for depth in range(len(path) + 1):
+            a = paths.setdefault(path[:depth], len(paths))
+            rows.append(a)
+            cols.append(r)
+    m = sp.csr_array((np.ones(len(rows), np.int64), (rows, cols)),
+                     shape=(len(paths), len(race_areas)))
+    return tuple(paths), m
+
+
+def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
+                 candidate_party: np.ndarray, parties: tuple[str, ...]) -> AreaResults:
+    """Aggregate races to every area at once; ``candidate_party`` : (R, K) party index (-1 pad)."""
+    t = res.totals
+    paths, m = area_membership(race_areas)
+    a = len(paths)
+    n_parties = len(parties)
+
+    def agg(x: np.ndarray) -> np.ndarray:
+        known = x >= 0
+        s = np.asarray(m @ np.where(known, x, 0))
+        gaps = np.asarray(m @ (~known).astype(np.int64))
+        return np.where(gaps > 0, UNKNOWN, s)
+
+    r_idx, k_idx = np.nonzero(candidate_party >= 0)
+    p_idx = candidate_party[r_idx, k_idx]
+    by_party = sp.csr_array((t.votes[r_idx, k_idx], (r_idx, p_idx)),
+                            shape=(len(race_areas), n_parties)).toarray()
+    unknown_votes = sp.csr_array(((t.votes[r_idx, k_idx] < 0).astype(np.int64), (r_idx, p_idx)),
+                                 shape=(len(race_areas), n_parties)).toarray()
+    party_votes = agg(np.where(unknown_votes > 0, UNKNOWN, by_party))
+    won = res.winner >= 0
+    winner_party = np.zeros((len(race_areas), n_parties), np.int64)
+    rows = np.flatnonzero(won)
+    winner_party[rows, candidate_party[rows, res.winner[rows]]] = 1
+    return AreaResults(
+        paths=paths,
+        parties=parties,
+        races=np.asarray(m @ np.ones(len(race_areas), np.int64)),
+        registered=agg(t.registered),
+        cast=agg(t.cast),
+        invalid=agg(t.invalid),
+        valid=agg(t.valid),
+        against_all=agg(t.against_all),
+        decided=np.asarray(m @ won.astype(np.int64)),
+        seats=np.asarray(m @ winner_party).reshape(a, n_parties),
+        party_votes=party_votes.reshape(a, n_parties),
+    )

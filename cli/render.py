@@ -1,0 +1,251 @@
+"""Render a replay for people (table), for programs (JSON) and for spreadsheets (CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from fractions import Fraction
+from typing import Any
+
+from engine.reconcile import Check
+from engine.replay import Replay
+from engine.rules import Outcome
+
+__all__ = ["to_csv", "to_json", "to_table", "replay_dict"]
+
+HOLDS = ("exact", "rounded")
+
+
+def _count(x: Any) -> int | None:
+    x = int(x)
+    return x if x >= 0 else None
+
+
+def _pct(x: float | Fraction | None, digits: int = 4) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else round(x, digits)
+
+
+def _area_name(path: tuple[str, ...], nation: str) -> str:
+    return path[-1] if path else nation
+
+
+def check_dict(c: Check) -> dict[str, Any]:
+    return {
+        "where": c.where,
+        "published": float(c.published) if c.is_percent else c.published,
+        "published_text": c.published if c.is_percent else str(c.published),
+        "recomputed": (_pct(c.recomputed, 6) if c.is_percent else c.recomputed)
+        if c.recomputed is not None else None,
+        "difference": (_pct(c.difference, 6) if c.is_percent else c.difference)
+        if c.difference is not None else None,
+        "status": c.status,
+        "unit": "percent" if c.is_percent else "count",
+        "low": _pct(c.low, 6),
+        "high": _pct(c.high, 6),
+        "basis": c.basis,
+        "source": c.source,
+    }
+
+
+def replay_dict(rp: Replay) -> dict[str, Any]:
+    """The replay as plain JSON-ready data (the shape `saylau replay --format json` prints)."""
+    s, res = rp.scenario, rp.races
+    t = res.totals
+    e = s.election
+    races = []
+    for r, race in enumerate(s.races):
+        names = [c.name for c in race.candidates]
+        w, ru = int(res.winner[r]), int(res.runner_up[r])
+        races.append({
+            "id": race.id,
+            "name": race.name,
+            "area": list(race.area),
+            "date": (race.date or e.date).isoformat() if (race.date or e.date) else None,
+            "registered": _count(t.registered[r]),
+            "cast": _count(t.cast[r]),
+            "invalid": _count(t.invalid[r]),
+            "valid": _count(t.valid[r]),
+            "turnout": _pct(res.turnout[r]),
+            "candidates": [
+                {"name": c.name, "party": c.party, "votes": _count(t.votes[r, j]),
+                 "share": _pct(res.shares[r, j])}
+                for j, c in enumerate(race.candidates)
+            ],
+            "against_all": {"votes": _count(t.against_all[r]),
+                            "share": _pct(res.against_all_share[r])},
+            "invalid_share": _pct(res.invalid_share[r]),
+            "winner": names[w] if w >= 0 else None,
+            "runner_up": names[ru] if ru >= 0 else None,
+            "margin_votes": _count(res.margin_votes[r]),
+            "margin_points": _pct(res.margin_points[r]),
+            "tie": bool(res.tie[r]),
+            "outcome": Outcome(int(res.outcome[r])).label,
+            "withdrawn": [{"name": w_.name, "party": w_.party,
+                           "date": w_.date.isoformat() if w_.date else None, "note": w_.note}
+                          for w_ in race.withdrawn],
+            "precincts": 1 if race.precincts is None else len(race.precincts.ids),
+        })
+    a = rp.areas
+    areas = []
+    for i, path in enumerate(a.paths):
+        areas.append({
+            "path": list(path),
+            "name": _area_name(path, e.nation),
+            "races": int(a.races[i]),
+            "decided": int(a.decided[i]),
+            "registered": _count(a.registered[i]),
+            "cast": _count(a.cast[i]),
+            "invalid": _count(a.invalid[i]),
+            "valid": _count(a.valid[i]),
+            "against_all": _count(a.against_all[i]),
+            "turnout": _pct(100 * a.cast[i] / a.registered[i])
+            if a.cast[i] >= 0 and a.registered[i] > 0 else None,
+            "parties": [{"party": p, "seats": int(a.seats[i, j]),
+                         "votes": _count(a.party_votes[i, j])}
+                        for j, p in enumerate(a.parties)],
+        })
+    return {
+        "election": {"name": e.name, "date": e.date.isoformat() if e.date else None,
+                     "rules": e.rules.name, "nation": e.nation, "source": e.source,
+                     "file": s.file},
+        "races": races,
+        "areas": areas,
+        "checks": [check_dict(c) for c in rp.checks],
+        "inferred": [{"where": i.where, "low": i.low, "high": i.high, "basis": i.basis}
+                     for i in rp.inferred],
+        "summary": {status: sum(c.status == status for c in rp.checks)
+                    for status in ("exact", "rounded", "truncated", "consistent", "mismatch")},
+    }
+
+
+def to_json(rp: Replay) -> str:
+    return json.dumps(replay_dict(rp), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(rp: Replay) -> str:
+    """One row per race and option (candidates, then against all)."""
+    d = replay_dict(rp)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["race_id", "race", "area", "option", "party", "votes", "share", "elected",
+                "registered", "cast", "invalid", "valid", "turnout", "outcome"])
+    for r in d["races"]:
+        tail = [r["registered"], r["cast"], r["invalid"], r["valid"], r["turnout"], r["outcome"]]
+        area = " / ".join(r["area"])
+        for c in r["candidates"]:
+            w.writerow([r["id"], r["name"], area, c["name"], c["party"], c["votes"], c["share"],
+                        c["name"] == r["winner"], *tail])
+        aa = r["against_all"]
+        w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
+                    False, *tail])
+    return out.getvalue().replace(",None", ",")
+
+
+# -- the table for people ----------------------------------------------------------------------
+def _n(x: int | None) -> str:
+    return "?" if x is None else f"{x:,}"
+
+
+def _p(x: float | None) -> str:
+    return "?" if x is None else f"{x:.2f}"
+
+
+def _range(lo: float, hi: float, fmt: str = "{:.2f}") -> str:
+    a, b = fmt.format(lo), fmt.format(hi)
+    return a if a == b else f"{a}-{b}"
+
+
+def to_table(rp: Replay, *, all_checks: bool = False) -> str:
+    d = replay_dict(rp)
+    e = d["election"]
+    inferred = {i["where"]: (i["low"], i["high"]) for i in d["inferred"]}
+    lines = [f"{e['name']}", f"{e['date'] or 'date unknown'} · rules {e['rules']} · "
+             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}", ""]
+    for r, race in zip(d["races"], rp.scenario.races, strict=True):
+        where = " / ".join(r["area"])
+        head = f"{r['name']}" + (f" ({where})" if where else "")
+        verdict = (f"elected: {r['winner']}" if r["winner"] else r["outcome"].replace("_", " "))
+        lines.append(f"{head}  —  {verdict}")
+        valid_range = inferred.get(f"{race.place}.valid")
+
+        def show(key: str, value: int | None, r_place: str = race.place) -> str:
+            if value is None and f"{r_place}.{key}" in inferred:
+                lo, hi = inferred[f"{r_place}.{key}"]
+                return f"{lo:,}-{hi:,}*"
+            return _n(value)
+
+        turnout = _p(r["turnout"])
+        if r["turnout"] is None and f"{race.place}.cast" in inferred and r["registered"]:
+            lo, hi = inferred[f"{race.place}.cast"]
+            turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "*"
+        lines.append(f"  registered {_n(r['registered'])}  cast {show('cast', r['cast'])}  "
+                     f"invalid {show('invalid', r['invalid'])}  turnout {turnout}%")
+        lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
+        options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}].votes")
+                   for j, c in enumerate(r["candidates"])]
+        options.append(("against all", "", r["against_all"]["votes"], r["against_all"]["share"],
+                        "against_all.votes"))
+        for name, party, votes, share, key in options:
+            v = show(key, votes)
+            sh = _p(share)
+            if share is None and valid_range:
+                lo_v = votes if votes is not None else inferred.get(f"{race.place}.{key}", (0,))[0]
+                hi_v = votes if votes is not None else inferred.get(f"{race.place}.{key}", (0, 0))[1]
+                sh = _range(100 * lo_v / valid_range[1], 100 * hi_v / valid_range[0]) + "*"
+            mark = "►" if name == r["winner"] else " "
+            lines.append(f"{mark} {name[:28]:<28} {party[:16]:<16} {v:>12} {sh:>12}")
+        if r["margin_votes"] is not None:
+            pts = f" ({_p(r['margin_points'])} points)" if r["margin_points"] is not None else ""
+            lines.append(f"  margin {r['margin_votes']:,} votes{pts}")
+        for w in r["withdrawn"]:
+            when = f" on {w['date']}" if w["date"] else ""
+            lines.append(f"  withdrawn{when}: {w['name']} (not on the ballot)")
+        lines.append("")
+    if d["inferred"]:
+        lines.append("* inferred: counts the source did not publish, as the integers consistent "
+                     "with every published figure")
+        for i in d["inferred"]:
+            lines.append(f"  {i['where']:<44} {_range(i['low'], i['high'], '{:,}'):>20}")
+        lines.append("")
+    if len(d["areas"]) > 2 or any(len(r["area"]) > 1 for r in d["races"]):
+        lines.extend(_areas_table(d))
+    lines.extend(_checks_table(d, all_checks))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _areas_table(d: dict[str, Any]) -> list[str]:
+    lines = [f"{'area':<28} {'races':>6} {'cast':>12} {'registered':>12} {'turnout':>8}"]
+    for a in d["areas"]:
+        indent = "  " * len(a["path"])
+        lines.append(f"{(indent + a['name'])[:28]:<28} {a['races']:>6} {_n(a['cast']):>12} "
+                     f"{_n(a['registered']):>12} {_p(a['turnout']):>8}")
+    lines.append("")
+    return lines
+
+
+def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
+    summary = ", ".join(f"{n} {k}" for k, n in d["summary"].items() if n)
+    lines = [f"Published figures: {len(d['checks'])} checked" + (f" ({summary})" if summary
+                                                                  else "")]
+    shown = [c for c in d["checks"] if all_checks or c["status"] not in HOLDS]
+    if not shown:
+        lines.append("  every published figure holds")
+        return lines
+    lines.append(f"  {'where':<46} {'published':>9} {'recomputed':>15} status")
+    for c in shown:
+        if c["recomputed"] is not None:
+            rec = (f"{c['recomputed']:.4f}" if c["unit"] == "percent" else f"{c['recomputed']:,}")
+        elif c["low"] is not None and c["high"] is not None:
+            rec = f"{c['low']:.3f}-{c['high']:.3f}"
+        else:
+            rec = "?"
+        where = c["where"] if len(c["where"]) <= 46 else "…" + c["where"][-45:]
+        lines.append(f"  {where:<46} {c['published_text']:>9} {rec:>15} {c['status']}")
+        if c["source"]:
+            lines.append(f"  {'':<46} source: {c['source']}")
+    return lines

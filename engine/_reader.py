@@ -1,0 +1,184 @@
+"""A strict reader over parsed TOML: every key is taken on purpose, every leftover is an error.
+
+Each value is read with its place (``race[semey].candidate[2].votes``) so any problem becomes a
+:class:`ScenarioError` naming the file, the place and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from engine.errors import ScenarioError
+
+_PERCENT = re.compile(r"^\d{1,3}(\.\d+)?$")
+_MISSING = object()
+
+
+def type_name(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "a table", dt.date: "a date", dt.datetime: "a date-time"}
+    return names.get(type(value), type(value).__name__)
+
+
+class Reader:
+    """One TOML table being read; ``close()`` rejects the keys nobody took."""
+
+    def __init__(self, file: str, data: Any, place: str) -> None:
+        self.file = file
+        self.place = place
+        if not isinstance(data, dict):
+            self.fail(f"must be a table, got {type_name(data)}")
+        self.data: dict[str, Any] = data
+        self._taken: set[str] = set()
+
+    # -- errors -----------------------------------------------------------------------------
+    def at(self, key: str | int | None = None) -> str:
+        if key is None:
+            return self.place
+        if isinstance(key, int):
+            return f"{self.place}[{key}]"
+        return f"{self.place}.{key}" if self.place else key
+
+    def fail(self, problem: str, key: str | None = None) -> None:
+        raise ScenarioError(self.file, self.at(key), problem)
+
+    def child(self, key: str, data: Any, label: str | int) -> Reader:
+        return Reader(self.file, data, f"{self.at(key)}[{label}]")
+
+    # -- taking values ----------------------------------------------------------------------
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def _get(self, key: str, required: bool) -> Any:
+        self._taken.add(key)
+        if key not in self.data:
+            if required:
+                self.fail("is required but missing", key)
+            return _MISSING
+        return self.data[key]
+
+    def str(self, key: str, *, required: bool = False, default: str | None = None,
+            choices: tuple[str, ...] | None = None) -> str | None:
+        value = self._get(key, required)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, str):
+            self.fail(f"must be a string, got {type_name(value)}", key)
+        if not value.strip():
+            self.fail("must not be empty", key)
+        if choices is not None and value not in choices:
+            self.fail(f"must be one of {', '.join(map(repr, choices))}, got {value!r}", key)
+        return value
+
+    def count(self, key: str, *, required: bool = False) -> int | None:
+        """A non-negative whole number of voters, ballots or votes."""
+        value = self._get(key, required)
+        if value is _MISSING:
+            return None
+        return check_count(value, lambda p: self.fail(p, key))
+
+    def number(self, key: str, *, default: float | None = None, low: float | None = None,
+               high: float | None = None) -> float | None:
+        value = self._get(key, False)
+        if value is _MISSING:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(f"must be a number, got {type_name(value)}", key)
+        if low is not None and value < low:
+            self.fail(f"must be >= {low}, got {value}", key)
+        if high is not None and value > high:
+            self.fail(f"must be <= {high}, got {value}", key)
+        return float(value)
+
+    def boolean(self, key: str, *, default: bool = False) -> bool:
+        value = self._get(key, False)
+        if value is _MISSING:
+            return default
+        if not isinstance(value, bool):
+            self.fail(f"must be true or false, got {type_name(value)}", key)
+        return value
+
+    def date(self, key: str, *, required: bool = False) -> dt.date | None:
+        value = self._get(key, required)
+        if value is _MISSING:
+            return None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            self.fail(f"must be a date like 2025-10-12 (no quotes), got {type_name(value)}", key)
+        return value
+
+    def percent(self, key: str) -> str | None:
+        """A published percentage, kept as the string the source printed."""
+        value = self._get(key, False)
+        if value is _MISSING:
+            return None
+        return check_percent(value, lambda p: self.fail(p, key))
+
+    def str_list(self, key: str, *, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self._get(key, False)
+        if value is _MISSING:
+            return default
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail("must be an array of non-empty strings", key)
+        return tuple(value)
+
+    def table(self, key: str, *, required: bool = False) -> Reader | None:
+        value = self._get(key, required)
+        if value is _MISSING:
+            return None
+        return Reader(self.file, value, self.at(key))
+
+    def raw(self, key: str) -> Any:
+        value = self._get(key, False)
+        return None if value is _MISSING else value
+
+    def tables(self, key: str, *, label_key: str | None = "id") -> Iterator[tuple[int, Reader]]:
+        """Each table of an array of tables, labelled by ``label_key`` or by position from 1."""
+        value = self._get(key, False)
+        if value is _MISSING:
+            return
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(f"must be an array of tables, got {type_name(value)}", key)
+        for i, item in enumerate(value, start=1):
+            label: str | int = i
+            if label_key and isinstance(item, dict) and isinstance(item.get(label_key), str):
+                label = item[label_key]
+            yield i, self.child(key, item, label)
+
+    def close(self) -> None:
+        extra = [k for k in self.data if k not in self._taken]
+        if extra:
+            key = extra[0]
+            hint = difflib.get_close_matches(key, sorted(self._taken), n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+            allowed = ", ".join(sorted(self._taken))
+            self.fail(f"unknown key {key!r}{tip}; allowed here: {allowed}")
+
+
+def check_count(value: Any, fail) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.replace(",", "").replace(" ", "").isdigit():
+            fail(f"must be a whole number without quotes or separators, got {value!r}")
+        fail(f"must be a whole number, got {type_name(value)} {value!r}")
+    if value < 0:
+        fail(f"must be >= 0, got {value}")
+    if value >= 2**62:
+        fail(f"is too large, got {value}")
+    return value
+
+
+def check_percent(value: Any, fail) -> str:
+    if isinstance(value, bool) or isinstance(value, int | float):
+        fail(f"write percentages as strings to keep their published precision, e.g. \"{value}\"")
+    if not isinstance(value, str) or not _PERCENT.match(value.strip()):
+        fail(f"must be a percentage like \"53.70\", got {value!r}")
+    if float(value) > 100:
+        fail(f"must be <= 100, got {value!r}")
+    return value.strip()

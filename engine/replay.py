@@ -1,0 +1,77 @@
+"""Replay a scenario: tally every race, aggregate areas and parties, reconcile what was published."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from engine import tally
+from engine.reconcile import Check, Inferred, race_checks
+from engine.scenario import Scenario
+
+__all__ = ["Replay", "precinct_table", "replay"]
+
+
+@attrs.frozen(eq=False)
+class Replay:
+    """What a replay found: race results, area results, checks and inferred counts."""
+
+    scenario: Scenario
+    races: tally.RaceResults
+    areas: tally.AreaResults
+    checks: tuple[Check, ...]
+    inferred: tuple[Inferred, ...]
+    candidate_party: np.ndarray  # (R, K) party index into areas.parties, -1 padding
+
+    @property
+    def mismatches(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.status == "mismatch")
+
+
+def precinct_table(scenario: Scenario) -> tally.PrecinctTable:
+    """One table of every precinct; a race without precinct rows is one precinct."""
+    k = scenario.max_candidates
+    blocks, race_index = [], []
+    for r, race in enumerate(scenario.races):
+        p = race.precincts
+        if p is None:
+            row = [race.registered, race.cast, race.invalid, race.against_all,
+                   *(c.votes for c in race.candidates)]
+            row = [-1 if x is None else x for x in row] + [0] * (k - len(race.candidates))
+            block = np.array([row], dtype=np.int64)
+        else:
+            block = np.zeros((len(p.ids), 4 + k), np.int64)
+            block[:, 0], block[:, 1], block[:, 2], block[:, 3] = (p.registered, p.cast,
+                                                                  p.invalid, p.against_all)
+            block[:, 4:4 + p.votes.shape[1]] = p.votes
+        blocks.append(block)
+        race_index.append(np.full(block.shape[0], r, np.int64))
+    counts = np.concatenate(blocks) if blocks else np.zeros((0, 4 + k), np.int64)
+    race = np.concatenate(race_index) if race_index else np.zeros(0, np.int64)
+    return tally.PrecinctTable(race=race, counts=counts, n_races=len(scenario.races))
+
+
+def replay(scenario: Scenario) -> Replay:
+    """Recompute every race and area of ``scenario`` and check every published figure."""
+    rules = scenario.election.rules
+    table = precinct_table(scenario)
+    n_cand = np.array([len(r.candidates) for r in scenario.races], dtype=np.int64)
+    totals = tally.race_totals(table, n_cand, against_all_line=rules.against_all)
+    results = tally.race_results(totals, rules)
+
+    parties: dict[str, int] = {}
+    k = scenario.max_candidates
+    candidate_party = np.full((len(scenario.races), k), -1, np.int64)
+    for r, race in enumerate(scenario.races):
+        for j, c in enumerate(race.candidates):
+            candidate_party[r, j] = parties.setdefault(c.party, len(parties))
+    areas = tally.area_results(results, [r.area for r in scenario.races], candidate_party,
+                               tuple(parties))
+    checks: list[Check] = []
+    inferred: list[Inferred] = []
+    for r, race in enumerate(scenario.races):
+        c, i = race_checks(race, totals, r)
+        checks.extend(c)
+        inferred.extend(i)
+    return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
+                  inferred=tuple(inferred), candidate_party=candidate_party)
