@@ -36,9 +36,17 @@ SHARE_BASES = ("valid", "cast")
 _CANDIDATE_FIGURES = {"votes": "count", "share": "percent"}
 _RACE_FIGURES = {"registered": "count", "cast": "count", "valid": "count", "invalid": "count",
                  "turnout": "percent", "invalid_share": "percent"}
-_AREA_FIGURES = {"races": "count", "registered": "count", "cast": "count", "valid": "count",
-                 "invalid": "count", "against_all": "count", "turnout": "percent",
-                 "invalid_share": "percent", "against_all_share": "percent"}
+_AREA_FIGURES = {
+    "races": "count", "registered": "count", "cast": "count", "valid": "count",
+    "invalid": "count", "against_all": "count", "turnout": "percent",
+    "invalid_share": "percent", "against_all_share": "percent",
+    # Published aggregates of a round (2013 indirect, 2023 pilots) with no race-level data.
+    "elected": "count", "failed": "count", "ties": "count", "one_vote_margins": "count",
+    "candidates": "count", "candidates_nominated": "count", "candidates_per_race": "percent",
+    "women_elected": "count", "women_share": "percent", "average_age": "percent",
+    "incumbents_reelected": "count", "deputies": "count", "maslikhats": "count",
+    "precincts": "count",
+}
 _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
                   "vote_share": "percent", "candidates": "count"}
 
