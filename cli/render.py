@@ -184,7 +184,9 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
             lo, hi = inferred[f"{race.place}.cast"]
             turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "*"
         lines.append(f"  registered {_n(r['registered'])}  cast {show('cast', r['cast'])}  "
-                     f"invalid {show('invalid', r['invalid'])}  turnout {turnout}%")
+                     f"turnout {turnout.rstrip('*')}%{'*' * turnout.endswith('*')}")
+        lines.append(f"  invalid {show('invalid', r['invalid'])}  "
+                     f"valid {show('valid', r['valid'])}")
         lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
         options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}].votes")
                    for j, c in enumerate(r["candidates"])]
@@ -207,8 +209,8 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
             lines.append(f"  withdrawn{when}: {w['name']} (not on the ballot)")
         lines.append("")
     if d["inferred"]:
-        lines.append("* inferred: counts the source did not publish, as the integers consistent "
-                     "with every published figure")
+        lines.append("* inferred: counts the source did not publish, as the integers")
+        lines.append("  consistent with every published figure")
         for i in d["inferred"]:
             lines.append(f"  {i['where']:<44} {_range(i['low'], i['high'], '{:,}'):>20}")
         lines.append("")
@@ -236,7 +238,7 @@ def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
     if not shown:
         lines.append("  every published figure holds")
         return lines
-    lines.append(f"  {'where':<46} {'published':>9} {'recomputed':>15} status")
+    lines.append(f"  {'where':<38} {'published':>9} {'recomputed':>15} status")
     for c in shown:
         if c["recomputed"] is not None:
             rec = (f"{c['recomputed']:.4f}" if c["unit"] == "percent" else f"{c['recomputed']:,}")
@@ -244,8 +246,8 @@ def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
             rec = f"{c['low']:.3f}-{c['high']:.3f}"
         else:
             rec = "?"
-        where = c["where"] if len(c["where"]) <= 46 else "…" + c["where"][-45:]
-        lines.append(f"  {where:<46} {c['published_text']:>9} {rec:>15} {c['status']}")
+        where = c["where"] if len(c["where"]) <= 38 else "…" + c["where"][-37:]
+        lines.append(f"  {where:<38} {c['published_text']:>9} {rec:>15} {c['status']}")
         if c["source"]:
-            lines.append(f"  {'':<46} source: {c['source']}")
+            lines.append(f"  {'':<38} source: {c['source']}"[:80])
     return lines

@@ -1,0 +1,49 @@
+"""saylau's engine: rules, the vectorised tally core, scenarios, reconciliation and replay.
+
+The engine prints nothing and imports no CLI code. What users call is listed in ``__all__``.
+"""
+
+from engine.errors import ScenarioError
+from engine.reconcile import Check, Inferred, classify
+from engine.replay import Replay, precinct_table, replay
+from engine.rules import PRESETS, Decision, Outcome, RuleSet, decide, preset
+from engine.scenario import Scenario, load, loads
+from engine.tally import (
+    AreaResults,
+    PrecinctTable,
+    RaceResults,
+    RaceTotals,
+    area_results,
+    race_results,
+    race_totals,
+    sum_by_group,
+    tally_ballots,
+)
+
+__all__ = [
+    "PRESETS",
+    "AreaResults",
+    "Check",
+    "Decision",
+    "Inferred",
+    "Outcome",
+    "PrecinctTable",
+    "RaceResults",
+    "RaceTotals",
+    "Replay",
+    "RuleSet",
+    "Scenario",
+    "ScenarioError",
+    "area_results",
+    "classify",
+    "decide",
+    "load",
+    "loads",
+    "precinct_table",
+    "preset",
+    "race_results",
+    "race_totals",
+    "replay",
+    "sum_by_group",
+    "tally_ballots",
+]

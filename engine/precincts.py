@@ -83,6 +83,11 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
         if col is None:
             return np.full(len(body), -1, np.int64)
         a = text(col)
+        negative = np.char.startswith(a, "-")
+        if negative.any():
+            n = int(np.flatnonzero(negative)[0]) + 2
+            raise ScenarioError(name, f"row {n}, column {col!r}",
+                                f"must be >= 0, got {str(a[n - 2])}")
         empty = a == ""
         if empty.any():
             if blank is None:
@@ -95,12 +100,8 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
             for n, cell in enumerate(a, start=2):
                 if not cell.lstrip("-").isdigit():
                     raise ScenarioError(name, f"row {n}, column {col!r}",
-                                        f"must be a whole number, got {cell!r}") from None
+                                        f"must be a whole number, got {str(cell)!r}") from None
             raise
-        if (neg := out < -1 if blank == -1 else out < 0).any():
-            n = int(np.flatnonzero(neg)[0]) + 2
-            raise ScenarioError(name, f"row {n}, column {col!r}",
-                                f"must be >= 0, got {out[n - 2]}")
         return out
 
     by_id = {r.id: i for i, r in enumerate(races)}
@@ -108,12 +109,12 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
         row_race = np.zeros(len(body), np.int64)
     else:
         ids, inverse = np.unique(text(mapping["race"]), return_inverse=True)
-        unknown = [i for i in ids if i not in by_id]
+        unknown = [str(i) for i in ids if str(i) not in by_id]
         if unknown:
             n = int(np.flatnonzero(text(mapping["race"]) == unknown[0])[0]) + 2
             raise ScenarioError(name, f"row {n}, column {mapping['race']!r}",
-                                f"race {unknown[0]!r} is not a [[race]] id of the scenario")
-        row_race = np.array([by_id[i] for i in ids], np.int64)[inverse]
+                                f"race {str(unknown[0])!r} is not a [[race]] id of the scenario")
+        row_race = np.array([by_id[str(i)] for i in ids], np.int64)[inverse]
     precinct_ids = (text(mapping["precinct"]) if mapping["precinct"]
                     else np.array([str(i) for i in range(2, len(body) + 2)]))
     base_counts = {n: counts(mapping[n], blank=-1) for n in _COUNT_COLUMNS}

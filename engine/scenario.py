@@ -305,8 +305,9 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
     for i, r in top.tables("race"):
         rid = r.str("id") or str(i)
         if rid in seen:
-            r.fail(f"duplicate race id {rid!r} (also {seen[rid]})", "id")
-        seen[rid] = r.place
+            raise ScenarioError(r.file, f"race[{i}].id",
+                                f"duplicate race id {rid!r}, already used by race {seen[rid]}")
+        seen[rid] = str(i)
         candidates = []
         names: dict[str, int] = {}
         for j, c in r.tables("candidate", label_key=None):

@@ -1,0 +1,39 @@
+"""Shared fixtures and the hypothesis profiles (``ci`` is derandomised and chosen when CI is set)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=150, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click runner; stderr is kept apart from stdout."""
+    return CliRunner()
+
+
+@pytest.fixture
+def scenarios() -> Path:
+    """The shipped scenarios folder."""
+    return SCENARIOS
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The project's shared folder (seeds, samples, standards), or skip when it is absent."""
+    if not SHARED.is_dir():
+        pytest.skip(f"the shared folder is not beside the checkout ({SHARED})")
+    return SHARED

@@ -1,0 +1,149 @@
+"""The `saylau` command: replay output in each format, exit codes, one-line user errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+MALFORMED = sorted((Path(__file__).parent / "malformed").glob("*.toml"))
+
+
+def _expected_error(path: Path) -> str:
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith("# error: ")
+    return "error: " + first.removeprefix("# error: ") + "\n"
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.stem)
+def test_a_malformed_scenario_gives_one_exact_line_and_exit_2(runner, path, monkeypatch):
+    """Each file of the malformed corpus fails with the exact line its first comment states."""
+    monkeypatch.chdir(path.parent)
+    for command in (["validate", path.name], ["replay", path.name]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == _expected_error(path)
+        assert result.stdout == ""
+
+
+def test_semey_replay_prints_the_winner_and_the_inferred_intervals(runner, scenarios):
+    """The table names the winner and shows the against-all and ballots-cast intervals."""
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Semey (Abai Region)  —  elected: Ädilet Qojanbaev" in out
+    assert "  race[semey].against_all.votes" in out
+    assert "4,299-4,313" in out
+    assert "cast 118,538-118,559*" in out
+    assert "withdrawn on 2025-10-07: Qanat Şapatov (not on the ballot)" in out
+    assert max(len(line) for line in out.splitlines()) <= 80  # an 80-column terminal
+
+
+def test_semey_json_has_the_promised_keys(runner, scenarios):
+    """--format json carries election, races, areas, checks and inferred with JSON numbers."""
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
+                                  "--format", "json"])
+    assert result.exit_code == 0
+    d = json.loads(result.stdout)
+    assert set(d) >= {"election", "races", "areas", "checks", "inferred"}
+    race = d["races"][0]
+    for key in ("id", "name", "registered", "cast", "invalid", "valid", "turnout", "candidates",
+                "against_all", "winner", "runner_up", "margin_votes", "margin_points", "outcome"):
+        assert key in race
+    assert race["registered"] == 220761
+    assert race["cast"] is None  # unpublished: null, inferred below
+    assert race["candidates"][0] == {"name": "Ädilet Qojanbaev", "party": "Independent",
+                                     "votes": 89441, "share": None}
+    assert set(race["against_all"]) == {"votes", "share"}
+    assert (race["winner"], race["runner_up"], race["margin_votes"]) == (
+        "Ädilet Qojanbaev", "Qanyş Töleuov", 76884)
+    assert race["outcome"] == "elected"
+    inferred = {i["where"]: [i["low"], i["high"]] for i in d["inferred"]}
+    assert inferred["race[semey].against_all.votes"] == [4299, 4313]
+    check = d["checks"][0]
+    assert set(check) >= {"where", "published", "recomputed", "status"}
+    assert isinstance(check["published"], float)
+
+
+def test_csv_output_has_one_row_per_race_and_option(runner, scenarios):
+    """--format csv: a header and one row per candidate plus against all."""
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
+                                  "--format", "csv"])
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("race_id,race,area,option,party,votes,share,elected")
+    assert len(lines) == 1 + 4
+    assert lines[1].startswith("semey,Semey,Abai Region,Ädilet Qojanbaev,Independent,89441,,True")
+
+
+def test_output_is_written_to_the_named_file(runner, scenarios, tmp_path):
+    """--output writes the whole result to the file and nothing to stdout."""
+    target = tmp_path / "semey.json"
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
+                                  "--format", "json", "--output", str(target)])
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert json.loads(target.read_text(encoding="utf-8"))["races"][0]["id"] == "semey"
+    assert [p.name for p in tmp_path.iterdir()] == ["semey.json"]  # no temporary file left
+
+
+def test_output_into_a_missing_folder_is_a_user_error(runner, scenarios, tmp_path):
+    """Writing into a folder that does not exist fails with one line, nothing written."""
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
+                                  "--output", str(tmp_path / "no" / "x.txt")])
+    assert result.exit_code != 0
+    assert "does not exist" in result.stderr
+    assert "Traceback" not in result.output
+
+
+STRICT = """
+[election]
+name = "Ülken"
+rules = "kz-2021-rural"
+share_basis = "cast"
+[[race]]
+id = "ulken"
+registered = 1200
+cast = 860
+invalid = 0
+published = { invalid_share = "3.77" }
+[[race.candidate]]
+name = "Qasenov"
+votes = 732
+[[race.candidate]]
+name = "Berdyqūlov"
+votes = 128
+"""
+
+
+def test_strict_exits_1_when_a_published_figure_does_not_hold(runner, tmp_path):
+    """--strict turns a mismatch into exit code 1; without it the replay succeeds."""
+    path = tmp_path / "ulken.toml"
+    path.write_text(STRICT, encoding="utf-8")
+    assert runner.invoke(main, ["replay", str(path)]).exit_code == 0
+    result = runner.invoke(main, ["replay", str(path), "--strict"])
+    assert result.exit_code == 1
+    assert "race[ulken].published.invalid_share" in result.stdout
+    assert result.stderr == "1 published figure(s) do not hold\n"
+
+
+def test_strict_passes_when_every_figure_holds(runner, scenarios):
+    """Semey's figures are all consistent, so --strict exits 0."""
+    result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
+                                  "--strict"])
+    assert result.exit_code == 0
+
+
+def test_validate_is_silent_for_sound_files(runner, scenarios):
+    """validate prints nothing and exits 0 when every file is sound."""
+    result = runner.invoke(main, ["validate", *map(str, sorted(scenarios.rglob("*.toml")))])
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_a_missing_scenario_file_is_one_line(runner, tmp_path):
+    """A path that does not exist is named in one line with exit 2."""
+    result = runner.invoke(main, ["replay", str(tmp_path / "none.toml")])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path / 'none.toml'}: no such file\n"
