@@ -20,6 +20,7 @@ from engine.scenario import Precincts, Race
 __all__ = ["read_csv"]
 
 _COUNT_COLUMNS = ("registered", "cast", "invalid", "against_all")
+_BLANK = np.iinfo(np.int64).min  # marks an empty cell while a column is converted
 
 
 def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, ...]:
@@ -69,57 +70,93 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
             spec.fail(f"column {col!r} is not in the header of {name} ({', '.join(header)})",
                       f"columns.{key}")
     width = len(header)
-    for n, row in enumerate(body, start=2):
-        if len(row) != width:
-            raise ScenarioError(name, f"row {n}", f"has {len(row)} cells, the header has {width}")
+    if set(map(len, body)) - {width}:
+        n, row = next((n, row) for n, row in enumerate(body, start=2) if len(row) != width)
+        raise ScenarioError(name, f"row {n}", f"has {len(row)} cells, the header has {width}")
     if not body:
         raise ScenarioError(name, "", "has a header but no precinct rows")
-    columns = list(zip(*body, strict=True))
+    columns: dict[int, list[str]] = {}
+
+    def column(col: str) -> list[str]:
+        i = index[col]
+        if i not in columns:
+            columns[i] = [row[i] for row in body]
+        return columns[i]
 
     def text(col: str) -> np.ndarray:
-        return np.char.strip(np.array(columns[index[col]], dtype=str))
+        return np.array([cell.strip() for cell in column(col)])
 
     def counts(col: str | None, *, blank: int | None) -> np.ndarray:
         if col is None:
             return np.full(len(body), -1, np.int64)
-        a = text(col)
-        negative = np.char.startswith(a, "-")
-        if negative.any():
-            n = int(np.flatnonzero(negative)[0]) + 2
-            raise ScenarioError(name, f"row {n}, column {col!r}",
-                                f"must be >= 0, got {str(a[n - 2])}")
-        empty = a == ""
-        if empty.any():
-            if blank is None:
-                n = int(np.flatnonzero(empty)[0]) + 2
-                raise ScenarioError(name, f"row {n}, column {col!r}", "is empty: a count is needed")
-            a = np.where(empty, str(blank), a)
-        try:
-            out = a.astype(np.int64)
+        cells = column(col)
+        try:  # the fast path: every cell a whole number (int() ignores the spaces around)
+            out = np.fromiter(map(int, cells), np.int64, count=len(cells))
         except (ValueError, OverflowError):
-            for n, cell in enumerate(a, start=2):
-                if not cell.lstrip("-").isdigit():
-                    raise ScenarioError(name, f"row {n}, column {col!r}",
-                                        f"must be a whole number, got {str(cell)!r}") from None
-            raise
+            try:  # blank cells (past a race's last candidate, unknown counts)
+                if blank is None:
+                    raise ValueError from None
+                out = np.fromiter((int(c) if c and not c.isspace() else _BLANK for c in cells),
+                                  np.int64, count=len(cells))
+            except (ValueError, OverflowError):
+                return _counts_slow(cells, col, blank)  # names the first bad cell
+            empty = out == _BLANK
+            if (out[~empty] < 0).any():
+                return _counts_slow(cells, col, blank)
+            out[empty] = blank
+            return out
+        negative = np.flatnonzero(out < 0)
+        if negative.size:
+            n = int(negative[0])
+            raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                f"must be >= 0, got {cells[n].strip()}")
+        return out
+
+    def _counts_slow(cells: tuple[str, ...], col: str, blank: int | None) -> np.ndarray:
+        """Blank cells become ``blank``; the first cell that is not a count is named."""
+        out = np.empty(len(cells), np.int64)
+        for n, cell in enumerate(cells):
+            cell = cell.strip()
+            if cell == "":
+                if blank is None:
+                    raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                        "is empty: a count is needed")
+                out[n] = blank
+            elif cell.startswith("-") and cell[1:].isascii() and cell[1:].isdigit():
+                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                    f"must be >= 0, got {cell}")
+            elif cell.isascii() and cell.isdigit() and len(cell) > 18:
+                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                    f"is too large for a count, got {cell}")
+            elif cell.isascii() and cell.isdigit():
+                out[n] = int(cell)
+            else:
+                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                    f"must be a whole number, got {cell!r}")
         return out
 
     by_id = {r.id: i for i, r in enumerate(races)}
     if mapping["race"] is None:
         row_race = np.zeros(len(body), np.int64)
     else:
-        ids, inverse = np.unique(text(mapping["race"]), return_inverse=True)
-        unknown = [str(i) for i in ids if str(i) not in by_id]
-        if unknown:
-            n = int(np.flatnonzero(text(mapping["race"]) == unknown[0])[0]) + 2
-            raise ScenarioError(name, f"row {n}, column {mapping['race']!r}",
-                                f"race {str(unknown[0])!r} is not a [[race]] id of the scenario")
-        row_race = np.array([by_id[str(i)] for i in ids], np.int64)[inverse]
+        cells = column(mapping["race"])
+        row_race = np.fromiter((by_id.get(c.strip(), -1) for c in cells), np.int64,
+                               count=len(cells))
+        unknown = np.flatnonzero(row_race < 0)
+        if unknown.size:
+            n = int(unknown[0])
+            raise ScenarioError(name, f"row {n + 2}, column {mapping['race']!r}",
+                                f"race {cells[n].strip()!r} is not a [[race]] id of the scenario")
     precinct_ids = (text(mapping["precinct"]) if mapping["precinct"]
                     else np.array([str(i) for i in range(2, len(body) + 2)]))
     base_counts = {n: counts(mapping[n], blank=-1) for n in _COUNT_COLUMNS}
     votes = np.stack([counts(c, blank=0) for c in candidate_cols], axis=1)
     areas = np.stack([text(c) for c in area_cols], axis=1) if area_cols else None
+    if areas is not None:  # one code per distinct area path; the race's rows must agree
+        seen: dict[tuple[str, ...], int] = {}
+        area_code = np.fromiter((seen.setdefault(path, len(seen)) for path in
+                                 zip(*(column(c) for c in area_cols), strict=True)),
+                                np.int64, count=len(body))
 
     # One stable sort by race, then slice per race (no per-row Python work).
     order = np.argsort(row_race, kind="stable")
@@ -141,7 +178,9 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
                                 f"race {race.id!r} already has inline [[race.precinct]] rows")
         area = race.area
         if areas is not None:
-            paths = {tuple(x) for x in areas[sel]}
+            first = int(sel[0])
+            paths = ({tuple(areas[first])} if (area_code[sel] == area_code[first]).all()
+                     else {tuple(x) for x in areas[sel]})
             if len(paths) > 1 or (area and paths != {area}):
                 found = sorted(paths | ({area} if area else set()))
                 raise ScenarioError(name, f"race {race.id!r}",

@@ -110,3 +110,28 @@ def test_a_large_csv_election_replays(tmp_path):
     assert rp.races.totals.cast.sum() == cast.sum()
     assert rp.areas.cast[0] == cast.sum()
     assert rp.races.totals.against_all.sum() == votes[:, 2].sum()
+
+
+@pytest.mark.parametrize("cell, error", [
+    ("-1", "rows.csv: row 2, column 'Против всех': must be >= 0, got -1"),
+    ("²", "rows.csv: row 2, column 'Против всех': must be a whole number, got '²'"),
+    ("12345678901234567890", "rows.csv: row 2, column 'Против всех': is too large for a count, "
+                             "got 12345678901234567890"),
+])
+@pytest.mark.parametrize("blank_elsewhere", [False, True])
+def test_a_bad_count_is_refused_on_every_conversion_path(tmp_path, cell, error, blank_elsewhere):
+    """Plain columns and columns with blank (unknown) cells both refuse and locate bad cells."""
+    rows = ROWS.replace("r1,1,200,150,5,5,", f"r1,1,200,150,5,{cell},")
+    if blank_elsewhere:
+        rows = rows.replace("r1,2,200,120,0,10,", "r1,2,200,120,0,,")
+    with pytest.raises(ScenarioError) as err:
+        load(_write(tmp_path, rows))
+    assert str(err.value) == error
+
+
+def test_blank_counts_are_unknown_and_blank_candidate_cells_are_zero(tmp_path):
+    rows = ROWS.replace("r1,2,200,120,0,10,", "r1,2,200,120,0, ,")
+    rp = replay(load(_write(tmp_path, rows)))
+    p = rp.scenario.races[0].precincts
+    assert p.against_all.tolist() == [5, -1]
+    assert rp.scenario.races[1].precincts.votes.tolist() == [[70]]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine import tally
 from engine.rules import PRESETS, Outcome
 from engine.tally import (
     PrecinctTable,
@@ -160,3 +162,28 @@ def test_sum_by_group_handles_a_leading_run_axis():
     group = rng.integers(0, 4, 30)
     together = sum_by_group(values, group, 4)
     assert all((together[i] == sum_by_group(values[i], group, 4)).all() for i in range(5))
+
+
+@pytest.mark.parametrize("n_rows, n_groups", [(1000, 7), (5000, 40_000), (3, 1)])
+@pytest.mark.parametrize("threaded", [False, True])
+def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows, n_groups,
+                                                             threaded):
+    """Compiled kernel (one thread, rows split, groups split) == scipy CSR == np.add.at."""
+    if tally._group_sum_c is None:
+        pytest.skip("engine._kernels is not built (installed without a compiler)")
+    rng = np.random.default_rng([n_rows, n_groups])
+    values = rng.integers(0, 5000, size=(n_rows, 9), dtype=np.int64)
+    group = rng.integers(0, n_groups, size=n_rows)
+    if threaded:
+        monkeypatch.setattr(tally, "_THREADED_ROWS", 1)
+        monkeypatch.setattr(tally, "_cores", lambda: 2)
+    expected = np.zeros((n_groups, 9), dtype=np.int64)
+    np.add.at(expected, group, values)
+    assert (sum_by_group(values, group, n_groups) == expected).all()
+    assert (sum_by_group(values, tally.group_matrix(group, n_groups), n_groups) == expected).all()
+    assert (sum_by_group(values[:, 0], group, n_groups) == expected[:, 0]).all()
+
+
+def test_a_group_out_of_range_is_named():
+    with pytest.raises(ValueError, match=r"group\[2\] = 5 is not in \[0, 3\)"):
+        sum_by_group(np.ones((4, 2), dtype=np.int64), np.array([0, 1, 5, 2]), 3)

@@ -1,0 +1,390 @@
+/*
+ * engine._kernels: the two hot loops of the tally core, in C.
+ *
+ * count(codes, offsets, n_codes, out): ballots -> counts per race, reached only through
+ * engine.ballots.count_codes;
+ * group_sum(values, group, lo, hi, n_cols, out): precinct rows -> sums per race (or
+ * area) for the groups in [lo, hi), reached only through engine.tally.sum_by_group,
+ * which may run two group ranges on two threads (the GIL is released).
+ * The Python front doors validate shapes and dtypes first. The module speaks the buffer
+ * protocol only, so it builds without numpy headers. For count:
+ *
+ *   codes   : bytes-like, N uint8 option codes
+ *   offsets : bytes-like, R + 1 native int64; race r is codes[offsets[r]:offsets[r + 1]]
+ *   n_codes : int in [1, 256]
+ *   out     : writable bytes-like, R * n_codes native int64 (C order), overwritten
+ *
+ * Returns None, or (race, code) for the first race holding a code >= n_codes (the
+ * smallest such code in it); out is then only partly written.
+ *
+ * Each race is counted into 256-entry tables; long races use NTAB interleaved
+ * tables so that consecutive equal codes (two options: nearly all of them) do not
+ * wait on each other's store -> load round trip. Bad codes show up as counts that
+ * do not add up to the race length, so they cost no extra pass over the data.
+ * The GIL is released while counting.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#define NTAB 8      /* interleaved sub-tables: one per byte of a 64-bit word */
+#define FEW 16      /* up to this many codes, compare-and-count beats the tables */
+#define FEW_MIN 256 /* ... on races at least this long */
+
+typedef struct {
+    uint64_t t[NTAB][256];
+} tables;
+
+/* Count n codes into the NTAB tables (long races). */
+static void
+count_wide(const uint8_t *p, int64_t n, tables *tb)
+{
+    uint64_t (*t)[256] = tb->t;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        uint64_t a, b;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        /* byte order does not matter: every byte lands in some table and all are summed */
+        t[0][a & 0xff]++;
+        t[1][(a >> 8) & 0xff]++;
+        t[2][(a >> 16) & 0xff]++;
+        t[3][(a >> 24) & 0xff]++;
+        t[4][(a >> 32) & 0xff]++;
+        t[5][(a >> 40) & 0xff]++;
+        t[6][(a >> 48) & 0xff]++;
+        t[7][a >> 56]++;
+        t[0][b & 0xff]++;
+        t[1][(b >> 8) & 0xff]++;
+        t[2][(b >> 16) & 0xff]++;
+        t[3][(b >> 24) & 0xff]++;
+        t[4][(b >> 32) & 0xff]++;
+        t[5][(b >> 40) & 0xff]++;
+        t[6][(b >> 48) & 0xff]++;
+        t[7][b >> 56]++;
+    }
+    for (; i < n; i++) {
+        t[0][p[i]]++;
+    }
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+/* GCC/Clang vector extensions: plain SSE2 / NEON code by default, no intrinsics headers. */
+#define HAVE_VEC 1
+#define VW 32 /* bytes per vector: one AVX2 register, or two SSE2 / NEON registers */
+typedef uint8_t u8xV __attribute__((vector_size(VW)));
+
+/* x86-64 Linux with GCC: also build an AVX2 copy of count_few, picked at load time. */
+#if defined(__x86_64__) && defined(__linux__) && !defined(__clang__) && __GNUC__ >= 8
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* Set o[k] to the number of codes k in p[0..n), for k < n_codes <= FEW, by comparing
+   VW codes at a time with 4 codes per load. Codes >= n_codes are not counted anywhere. */
+CLONES static void
+count_few(const uint8_t *p, int64_t n, int n_codes, int64_t *o)
+{
+    int64_t i = 0;
+    memset(o, 0, (size_t)n_codes * sizeof *o);
+    while (n - i >= VW) {
+        /* a block of at most 255 vectors: byte lanes cannot overflow, and the block
+           stays in L1 while it is read once per group of 4 codes */
+        int64_t m = (n - i) / VW < 255 ? (n - i) / VW : 255;
+        const uint8_t *q = p + i;
+        for (int k = 0; k < n_codes; k += 4) {
+            const u8xV zero = {0};
+            u8xV c0 = zero + (uint8_t)k, c1 = zero + (uint8_t)(k + 1);
+            u8xV c2 = zero + (uint8_t)(k + 2), c3 = zero + (uint8_t)(k + 3);
+            u8xV a[4] = {zero, zero, zero, zero};
+            uint8_t lanes[4][VW];
+            for (int64_t j = 0; j < m; j++) {
+                u8xV v;
+                memcpy(&v, q + VW * j, VW);
+                /* a true comparison is all ones (-1): subtracting it adds 1 */
+                a[0] -= (u8xV)(v == c0);
+                a[1] -= (u8xV)(v == c1);
+                a[2] -= (u8xV)(v == c2);
+                a[3] -= (u8xV)(v == c3);
+            }
+            memcpy(lanes, a, sizeof lanes);
+            for (int g = 0; g < 4 && k + g < n_codes; g++) {
+                for (int j = 0; j < VW; j++) {
+                    o[k + g] += lanes[g][j];
+                }
+            }
+        }
+        i += VW * m;
+    }
+    for (; i < n; i++) {
+        if (p[i] < n_codes) {
+            o[p[i]]++;
+        }
+    }
+}
+#endif
+
+/* Sum the first n_codes entries of the first ntab tables into o, zeroing them;
+   returns the total. */
+static int64_t
+drain(tables *tb, int ntab, int n_codes, int64_t *o)
+{
+    int64_t total = 0;
+    for (int k = 0; k < n_codes; k++) {
+        uint64_t s = 0;
+        for (int j = 0; j < ntab; j++) {
+            s += tb->t[j][k];
+            tb->t[j][k] = 0;
+        }
+        o[k] = (int64_t)s;
+        total += (int64_t)s;
+    }
+    return total;
+}
+
+/* The smallest code >= n_codes with a nonzero count in any table. */
+static int
+first_bad(const tables *tb, int n_codes)
+{
+    for (int k = n_codes; k < 256; k++) {
+        for (int j = 0; j < NTAB; j++) {
+            if (tb->t[j][k] != 0) {
+                return k;
+            }
+        }
+    }
+    return -1; /* unreachable when the counts did not add up */
+}
+
+/* Count race p[0..n) into o (n_codes entries); returns the number counted, which falls
+   short of n exactly when a code >= n_codes is present (then left in the tables). */
+static int64_t
+count_race(const uint8_t *p, int64_t n, int n_codes, int64_t *o, tables *tb)
+{
+#ifdef HAVE_VEC
+    if (n_codes <= FEW && n >= FEW_MIN) {
+        int64_t total = 0;
+        count_few(p, n, n_codes, o);
+        for (int k = 0; k < n_codes; k++) {
+            total += o[k];
+        }
+        if (total != n) { /* a bad code: a second look at this race puts it in the tables */
+            for (int64_t i = 0; i < n; i++) {
+                tb->t[0][p[i]]++;
+            }
+        }
+        return total;
+    }
+#endif
+    /* one table when combining NTAB tables would cost more than it saves */
+    if (n < 2 * NTAB * (int64_t)n_codes) {
+        uint64_t *t0 = tb->t[0];
+        for (int64_t i = 0; i < n; i++) {
+            t0[p[i]]++;
+        }
+        return drain(tb, 1, n_codes, o);
+    }
+    count_wide(p, n, tb);
+    return drain(tb, NTAB, n_codes, o);
+}
+
+/* Count every race; returns the index of the first race with a bad code, or -1. */
+static int64_t
+count_races(const uint8_t *codes, const int64_t *off, int64_t n_races, int n_codes,
+            int64_t *out, tables *tb, int *bad_code)
+{
+    for (int64_t r = 0; r < n_races; r++) {
+        int64_t n = off[r + 1] - off[r];
+        if (count_race(codes + off[r], n, n_codes, out + r * n_codes, tb) != n) {
+            *bad_code = first_bad(tb, n_codes);
+            return r;
+        }
+    }
+    return -1;
+}
+
+static PyObject *
+kernels_count(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    Py_buffer codes, offsets, out;
+    int n_codes;
+    PyObject *result = NULL;
+    tables *tb = NULL;
+
+    if (!PyArg_ParseTuple(args, "y*y*iw*:count", &codes, &offsets, &n_codes, &out)) {
+        return NULL;
+    }
+    const int64_t *off = (const int64_t *)offsets.buf;
+    int64_t n = (int64_t)codes.len;
+    int64_t n_races = (int64_t)(offsets.len / 8) - 1;
+
+    if (n_codes < 1 || n_codes > 256) {
+        PyErr_Format(PyExc_ValueError, "n_codes must be in [1, 256], got %d", n_codes);
+        goto done;
+    }
+    if (offsets.len % 8 != 0 || n_races < 0 || ((uintptr_t)offsets.buf % 8) != 0) {
+        PyErr_SetString(PyExc_ValueError, "offsets must be an aligned buffer of R + 1 int64");
+        goto done;
+    }
+    if (out.len != n_races * n_codes * 8 || ((uintptr_t)out.buf % 8) != 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "out must be an aligned buffer of %lld int64, got %zd bytes",
+                     (long long)(n_races * n_codes), out.len);
+        goto done;
+    }
+    /* memory safety does not rest on the Python front door: check the offsets here too */
+    if (off[0] != 0 || off[n_races] != n) {
+        PyErr_Format(PyExc_ValueError, "offsets must run from 0 to %lld", (long long)n);
+        goto done;
+    }
+    for (int64_t r = 0; r < n_races; r++) {
+        if (off[r + 1] < off[r]) {
+            PyErr_Format(PyExc_ValueError, "offsets decrease at %lld", (long long)(r + 1));
+            goto done;
+        }
+    }
+    tb = PyMem_Calloc(1, sizeof(tables));
+    if (tb == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+
+    int64_t bad_race;
+    int bad_code = -1;
+    Py_BEGIN_ALLOW_THREADS
+    bad_race = count_races((const uint8_t *)codes.buf, off, n_races, n_codes,
+                           (int64_t *)out.buf, tb, &bad_code);
+    Py_END_ALLOW_THREADS
+
+    if (bad_race < 0) {
+        result = Py_NewRef(Py_None);
+    }
+    else {
+        result = Py_BuildValue("(Li)", (long long)bad_race, bad_code);
+    }
+
+done:
+    PyMem_Free(tb);
+    PyBuffer_Release(&codes);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* out[group[p] - lo, :] += values[p, :] for the rows p whose group is in [lo, hi), with NC
+   columns known at compile time (the common widths) so the row add is unrolled. Returns the
+   number of rows summed: n_rows when [lo, hi) covers every group. */
+#define GROUP_SUM(NAME, NC)                                                                 \
+    static int64_t NAME(const int64_t *v, const int64_t *g, int64_t n_rows, int64_t n_cols, \
+                        int64_t lo, int64_t hi, int64_t *out)                               \
+    {                                                                                       \
+        const int64_t nc = (NC) ? (NC) : n_cols;                                            \
+        const uint64_t width = (uint64_t)(hi - lo);                                         \
+        int64_t summed = 0;                                                                 \
+        for (int64_t p = 0; p < n_rows; p++) {                                              \
+            uint64_t k = (uint64_t)(g[p] - lo);                                             \
+            if (k < width) {                                                                \
+                int64_t *o = out + (int64_t)k * nc;                                         \
+                const int64_t *x = v + p * nc;                                              \
+                for (int64_t c = 0; c < nc; c++) {                                          \
+                    o[c] += x[c];                                                           \
+                }                                                                           \
+                summed++;                                                                   \
+            }                                                                               \
+        }                                                                                   \
+        return summed;                                                                      \
+    }
+
+GROUP_SUM(group_sum_any, 0)
+GROUP_SUM(group_sum_4, 4)
+GROUP_SUM(group_sum_5, 5)
+GROUP_SUM(group_sum_6, 6)
+GROUP_SUM(group_sum_7, 7)
+GROUP_SUM(group_sum_8, 8)
+GROUP_SUM(group_sum_9, 9)
+GROUP_SUM(group_sum_10, 10)
+GROUP_SUM(group_sum_11, 11)
+GROUP_SUM(group_sum_12, 12)
+
+typedef int64_t (*group_sum_fn)(const int64_t *, const int64_t *, int64_t, int64_t, int64_t,
+                                int64_t, int64_t *);
+
+static PyObject *
+kernels_group_sum(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    static const group_sum_fn fixed[] = {
+        group_sum_4, group_sum_5, group_sum_6,  group_sum_7, group_sum_8,
+        group_sum_9, group_sum_10, group_sum_11, group_sum_12,
+    };
+    Py_buffer values, group, out;
+    long long lo, hi, n_cols;
+    PyObject *result = NULL;
+
+    if (!PyArg_ParseTuple(args, "y*y*LLLw*:group_sum", &values, &group, &lo, &hi, &n_cols,
+                          &out)) {
+        return NULL;
+    }
+    int64_t n_rows = (int64_t)(group.len / 8);
+    if (hi < lo || n_cols < 1 || group.len % 8 != 0 || values.len != n_rows * n_cols * 8 ||
+        out.len != (hi - lo) * n_cols * 8 ||
+        ((uintptr_t)values.buf | (uintptr_t)group.buf | (uintptr_t)out.buf) % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "group_sum: values (P * C), group (P) and out ((hi - lo) * C) must "
+                        "be aligned int64 buffers");
+        goto done;
+    }
+    group_sum_fn fn = (n_cols >= 4 && n_cols <= 12) ? fixed[n_cols - 4] : group_sum_any;
+    int64_t summed;
+    Py_BEGIN_ALLOW_THREADS
+    memset(out.buf, 0, (size_t)out.len);
+    summed = fn((const int64_t *)values.buf, (const int64_t *)group.buf, n_rows,
+                (int64_t)n_cols, (int64_t)lo, (int64_t)hi, (int64_t *)out.buf);
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromLongLong((long long)summed);
+done:
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&group);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyMethodDef kernels_methods[] = {
+    {"count", kernels_count, METH_VARARGS,
+     "count(codes, offsets, n_codes, out) -> None | (race, code)\n\n"
+     "Count uint8 codes per race into out (R * n_codes int64). Private: call\n"
+     "engine.ballots.count_codes, which validates its input."},
+    {"group_sum", kernels_group_sum, METH_VARARGS,
+     "group_sum(values, group, lo, hi, n_cols, out) -> rows summed\n\n"
+     "Sum the int64 rows whose group is in [lo, hi) into out ((hi - lo) * n_cols\n"
+     "int64). Private: call "
+     "engine.tally.sum_by_group."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyModuleDef_Slot kernels_slots[] = {
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef kernels_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "engine._kernels",
+    .m_doc = "The hot loops of the tally core (buffer protocol, no numpy headers).",
+    .m_size = 0,
+    .m_methods = kernels_methods,
+    .m_slots = kernels_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__kernels(void)
+{
+    return PyModuleDef_Init(&kernels_module);
+}
