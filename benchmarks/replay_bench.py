@@ -21,7 +21,10 @@ import numpy as np
 from engine.replay import replay
 from engine.scenario import load
 
-__all__ = ["make_election", "bench_replay"]
+__all__ = ["bench_historical", "bench_replay", "make_election"]
+
+HISTORICAL = Path(__file__).resolve().parents[1] / "scenarios" / "historical"
+TARGET_HISTORICAL = 0.5  # issue 3: the whole 2021 replay in under 0.5 s
 
 SEED = 20231105
 TARGET_SECONDS = 3.0
@@ -109,3 +112,27 @@ def render(result: dict) -> str:
         f"  {met}\n"
         f"  replay(load(path)) in process:                        {result['library_s']:.2f} s\n"
     )
+
+
+def bench_historical(name: str = "kz-2021-rural", repeat: int = 5) -> dict:
+    """Median seconds to replay a shipped scenario: in process, and as the command."""
+    scenario = HISTORICAL / f"{name}.toml"
+    command = [sys.executable, "-c", "from cli.main import main; main()", "replay",
+               str(scenario)]
+    rp = replay(load(scenario))
+    return {
+        "scenario": name,
+        "checks": len(rp.checks),
+        "library_s": _seconds(lambda: replay(load(scenario)), repeat),
+        "command_s": _seconds(lambda: subprocess.run(command, check=True,
+                                                     capture_output=True), repeat),
+    }
+
+
+def render_historical(result: dict) -> str:
+    met = "met" if result["command_s"] < TARGET_HISTORICAL else "NOT met"
+    return (f"replay of {result['scenario']} ({result['checks']} published figures checked; "
+            f"target < {TARGET_HISTORICAL} s)\n"
+            f"  saylau replay (fresh process, table):                 {result['command_s']:.3f} s"
+            f"  {met}\n"
+            f"  replay(load(path)) in process:                        {result['library_s']:.3f} s\n")

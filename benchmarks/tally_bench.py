@@ -321,6 +321,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["replay"] = bench_replay(args.replay_precincts)
         print()
         print(render_replay(results["replay"]), end="")
+    from benchmarks.replay_bench import bench_historical, render_historical
+
+    results["historical"] = bench_historical(repeat=3 if args.quick else 7)
+    print()
+    print(render_historical(results["historical"]), end="")
     if args.json is not None:
         write_json(results, args.json)
         print(f"\nwrote {args.json}")

@@ -170,7 +170,8 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         where = " / ".join(r["area"])
         head = f"{r['name']}" + (f" ({where})" if where else "")
         verdict = (f"elected: {r['winner']}" if r["winner"] else r["outcome"].replace("_", " "))
-        lines.append(f"{head}  —  {verdict}")
+        title = f"{head}  —  {verdict}"
+        lines.extend([title] if len(title) <= 80 else [head, f"  —  {verdict}"])
         valid_range = inferred.get(f"{race.place}.valid")
 
         def show(key: str, value: int | None, r_place: str = race.place) -> str:
@@ -214,40 +215,84 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         for i in d["inferred"]:
             lines.append(f"  {i['where']:<44} {_range(i['low'], i['high'], '{:,}'):>20}")
         lines.append("")
-    if len(d["areas"]) > 2 or any(len(r["area"]) > 1 for r in d["races"]):
+    lines.extend(_published_areas(rp))
+    if len(d["races"]) > 1 and (len(d["areas"]) > 2 or any(len(r["area"]) > 1
+                                                            for r in d["races"])):
         lines.extend(_areas_table(d))
     lines.extend(_checks_table(d, all_checks))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _areas_table(d: dict[str, Any]) -> list[str]:
-    lines = [f"{'area':<28} {'races':>6} {'cast':>12} {'registered':>12} {'turnout':>8}"]
+    lines = ["Areas, summed from the races of this file",
+             f"  {'area':<26} {'races':>6} {'cast':>12} {'registered':>12} {'turnout':>8}"]
     for a in d["areas"]:
         indent = "  " * len(a["path"])
-        lines.append(f"{(indent + a['name'])[:28]:<28} {a['races']:>6} {_n(a['cast']):>12} "
+        lines.append(f"  {(indent + a['name'])[:26]:<26} {a['races']:>6} {_n(a['cast']):>12} "
                      f"{_n(a['registered']):>12} {_p(a['turnout']):>8}")
+    lines.append("")
+    return lines
+
+
+def _published_areas(rp: Replay) -> list[str]:
+    """The nation and regions as their first published table gives them, seats per party."""
+    if not rp.scenario.areas:
+        return []
+    nation = rp.scenario.election.nation
+    lines = ["Published results by area (each area's first table)",
+             f"  {'area':<30} {'races':>6} {'cast':>11} {'registered':>11} {'turnout':>7}"]
+    for area in sorted(rp.scenario.areas, key=lambda a: (len(a.path), a.path)):
+        first = area.figures[0].place.rsplit(".", 1)[0] if area.figures else None
+        f = {x.key: x.value for x in area.figures if x.place.rsplit(".", 1)[0] == first}
+        name = ("  " * len(area.path) + (area.path[-1] if area.path else nation))[:30]
+        lines.append((f"  {name:<30} {f.get('races', ''):>6} "
+                      f"{_n(f['cast']) if 'cast' in f else '':>11} "
+                      f"{_n(f['registered']) if 'registered' in f else '':>11} "
+                      f"{f.get('turnout', ''):>7}").rstrip())
+        seats, seen = [], set()
+        for party in area.parties:
+            n = next((x.value for x in party.figures if x.key == "seats"), None)
+            if n is not None and party.party not in seen:
+                seen.add(party.party)
+                seats.append(f"{party.party} {n}")
+        text = "seats: " + " · ".join(seats) if seats else ""
+        while text:
+            cut = text if len(text) <= 72 else text[:text.rfind(" · ", 0, 70) + 2]
+            lines.append(f"      {cut.strip()}")
+            text = text[len(cut):].strip()
     lines.append("")
     return lines
 
 
 def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
     summary = ", ".join(f"{n} {k}" for k, n in d["summary"].items() if n)
-    lines = [f"Published figures: {len(d['checks'])} checked" + (f" ({summary})" if summary
-                                                                  else "")]
     shown = [c for c in d["checks"] if all_checks or c["status"] not in HOLDS]
-    if not shown:
-        lines.append("  every published figure holds")
+    head = "Published figures" if all_checks else "Published figures that do not hold exactly"
+    lines = [f"{head}: {len(shown)} of {len(d['checks'])} checked"]
+    if summary:
+        lines.append(f"  ({summary})")
+    if not d["checks"]:
         return lines
-    lines.append(f"  {'where':<38} {'published':>9} {'recomputed':>15} status")
+    if not shown:
+        lines.append("  every published figure holds (exactly or rounded)")
+        return lines
     for c in shown:
+        pct = c["unit"] == "percent"
         if c["recomputed"] is not None:
-            rec = (f"{c['recomputed']:.4f}" if c["unit"] == "percent" else f"{c['recomputed']:,}")
+            rec = f"{c['recomputed']:.4f}" if pct else f"{c['recomputed']:,}"
+            diff = c["difference"]
+            dif = f"{diff:+.4f} points" if pct else f"{diff:+,}"
         elif c["low"] is not None and c["high"] is not None:
-            rec = f"{c['low']:.3f}-{c['high']:.3f}"
+            rec, dif = f"{c['low']:.3f}-{c['high']:.3f}", ""
         else:
-            rec = "?"
-        where = c["where"] if len(c["where"]) <= 38 else "…" + c["where"][-37:]
-        lines.append(f"  {where:<38} {c['published_text']:>9} {rec:>15} {c['status']}")
-        if c["source"]:
-            lines.append(f"  {'':<38} source: {c['source']}"[:80])
+            rec, dif = "?", ""
+        pub = c["published_text"] if pct else f"{c['published']:,}"
+        lines.append(f"  {c['where']}")
+        lines.append(f"      {c['status']:<10} published {pub}  recomputed {rec}"
+                     + (f"  difference {dif}" if dif else ""))
+        why = "; ".join(x for x in (c["basis"], c["source"] and f"source: {c['source']}") if x)
+        while why:
+            cut = why if len(why) <= 72 else why[:why.rfind(" ", 0, 72)]
+            lines.append(f"        {cut.strip()}")
+            why = why[len(cut):].strip()
     return lines

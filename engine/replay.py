@@ -6,6 +6,7 @@ import attrs
 import numpy as np
 
 from engine import tally
+from engine.areas import area_checks
 from engine.reconcile import Check, Inferred, race_checks
 from engine.scenario import Scenario
 
@@ -73,5 +74,6 @@ def replay(scenario: Scenario) -> Replay:
         c, i = race_checks(race, totals, r)
         checks.extend(c)
         inferred.extend(i)
+    checks.extend(area_checks(scenario, results, inferred, candidate_party))
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
                   inferred=tuple(inferred), candidate_party=candidate_party)

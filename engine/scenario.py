@@ -46,9 +46,12 @@ _AREA_FIGURES = {
     "women_elected": "count", "women_share": "percent", "average_age": "percent",
     "incumbents_reelected": "count", "deputies": "count", "maslikhats": "count",
     "precincts": "count",
+    # true when the table lists only some parties (an infobox): its parties need not add up
+    "partial": "flag",
 }
 _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
-                  "vote_share": "percent", "candidates": "count"}
+                  "vote_share": "percent", "candidates": "count",
+                  "candidates_nominated": "count"}
 
 
 @attrs.frozen
@@ -139,6 +142,7 @@ class Area:
     figures: tuple[Figure, ...] = ()
     parties: tuple[PartyFigures, ...] = ()
     share_basis: str = "valid"
+    date: dt.date | None = None  # the day its figures describe; None: the election's date
 
 
 @attrs.frozen
@@ -278,6 +282,12 @@ def _figures(r: Reader, key: str, allowed: dict[str, str]) -> tuple[Figure, ...]
                 continue  # left for close() to report with a hint
             raw = t.raw(k)
             fail = lambda p, k=k: t.fail(p, k)  # noqa: E731
+            if kind == "flag":
+                if not isinstance(raw, bool):
+                    fail(f"must be true or false, got {raw!r}")
+                if raw:
+                    figures.append(Figure(key=k, value="true", place=t.at(k), source=source))
+                continue
             v = check_count(raw, fail) if kind == "count" else check_percent(raw, fail)
             figures.append(Figure(key=k, value=v, place=t.at(k), source=source))
         for k in allowed:
@@ -397,7 +407,8 @@ def _areas(top: Reader, election: Election) -> tuple[Area, ...]:
         area = Area(path=path, place=a.place, figures=_figures(a, "published", _AREA_FIGURES),
                     parties=tuple(parties),
                     share_basis=a.str("share_basis", default=election.share_basis,
-                                      choices=SHARE_BASES))
+                                      choices=SHARE_BASES),
+                    date=a.date("date"))
         a.close()
         areas.append(area)
     return tuple(areas)

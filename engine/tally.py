@@ -8,14 +8,18 @@ compares both with ``np.add.reduceat`` on race-sorted rows.
 
 from __future__ import annotations
 
+import math
 import os
+from typing import TYPE_CHECKING
 from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import numpy as np
-import scipy.sparse as sp
 
 from engine import rules
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "BALLOT_AGAINST_ALL",
@@ -39,6 +43,8 @@ __all__ = [
 
 def group_matrix(group: np.ndarray, n_groups: int) -> sp.csr_array:
     """The (n_groups, P) 0/1 indicator matrix of ``group`` : (P,) int in [0, n_groups)."""
+    import scipy.sparse as sp  # noqa: PLC0415  (imported when needed: it costs 0.1 s)
+
     group = np.asarray(group)
     p = group.shape[0]
     bad = np.flatnonzero((group < 0) | (group >= n_groups))
@@ -51,7 +57,8 @@ def group_matrix(group: np.ndarray, n_groups: int) -> sp.csr_array:
     ).T.tocsr()
 
 
-def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups: int) -> np.ndarray:
+def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups: int
+                 ) -> np.ndarray:
     """Sum rows of ``values`` by group, rows in any order.
 
     values : (P,) or (P, C) int64, or (N, P, C) for N simulation runs at once
@@ -64,9 +71,10 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
     values = np.asarray(values)
     if values.dtype != np.int64:
         values = values.astype(np.int64)
-    if _group_sum_c is not None and values.ndim <= 2 and not sp.issparse(group):
+    sparse = not isinstance(group, np.ndarray | list | tuple)  # a ready group_matrix
+    if _group_sum_c is not None and values.ndim <= 2 and not sparse:
         return _sum_rows_c(values, group, n_groups)
-    m = group if sp.issparse(group) else group_matrix(group, n_groups)
+    m = group if sparse else group_matrix(group, n_groups)
     if values.ndim == 3:  # (N, P, C): one product over all runs
         n, p, c = values.shape
         flat = np.ascontiguousarray(values.transpose(1, 0, 2)).reshape(p, n * c)
@@ -98,7 +106,7 @@ def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndar
     """:func:`sum_by_group` for (P,) or (P, C) rows on the compiled kernel."""
     global _pool
     group = np.ascontiguousarray(group, dtype=np.int64)
-    rows = np.ascontiguousarray(values.reshape(values.shape[0], -1))
+    rows = np.ascontiguousarray(values.reshape(values.shape[0], math.prod(values.shape[1:])))
     if group.shape != (rows.shape[0],):
         msg = f"group must have shape ({rows.shape[0]},), got {group.shape}"
         raise ValueError(msg)
@@ -158,7 +166,7 @@ class PrecinctTable:
         return self.counts.shape[1] - len(COUNT_COLUMNS)
 
 
-def _sum_known(values: np.ndarray, m: sp.csr_array, n_groups: int) -> np.ndarray:
+def _sum_known(values: np.ndarray, m: np.ndarray | sp.csr_array, n_groups: int) -> np.ndarray:
     """Group sums where any unknown (-1) part makes the whole unknown; empty groups unknown."""
     known = values >= 0
     sums = sum_by_group(np.where(known, values, 0), m, n_groups)
@@ -284,57 +292,57 @@ class AreaResults:
 
 
 def area_membership(race_areas: list[tuple[str, ...]]) -> tuple[tuple[tuple[str, ...], ...],
-                                                                  sp.csr_array]:
-    """Every prefix of every race's area path (the nation is ``()``) and the (A, R) 0/1 matrix
-    saying which races each area holds."""
+                                                                  np.ndarray, np.ndarray]:
+    """Every prefix of every race's area path (the nation is ``()``), and which races each
+    area holds as pairs: ``area_of[i]`` holds race ``race_of[i]``."""
     paths: dict[tuple[str, ...], int] = {(): 0}
-    rows, cols = [], []
+    area_of, race_of = [], []
     for r, path in enumerate(race_areas):
         for depth in range(len(path) + 1):
-            a = paths.setdefault(path[:depth], len(paths))
-            rows.append(a)
-            cols.append(r)
-    m = sp.csr_array((np.ones(len(rows), np.int64), (rows, cols)),
-                     shape=(len(paths), len(race_areas)))
-    return tuple(paths), m
+            area_of.append(paths.setdefault(path[:depth], len(paths)))
+            race_of.append(r)
+    return tuple(paths), np.array(area_of, np.int64), np.array(race_of, np.int64)
 
 
 def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
                  candidate_party: np.ndarray, parties: tuple[str, ...]) -> AreaResults:
     """Aggregate races to every area at once; ``candidate_party`` : (R, K) party index (-1 pad)."""
     t = res.totals
-    paths, m = area_membership(race_areas)
+    paths, area_of, race_of = area_membership(race_areas)
     a = len(paths)
+    n_races = len(race_areas)
     n_parties = len(parties)
+
+    def total(x: np.ndarray) -> np.ndarray:
+        return sum_by_group(x[race_of], area_of, a)
 
     def agg(x: np.ndarray) -> np.ndarray:
         known = x >= 0
-        s = np.asarray(m @ np.where(known, x, 0))
-        gaps = np.asarray(m @ (~known).astype(np.int64))
-        return np.where(gaps > 0, UNKNOWN, s)
+        return np.where(total((~known).astype(np.int64)) > 0, UNKNOWN,
+                        total(np.where(known, x, 0)))
 
     r_idx, k_idx = np.nonzero(candidate_party >= 0)
     p_idx = candidate_party[r_idx, k_idx]
-    by_party = sp.csr_array((t.votes[r_idx, k_idx], (r_idx, p_idx)),
-                            shape=(len(race_areas), n_parties)).toarray()
-    unknown_votes = sp.csr_array(((t.votes[r_idx, k_idx] < 0).astype(np.int64), (r_idx, p_idx)),
-                                 shape=(len(race_areas), n_parties)).toarray()
-    party_votes = agg(np.where(unknown_votes > 0, UNKNOWN, by_party))
+    cell = r_idx * n_parties + p_idx  # (race, party) cells
+    votes = t.votes[r_idx, k_idx]
+    by_party = sum_by_group(np.maximum(votes, 0), cell, n_races * n_parties)
+    unknown = sum_by_group((votes < 0).astype(np.int64), cell, n_races * n_parties)
+    party_votes = agg(np.where(unknown > 0, UNKNOWN, by_party).reshape(n_races, n_parties))
     won = res.winner >= 0
-    winner_party = np.zeros((len(race_areas), n_parties), np.int64)
+    winner_party = np.zeros((n_races, n_parties), np.int64)
     rows = np.flatnonzero(won)
     winner_party[rows, candidate_party[rows, res.winner[rows]]] = 1
     return AreaResults(
         paths=paths,
         parties=parties,
-        races=np.asarray(m @ np.ones(len(race_areas), np.int64)),
+        races=total(np.ones(n_races, np.int64)),
         registered=agg(t.registered),
         cast=agg(t.cast),
         invalid=agg(t.invalid),
         valid=agg(t.valid),
         against_all=agg(t.against_all),
-        decided=np.asarray(m @ won.astype(np.int64)),
-        seats=np.asarray(m @ winner_party).reshape(a, n_parties),
+        decided=total(won.astype(np.int64)),
+        seats=total(winner_party).reshape(a, n_parties),
         party_votes=party_votes.reshape(a, n_parties),
     )
 

@@ -187,3 +187,20 @@ def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows
 def test_a_group_out_of_range_is_named():
     with pytest.raises(ValueError, match=r"group\[2\] = 5 is not in \[0, 3\)"):
         sum_by_group(np.ones((4, 2), dtype=np.int64), np.array([0, 1, 5, 2]), 3)
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (4, 0)])
+def test_sums_over_empty_tables_are_zero(shape):
+    values = np.zeros(shape, dtype=np.int64)
+    out = sum_by_group(values, np.zeros(shape[0], dtype=np.int64), 2)
+    assert out.shape == (2, *shape[1:]) and not out.any()
+
+
+def test_without_the_compiled_kernel_the_sparse_product_gives_the_same_sums(monkeypatch):
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 100, size=(500, 4), dtype=np.int64)
+    group = rng.integers(0, 9, size=500)
+    with_kernel = sum_by_group(values, group, 9)
+    monkeypatch.setattr(tally, "_group_sum_c", None)
+    assert (sum_by_group(values, group, 9) == with_kernel).all()
+    assert (sum_by_group(values[:, 1], group, 9) == with_kernel[:, 1]).all()
