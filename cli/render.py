@@ -13,7 +13,7 @@ from engine.reconcile import Check
 from engine.replay import Replay
 from engine.rules import Outcome
 
-__all__ = ["to_csv", "to_json", "to_table", "replay_dict"]
+__all__ = ["replay_dict", "to_csv", "to_json", "to_table"]
 
 HOLDS = ("exact", "rounded")
 

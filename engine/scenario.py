@@ -208,7 +208,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     precinct_spec = top.table("precincts")
     top.close()
     if precinct_spec is not None:
-        from engine.precincts import read_csv  # noqa: PLC0415  (only files that use it pay)
+        from engine.precincts import read_csv
 
         races = read_csv(precinct_spec, races, base or Path.cwd())
     if not races and not areas:
@@ -281,7 +281,7 @@ def _figures(r: Reader, key: str, allowed: dict[str, str]) -> tuple[Figure, ...]
             if kind is None:
                 continue  # left for close() to report with a hint
             raw = t.raw(k)
-            fail = lambda p, k=k: t.fail(p, k)  # noqa: E731
+            fail = lambda p, k=k, t=t: t.fail(p, k)  # noqa: E731
             if kind == "flag":
                 if not isinstance(raw, bool):
                     fail(f"must be true or false, got {raw!r}")
@@ -380,7 +380,7 @@ def _inline_precincts(r: Reader, k: int) -> Precincts | None:
         v = p.raw("votes")
         if not isinstance(v, list) or len(v) != k:
             p.fail(f"must be an array of {k} counts, one per candidate in ballot order", "votes")
-        votes.append([check_count(x, lambda m, j=j: p.fail(m, f"votes[{j}]"))
+        votes.append([check_count(x, lambda m, j=j, p=p: p.fail(m, f"votes[{j}]"))
                       for j, x in enumerate(v, start=1)])
         p.close()
     return Precincts(ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import TYPE_CHECKING
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
@@ -33,17 +33,17 @@ __all__ = [
     "RaceTotals",
     "area_membership",
     "area_results",
-    "tally_ballots",
     "group_matrix",
     "race_results",
     "race_totals",
     "sum_by_group",
+    "tally_ballots",
 ]
 
 
 def group_matrix(group: np.ndarray, n_groups: int) -> sp.csr_array:
     """The (n_groups, P) 0/1 indicator matrix of ``group`` : (P,) int in [0, n_groups)."""
-    import scipy.sparse as sp  # noqa: PLC0415  (imported when needed: it costs 0.1 s)
+    import scipy.sparse as sp
 
     group = np.asarray(group)
     p = group.shape[0]
@@ -361,7 +361,7 @@ def tally_ballots(codes: np.ndarray, offsets: np.ndarray, n_candidates: np.ndarr
     codes : (N,) uint8, see BALLOT_*; offsets : (R + 1,) int64, race r's ballots are
     codes[offsets[r]:offsets[r + 1]]; n_candidates : (R,) int; registered : (R,) int64 or None
     """
-    from engine.ballots import count_codes  # noqa: PLC0415  (the C kernel loads on first use)
+    from engine.ballots import count_codes
 
     n_candidates = np.asarray(n_candidates, dtype=np.int64)
     k = int(n_candidates.max(initial=0))

@@ -118,13 +118,13 @@ def test_a_bad_code_in_a_long_race_is_found():
     codes, offsets = seeded_races(4, 3, [10, 200_000, 10])
     codes[150_000] = 9
     for name in KERNELS:
-        assert (1, 9) == tuple(run_kernel(name, codes, offsets, 3)[1])
+        assert tuple(run_kernel(name, codes, offsets, 3)[1]) == (1, 9)
 
 
 def test_no_races_give_an_empty_table():
     """Zero races (offsets == [0]) give a (0, n_codes) result."""
     counts = ballots.count_codes(np.zeros(0, dtype=np.uint8), [0], 4)
-    assert (0, 4) == counts.shape
+    assert counts.shape == (0, 4)
     assert np.int64 == counts.dtype
 
 

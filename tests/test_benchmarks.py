@@ -10,7 +10,7 @@ import engine.ballots
 
 # benchmarks/ is not installed: reach it from the checkout, after the installed engine
 sys.path.append(str(Path(__file__).resolve().parents[1]))
-from benchmarks import tally_bench  # noqa: E402
+from benchmarks import tally_bench
 
 
 def test_the_benchmark_checks_its_contenders_and_prints_every_ratio(tmp_path, capsys):
