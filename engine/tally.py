@@ -91,7 +91,7 @@ except ImportError:  # installed without a compiler: the sparse product
 # bound by memory, and the compiled kernel releases the GIL. Up to _SMALL_OUT bytes of sums,
 # the threads split the rows (and add their sums); above, they split the groups.
 _SMALL_OUT = 1 << 22
-_THREADED_ROWS = 1 << 18
+_THREADED_ROWS = 1 << 16
 _pool: ThreadPoolExecutor | None = None
 
 
