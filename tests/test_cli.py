@@ -147,3 +147,18 @@ def test_a_missing_scenario_file_is_one_line(runner, tmp_path):
     result = runner.invoke(main, ["replay", str(tmp_path / "none.toml")])
     assert result.exit_code == 2
     assert result.stderr == f"error: {tmp_path / 'none.toml'}: no such file\n"
+
+
+def test_the_2021_replay_lists_what_does_not_hold_and_strict_fails(runner, scenarios):
+    path = str(scenarios / "historical/kz-2021-rural.toml")
+    table = runner.invoke(main, ["replay", path])
+    assert table.exit_code == 0, table.output
+    assert "Published results by area" in table.stdout
+    assert "area[Kazakhstan].party[Nur Otan].published[1].seats" in table.stdout
+    assert "mismatch   published 627  recomputed 563  difference +64" in table.stdout
+    assert runner.invoke(main, ["replay", path, "--strict"]).exit_code == 1
+    data = json.loads(runner.invoke(main, ["replay", path, "--format", "json"]).stdout)
+    ulken = [c for c in data["checks"] if c["where"] == "race[ulken].published.invalid_share"]
+    assert ulken == [{**ulken[0], "published": 3.77, "recomputed": 0.0, "difference": 3.77,
+                      "status": "mismatch"}]
+    assert data["summary"]["mismatch"] == 19
