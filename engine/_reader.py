@@ -81,26 +81,9 @@ class Reader:
             return None
         return check_count(value, lambda p: self.fail(p, key))
 
-    def number(self, key: str, *, default: float | None = None, low: float | None = None,
-               high: float | None = None) -> float | None:
-        value = self._get(key, False)
-        if value is _MISSING:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(f"must be a number, got {type_name(value)}", key)
-        if low is not None and value < low:
-            self.fail(f"must be >= {low}, got {value}", key)
-        if high is not None and value > high:
-            self.fail(f"must be <= {high}, got {value}", key)
-        return float(value)
-
-    def boolean(self, key: str, *, default: bool = False) -> bool:
-        value = self._get(key, False)
-        if value is _MISSING:
-            return default
-        if not isinstance(value, bool):
-            self.fail(f"must be true or false, got {type_name(value)}", key)
-        return value
+    def allow(self, *keys: str) -> None:
+        """Keys this table may hold though they were not read (named in unknown-key errors)."""
+        self._taken.update(keys)
 
     def date(self, key: str, *, required: bool = False) -> dt.date | None:
         value = self._get(key, required)

@@ -14,7 +14,6 @@ bounds propagation can prove.
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import attrs
@@ -130,7 +129,3 @@ def culprits(system: System) -> list[str]:
         if solve(rest) is not None:
             out.append(r.tag)
     return out
-
-
-def fraction_to_float(x: Fraction, digits: int = 6) -> float:
-    return round(x.numerator / x.denominator, digits) if math.isfinite(x) else float("nan")

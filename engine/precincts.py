@@ -16,11 +16,11 @@ import numpy as np
 from engine._reader import Reader
 from engine.errors import ScenarioError
 from engine.scenario import Precincts, Race
+from engine.tally import COUNT_COLUMNS
 
 __all__ = ["read_csv"]
 
-_COUNT_COLUMNS = ("registered", "cast", "invalid", "against_all")
-_BLANK = np.iinfo(np.int64).min  # marks an empty cell while a column is converted
+_TOO_LARGE = 2**62  # as for counts in the scenario file (sums stay inside int64)
 
 
 def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, ...]:
@@ -31,7 +31,7 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
     mapping = {
         "race": cols.str("race"),
         "precinct": cols.str("precinct"),
-        **{n: cols.str(n) for n in _COUNT_COLUMNS},
+        **{n: cols.str(n) for n in COUNT_COLUMNS},
     }
     candidate_cols = cols.str_list("candidates")
     area_cols = cols.str_list("area")
@@ -86,53 +86,46 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
     def text(col: str) -> np.ndarray:
         return np.array([cell.strip() for cell in column(col)])
 
-    def counts(col: str | None, *, blank: int | None) -> np.ndarray:
+    def counts(col: str | None, *, blank: int) -> np.ndarray:
+        """A count column; an empty cell is ``blank`` (-1: unknown, 0: no votes)."""
         if col is None:
             return np.full(len(body), -1, np.int64)
         cells = column(col)
-        try:  # the fast path: every cell a whole number (int() ignores the spaces around)
-            out = np.fromiter(map(int, cells), np.int64, count=len(cells))
-        except (ValueError, OverflowError):
-            try:  # blank cells (past a race's last candidate, unknown counts)
-                if blank is None:
-                    raise ValueError from None
-                out = np.fromiter((int(c) if c and not c.isspace() else _BLANK for c in cells),
-                                  np.int64, count=len(cells))
-            except (ValueError, OverflowError):
-                return _counts_slow(cells, col, blank)  # names the first bad cell
-            empty = out == _BLANK
-            if (out[~empty] < 0).any():
-                return _counts_slow(cells, col, blank)
-            out[empty] = blank
-            return out
-        negative = np.flatnonzero(out < 0)
-        if negative.size:
-            n = int(negative[0])
-            raise ScenarioError(name, f"row {n + 2}, column {col!r}",
-                                f"must be >= 0, got {cells[n].strip()}")
-        return out
+        # The fast path takes short runs of plain ASCII digits only (int() would also take
+        # "+5", "1_000" and other scripts' digits); anything else goes to the slow path, which
+        # names the first bad cell.
+        plain = "".join(cells).replace(" ", "")
+        if plain.isascii() and plain.isdigit() and max(map(len, cells)) <= 18:  # < 10^18
+            try:
+                return np.fromiter(map(int, cells), np.int64, count=len(cells))
+            except ValueError:  # blank cells, or "1 000": a space inside a number
+                pass
+            try:
+                return np.fromiter((int(c) if c.strip() else blank for c in cells), np.int64,
+                                   count=len(cells))
+            except ValueError:
+                pass
+        return _counts_slow(cells, col, blank)
 
-    def _counts_slow(cells: tuple[str, ...], col: str, blank: int | None) -> np.ndarray:
+    def _counts_slow(cells: list[str], col: str, blank: int) -> np.ndarray:
         """Blank cells become ``blank``; the first cell that is not a count is named."""
         out = np.empty(len(cells), np.int64)
         for n, cell in enumerate(cells):
             cell = cell.strip()
+            digits = cell.removeprefix("-")
             if cell == "":
-                if blank is None:
-                    raise ScenarioError(name, f"row {n + 2}, column {col!r}",
-                                        "is empty: a count is needed")
                 out[n] = blank
-            elif cell.startswith("-") and cell[1:].isascii() and cell[1:].isdigit():
-                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
-                                    f"must be >= 0, got {cell}")
-            elif cell.isascii() and cell.isdigit() and len(cell) > 18:
-                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
-                                    f"is too large for a count, got {cell}")
-            elif cell.isascii() and cell.isdigit():
-                out[n] = int(cell)
-            else:
+            elif not (digits.isascii() and digits.isdigit()):
                 raise ScenarioError(name, f"row {n + 2}, column {col!r}",
                                     f"must be a whole number, got {cell!r}")
+            elif cell.startswith("-"):
+                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                    f"must be >= 0, got {cell}")
+            elif int(cell) >= _TOO_LARGE:
+                raise ScenarioError(name, f"row {n + 2}, column {col!r}",
+                                    f"is too large for a count, got {cell}")
+            else:
+                out[n] = int(cell)
         return out
 
     by_id = {r.id: i for i, r in enumerate(races)}
@@ -149,7 +142,7 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
                                 f"race {cells[n].strip()!r} is not a [[race]] id of the scenario")
     precinct_ids = (text(mapping["precinct"]) if mapping["precinct"]
                     else np.array([str(i) for i in range(2, len(body) + 2)]))
-    base_counts = {n: counts(mapping[n], blank=-1) for n in _COUNT_COLUMNS}
+    base_counts = {n: counts(mapping[n], blank=-1) for n in COUNT_COLUMNS}
     votes = np.stack([counts(c, blank=0) for c in candidate_cols], axis=1)
     areas = np.stack([text(c) for c in area_cols], axis=1) if area_cols else None
     if areas is not None:  # one code per distinct area path; the race's rows must agree

@@ -17,7 +17,8 @@ from engine import inference
 from engine.scenario import Figure, Race
 from engine.tally import RaceTotals
 
-__all__ = ["STATUSES", "Check", "Inferred", "classify", "race_checks"]
+__all__ = ["COUNT_NAMES", "STATUSES", "Check", "Inferred", "classify", "count_check",
+           "count_place", "race_checks", "ratio_check"]
 
 STATUSES = ("exact", "rounded", "truncated", "consistent", "mismatch")
 
@@ -60,6 +61,8 @@ class Inferred:
     low: int
     high: int
     basis: str = ""
+    race: int = -1   # the race's row in the replay
+    key: str = ""    # "cast", "invalid", "valid", "against_all", "candidate[k]", "registered"
 
 
 def classify(exact: Fraction, published: str) -> str:
@@ -76,11 +79,34 @@ def classify(exact: Fraction, published: str) -> str:
     return "mismatch"
 
 
-def _count_check(fig: Figure, value: int | None, basis: str) -> Check | None:
-    if value is None or value < 0:
+COUNT_NAMES = {"registered": "registered voters", "cast": "ballots cast",
+               "invalid": "invalid ballots", "valid": "valid votes",
+               "against_all": "votes against all"}
+
+
+def count_check(fig: Figure, value: int | None, basis: str) -> Check | None:
+    """A published count against the recomputed one; None when that is unknown."""
+    if value is None:
         return None
     status = "exact" if fig.value == value else "mismatch"
     return Check(fig.place, fig.value, value, status, fig.source, basis)
+
+
+def ratio_check(fig: Figure, num: int | None, den: int | None, basis: str,
+                scale: int = 100) -> Check | None:
+    """A published percentage (``scale`` 100) or ratio (1) against ``num / den`` exactly."""
+    if num is None or den is None or den <= 0:
+        return None
+    exact = Fraction(scale * num, den)
+    return Check(fig.place, fig.value, exact, classify(exact, fig.value), fig.source, basis)
+
+
+def count_place(race_place: str, key: str) -> str:
+    """Where a race's count lives in the file: ``race[x].cast``, ``race[x].candidate[2].votes``,
+    ``race[x].against_all.votes``."""
+    if key == "against_all" or key.startswith("candidate["):
+        return f"{race_place}.{key}.votes"
+    return f"{race_place}.{key}"
 
 
 def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], list[Inferred]]:
@@ -96,14 +122,10 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
         "valid": val(t.valid[r]), "against_all": val(t.against_all[r]),
         **{f"candidate[{k + 1}]": val(t.votes[r, k]) for k in range(n)},
     }
-    names = {"registered": "registered voters", "cast": "ballots cast",
-             "invalid": "invalid ballots", "valid": "valid votes",
-             "against_all": "votes against all",
+    names = {**COUNT_NAMES,
              **{f"candidate[{k + 1}]": f"{c.name}'s votes" for k, c in enumerate(race.candidates)}}
-    checks: list[Check] = []
-    option_sum = None
-    if all(v[f"candidate[{k + 1}]"] is not None for k in range(n)) and v["against_all"] is not None:
-        option_sum = sum(v[f"candidate[{k + 1}]"] for k in range(n)) + v["against_all"]
+    checks: list[Check | None] = []
+    option_sum = v["valid"]  # the tally's valid: candidate votes + against all, when all known
 
     # Totals against the sum of their parts.
     if race.precincts is not None:
@@ -111,13 +133,13 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
             given = getattr(race, key)
             if given is not None and v[key] is not None:
                 fig = Figure(key, given, f"{race.place}.{key}")
-                checks.append(_count_check(fig, v[key], "sum of the precincts"))
+                checks.append(count_check(fig, v[key], "sum of the precincts"))
     else:
         if race.valid is not None and option_sum is not None:
-            checks.append(_count_check(Figure("valid", race.valid, f"{race.place}.valid"),
+            checks.append(count_check(Figure("valid", race.valid, f"{race.place}.valid"),
                                        option_sum, "candidate votes + against all"))
         if race.cast is not None and race.invalid is not None and option_sum is not None:
-            checks.append(_count_check(Figure("cast", race.cast, f"{race.place}.cast"),
+            checks.append(count_check(Figure("cast", race.cast, f"{race.place}.cast"),
                                        option_sum + race.invalid,
                                        "candidate votes + against all + invalid"))
 
@@ -129,7 +151,7 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
         for f in figs:
             if f.key in ("votes", "registered", "cast", "valid", "invalid"):
                 key = subject if f.key == "votes" else f.key
-                c = _count_check(f, v[key], f"recomputed {names[key]}")
+                c = count_check(f, v[key], f"recomputed {names[key]}")
                 if c:
                     checks.append(c)
             elif f.key in ("share", "invalid_share"):
@@ -145,23 +167,20 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
 
     open_ratios = []
     for f, num, den in ratios:
-        a, b = v[num], v[den]
         basis = f"{names[num]} / {names[den]}"
-        if a is not None and b is not None and b > 0:
-            exact = Fraction(100 * a, b)
-            checks.append(Check(f.place, f.value, exact, classify(exact, f.value), f.source,
-                                basis))
-        else:
+        check = ratio_check(f, v[num], v[den], basis)
+        if check is None:
             open_ratios.append((f, num, den, basis))
+        checks.append(check)
 
     inferred: list[Inferred] = []
     if open_ratios:
-        checks_open, inferred = _infer(race, v, names, open_ratios)
+        checks_open, inferred = _infer(race, r, v, names, open_ratios)
         checks.extend(checks_open)
     return [c for c in checks if c is not None], inferred
 
 
-def _infer(race: Race, v: dict[str, int | None], names: dict[str, str],
+def _infer(race: Race, r: int, v: dict[str, int | None], names: dict[str, str],
            open_ratios: list) -> tuple[list[Check], list[Inferred]]:
     top = v["registered"] if v["registered"] is not None else inference.BIG
     bounds = {k: ((x, x) if x is not None else (0, top)) for k, x in v.items()}
@@ -190,13 +209,10 @@ def _infer(race: Race, v: dict[str, int | None], names: dict[str, str],
                             basis + " (rests on counts not published)", low, high))
     inferred = []
     if solved is not None:
-        # Recompute once without the blamed figures is not needed: the system is consistent.
         for key, (lo, hi) in solved.items():
             if key == "abstained" or v.get(key) is not None:
                 continue
-            where = f"{race.place}.{'against_all.votes' if key == 'against_all' else key}"
-            if key.startswith("candidate["):
-                where = f"{race.place}.{key}.votes"
-            inferred.append(Inferred(where, lo, hi, f"{names[key]}, from the published "
-                                     "percentages and counts"))
+            inferred.append(Inferred(count_place(race.place, key), lo, hi,
+                                     f"{names[key]}, from the published percentages and counts",
+                                     race=r, key=key))
     return checks, inferred

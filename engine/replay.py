@@ -32,8 +32,8 @@ class Replay:
 def precinct_table(scenario: Scenario) -> tally.PrecinctTable:
     """One table of every precinct; a race without precinct rows is one precinct."""
     k = scenario.max_candidates
-    blocks, race_index = [], []
-    for r, race in enumerate(scenario.races):
+    blocks = []
+    for race in scenario.races:
         p = race.precincts
         if p is None:
             row = [race.registered, race.cast, race.invalid, race.against_all,
@@ -46,9 +46,8 @@ def precinct_table(scenario: Scenario) -> tally.PrecinctTable:
                                                                   p.invalid, p.against_all)
             block[:, 4:4 + p.votes.shape[1]] = p.votes
         blocks.append(block)
-        race_index.append(np.full(block.shape[0], r, np.int64))
     counts = np.concatenate(blocks) if blocks else np.zeros((0, 4 + k), np.int64)
-    race = np.concatenate(race_index) if race_index else np.zeros(0, np.int64)
+    race = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
     return tally.PrecinctTable(race=race, counts=counts, n_races=len(scenario.races))
 
 
@@ -74,6 +73,6 @@ def replay(scenario: Scenario) -> Replay:
         c, i = race_checks(race, totals, r)
         checks.extend(c)
         inferred.extend(i)
-    checks.extend(area_checks(scenario, results, inferred, candidate_party))
+    checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
                   inferred=tuple(inferred), candidate_party=candidate_party)

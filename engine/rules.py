@@ -40,6 +40,8 @@ class Outcome(enum.IntEnum):
     UNCONTESTED = 5
     # A replay whose candidate counts were not all published cannot decide the race.
     UNDETERMINED = 6
+    # Nobody on the ballot (reachable from library calls; scenario files refuse it).
+    NO_CANDIDATES = 7
 
     @property
     def label(self) -> str:
@@ -197,6 +199,7 @@ def decide(
         # cast / registered < num / den, exactly, in integers
         low = (c >= 0) & (r >= 0) & (c * t.denominator < t.numerator * r)
         outcome[low] = Outcome.FAILED_TURNOUT
+    outcome[n_cand == 0] = Outcome.NO_CANDIDATES
     failed = outcome != Outcome.ELECTED
     failed &= outcome != Outcome.UNCONTESTED
     winner = np.where(failed, -1, winner).astype(np.int64)

@@ -15,8 +15,9 @@ import attrs
 import numpy as np
 
 from engine import rules as _rules
-from engine._reader import Reader, check_count, check_percent, type_name
+from engine._reader import Reader, check_count, type_name
 from engine.errors import ScenarioError
+from engine.tally import COUNT_COLUMNS
 
 __all__ = [
     "Area",
@@ -280,18 +281,16 @@ def _figures(r: Reader, key: str, allowed: dict[str, str]) -> tuple[Figure, ...]
             kind = allowed.get(k)
             if kind is None:
                 continue  # left for close() to report with a hint
-            raw = t.raw(k)
-            fail = lambda p, k=k, t=t: t.fail(p, k)  # noqa: E731
-            if kind == "flag":
+            if kind == "flag":  # kept as a figure "true" so that it stays with its table
+                raw = t.raw(k)
                 if not isinstance(raw, bool):
-                    fail(f"must be true or false, got {raw!r}")
+                    t.fail(f"must be true or false, got {raw!r}", k)
                 if raw:
                     figures.append(Figure(key=k, value="true", place=t.at(k), source=source))
                 continue
-            v = check_count(raw, fail) if kind == "count" else check_percent(raw, fail)
+            v = t.count(k) if kind == "count" else t.percent(k)
             figures.append(Figure(key=k, value=v, place=t.at(k), source=source))
-        for k in allowed:
-            t._taken.add(k)
+        t.allow(*allowed)
         t.close()
     return tuple(figures)
 
@@ -370,7 +369,7 @@ def _inline_precincts(r: Reader, k: int) -> Precincts | None:
     rows = list(r.tables("precinct"))
     if not rows:
         return None
-    cols: dict[str, list[int]] = {n: [] for n in ("registered", "cast", "invalid", "against_all")}
+    cols: dict[str, list[int]] = {n: [] for n in COUNT_COLUMNS}
     votes, ids = [], []
     for i, p in rows:
         ids.append(p.str("id", default=str(i)))

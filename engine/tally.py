@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,7 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
     values = np.asarray(values)
     if values.dtype != np.int64:
         values = values.astype(np.int64)
-    sparse = not isinstance(group, np.ndarray | list | tuple)  # a ready group_matrix
+    sparse = hasattr(group, "tocsr")  # a ready group_matrix
     if _group_sum_c is not None and values.ndim <= 2 and not sparse:
         return _sum_rows_c(values, group, n_groups)
     m = group if sparse else group_matrix(group, n_groups)
@@ -93,6 +94,7 @@ except ImportError:  # installed without a compiler: the sparse product
 _SMALL_OUT = 1 << 22
 _THREADED_ROWS = 1 << 16
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def _cores() -> int:
@@ -115,8 +117,9 @@ def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndar
     if n_cols == 0:
         return out.reshape((n_groups, *values.shape[1:]))
     if rows.shape[0] >= _THREADED_ROWS and _cores() >= 2:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(2, thread_name_prefix="saylau-sum")
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(2, thread_name_prefix="saylau-sum")
         if out.nbytes <= _SMALL_OUT:  # each thread sums half of the rows; then one add
             half = rows.shape[0] // 2
             other = np.empty_like(out)
@@ -161,20 +164,18 @@ class PrecinctTable:
     counts: np.ndarray
     n_races: int
 
-    @property
-    def n_candidates_max(self) -> int:
-        return self.counts.shape[1] - len(COUNT_COLUMNS)
 
-
-def _sum_known(values: np.ndarray, m: np.ndarray | sp.csr_array, n_groups: int) -> np.ndarray:
-    """Group sums where any unknown (-1) part makes the whole unknown; empty groups unknown."""
+def _sum_known(values: np.ndarray, group: np.ndarray, n_groups: int, *,
+               empty: int = UNKNOWN) -> np.ndarray:
+    """Group sums where any unknown (-1) part makes the whole unknown; a group without rows is
+    ``empty``. values : (P,) or (P, C); group : (P,) int in [0, n_groups)."""
     known = values >= 0
-    sums = sum_by_group(np.where(known, values, 0), m, n_groups)
-    gaps = sum_by_group((~known).astype(np.int64), m, n_groups)
-    rows = sum_by_group(np.ones(values.shape[0], np.int64), m, n_groups)
+    sums = sum_by_group(np.where(known, values, 0), group, n_groups)
+    gaps = sum_by_group((~known).astype(np.int64), group, n_groups)
+    rows = np.bincount(group, minlength=n_groups)
     if sums.ndim == 2:
         rows = rows[:, None]
-    return np.where((gaps > 0) | (rows == 0), UNKNOWN, sums)
+    return np.where(gaps > 0, UNKNOWN, np.where(rows == 0, empty, sums))
 
 
 @attrs.frozen(eq=False)
@@ -197,24 +198,21 @@ def race_totals(table: PrecinctTable, n_candidates: np.ndarray, *,
     ``against_all_line=False`` (indirect rules) counts against-all as zero, not unknown.
     """
     r = table.n_races
-    m = group_matrix(table.race, r)
-    sums = _sum_known(table.counts, m, r)
+    sums = _sum_known(table.counts, table.race, r)
     registered, cast, invalid, against_all = (sums[:, i].copy() for i in range(4))
-    votes = sums[:, 4:]
     n_candidates = np.asarray(n_candidates, dtype=np.int64)
     if not against_all_line:
         against_all = np.where(against_all < 0, 0, against_all)
-    on_ballot = np.arange(votes.shape[1]) < n_candidates[:, None]
-    votes_known = ((votes >= 0) | ~on_ballot).all(axis=1)
-    valid = np.where(votes_known & (against_all >= 0),
-                     np.where(on_ballot, votes, 0).sum(axis=1) + against_all, UNKNOWN)
+    on_ballot = np.arange(sums.shape[1] - 4) < n_candidates[:, None]
+    votes = np.where(on_ballot, sums[:, 4:], 0)  # zero past each race's last candidate
+    valid = np.where((votes >= 0).all(axis=1) & (against_all >= 0),
+                     votes.sum(axis=1) + against_all, UNKNOWN)
     # cast = valid + invalid: any two give the third.
     k_c, k_v, k_i = cast >= 0, valid >= 0, invalid >= 0
     invalid = np.where(k_c & k_v & ~k_i, cast - valid, invalid)
     cast = np.where(~k_c & k_v & k_i, valid + invalid, cast)
     return RaceTotals(registered=registered, cast=cast, invalid=invalid, valid=valid,
-                      against_all=against_all, votes=np.where(on_ballot, votes, 0),
-                      n_candidates=n_candidates)
+                      against_all=against_all, votes=votes, n_candidates=n_candidates)
 
 
 def _percent(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
@@ -249,7 +247,7 @@ def race_results(totals: RaceTotals, ruleset: rules.RuleSet) -> RaceResults:
     d = rules.decide(t.votes, t.n_candidates, ruleset, against_all=t.against_all, cast=t.cast,
                      registered=t.registered)
     on_ballot = np.arange(t.votes.shape[1]) < t.n_candidates[:, None]
-    undetermined = ~((t.votes >= 0) | ~on_ballot).all(axis=1)
+    undetermined = (t.votes < 0).any(axis=1)  # votes are 0 past the last candidate
     outcome = np.where(undetermined, rules.Outcome.UNDETERMINED, d.outcome).astype(np.int8)
     margin = np.where(undetermined, UNKNOWN, d.margin_votes)
     return RaceResults(
@@ -283,6 +281,7 @@ class AreaResults:
     invalid: np.ndarray
     valid: np.ndarray
     against_all: np.ndarray
+    turnout: np.ndarray          # (A,) percent of registered, nan when unknown
     decided: np.ndarray
     seats: np.ndarray
     party_votes: np.ndarray
@@ -306,44 +305,40 @@ def area_membership(race_areas: list[tuple[str, ...]]) -> tuple[tuple[tuple[str,
 
 def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
                  candidate_party: np.ndarray, parties: tuple[str, ...]) -> AreaResults:
-    """Aggregate races to every area at once; ``candidate_party`` : (R, K) party index (-1 pad)."""
+    """Aggregate races to every area at once; ``candidate_party`` : (R, K) party index (-1 pad).
+
+    An area's count is unknown (-1) when any of its races' is; an area without races sums to 0.
+    """
     t = res.totals
     paths, area_of, race_of = area_membership(race_areas)
-    a = len(paths)
-    n_races = len(race_areas)
-    n_parties = len(parties)
-
-    def total(x: np.ndarray) -> np.ndarray:
-        return sum_by_group(x[race_of], area_of, a)
-
-    def agg(x: np.ndarray) -> np.ndarray:
-        known = x >= 0
-        return np.where(total((~known).astype(np.int64)) > 0, UNKNOWN,
-                        total(np.where(known, x, 0)))
-
+    a, n_races, n_parties = len(paths), len(race_areas), len(parties)
+    # Votes per (race, party): a party's votes are unknown where any of its candidates' is.
     r_idx, k_idx = np.nonzero(candidate_party >= 0)
-    p_idx = candidate_party[r_idx, k_idx]
-    cell = r_idx * n_parties + p_idx  # (race, party) cells
-    votes = t.votes[r_idx, k_idx]
-    by_party = sum_by_group(np.maximum(votes, 0), cell, n_races * n_parties)
-    unknown = sum_by_group((votes < 0).astype(np.int64), cell, n_races * n_parties)
-    party_votes = agg(np.where(unknown > 0, UNKNOWN, by_party).reshape(n_races, n_parties))
+    cell = r_idx * n_parties + candidate_party[r_idx, k_idx]
+    party_votes = _sum_known(t.votes[r_idx, k_idx], cell, n_races * n_parties, empty=0)
     won = res.winner >= 0
     winner_party = np.zeros((n_races, n_parties), np.int64)
     rows = np.flatnonzero(won)
     winner_party[rows, candidate_party[rows, res.winner[rows]]] = 1
+    # One pass for the counts that may be unknown, one for those that are always known.
+    maybe = np.column_stack([t.registered, t.cast, t.invalid, t.valid, t.against_all,
+                             party_votes.reshape(n_races, n_parties)])
+    known = np.column_stack([np.ones(n_races, np.int64), won, winner_party]).astype(np.int64)
+    sums = _sum_known(maybe[race_of], area_of, a, empty=0)
+    counts = sum_by_group(known[race_of], area_of, a)
     return AreaResults(
         paths=paths,
         parties=parties,
-        races=total(np.ones(n_races, np.int64)),
-        registered=agg(t.registered),
-        cast=agg(t.cast),
-        invalid=agg(t.invalid),
-        valid=agg(t.valid),
-        against_all=agg(t.against_all),
-        decided=total(won.astype(np.int64)),
-        seats=total(winner_party).reshape(a, n_parties),
-        party_votes=party_votes.reshape(a, n_parties),
+        races=counts[:, 0],
+        registered=sums[:, 0],
+        cast=sums[:, 1],
+        invalid=sums[:, 2],
+        valid=sums[:, 3],
+        against_all=sums[:, 4],
+        turnout=_percent(sums[:, 1], sums[:, 0]),
+        decided=counts[:, 1],
+        seats=counts[:, 2:],
+        party_votes=sums[:, 5:],
     )
 
 

@@ -176,3 +176,20 @@ def test_area_tables_refuse_bad_keys(bad, error):
     with pytest.raises(ScenarioError) as err:
         loads(HEAD + f"[[area]]\npath = []\npublished = {{ races = 3, {bad} }}\n", name="t.toml")
     assert str(err.value).startswith(error)
+
+
+def test_two_tables_of_one_party_are_both_checked_and_compared():
+    text = HEAD + """
+[[area]]
+path = []
+published = { races = 10 }
+[[area.party]]
+name = "P"
+published = [{ seats = 6 }, { seats = 7 }]
+"""
+    checks = _by_where(_replay(text))
+    races = checks["area[Kazakhstan].published.races"]  # against the first table's seats
+    assert [(c.recomputed, c.status) for c in races] == [(6, "mismatch")]
+    second = checks["area[Kazakhstan].party[P].published[2].seats"]
+    assert [(c.recomputed, c.status, c.basis) for c in second] == [
+        (6, "mismatch", "the same count in area[Kazakhstan].party[P].published[1].seats")]

@@ -135,3 +135,20 @@ def test_blank_counts_are_unknown_and_blank_candidate_cells_are_zero(tmp_path):
     p = rp.scenario.races[0].precincts
     assert p.against_all.tolist() == [5, -1]
     assert rp.scenario.races[1].precincts.votes.tolist() == [[70]]
+
+
+@pytest.mark.parametrize("cell, problem", [
+    ("+10", "must be a whole number, got '+10'"),
+    ("1_000", "must be a whole number, got '1_000'"),
+    ("1 000", "must be a whole number, got '1 000'"),
+    ("٣", "must be a whole number, got '٣'"),
+    ("5000000000000000000", "is too large for a count, got 5000000000000000000"),
+    ("-9223372036854775808", "must be >= 0, got -9223372036854775808"),
+])
+def test_cells_python_would_accept_are_refused_as_counts(tmp_path, cell, problem):
+    """int() takes signs, underscores and other scripts' digits; counts in a CSV may not."""
+    rows = ROWS.replace("r1,1,200,150,5,5,", f"r1,1,200,150,5,{cell},")
+    rows = rows.replace("r1,2,200,120,0,10,", "r1,2,200,120,0,,")  # and a blank in the column
+    with pytest.raises(ScenarioError) as err:
+        load(_write(tmp_path, rows))
+    assert str(err.value) == f"rows.csv: row 2, column 'Против всех': {problem}"

@@ -129,3 +129,11 @@ def test_rule_fields_are_validated():
     """A rule set refuses an against-all effect the law does not know."""
     with pytest.raises(ValueError, match="must be one of"):
         RuleSet(name="x", against_all_effect="sometimes")
+
+
+def test_a_race_without_candidates_elects_nobody():
+    votes = np.zeros((2, 3), dtype=np.int64)
+    votes[1, :2] = (5, 3)
+    d = decide(votes, np.array([0, 2]), PRESETS["kz-2021-rural"], against_all=np.array([4, 1]))
+    assert d.winner.tolist() == [-1, 0]
+    assert d.outcome.tolist() == [Outcome.NO_CANDIDATES, Outcome.ELECTED]
