@@ -11,12 +11,19 @@ import click
 
 from cli import render
 from cli.output import emit
+from cli.schedule import schedule
 from engine.errors import ScenarioError
 
 __all__ = ["main"]
 
 EXIT_MISMATCH = 1  # --strict found published figures that do not hold
 EXIT_USER_ERROR = 2
+
+
+def _error_line(err: ScenarioError | OSError) -> str:
+    if isinstance(err, OSError):
+        return f"error: {err.filename or ''}: {err.strerror or err}"
+    return f"error: {err}"
 
 
 def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,34 +33,25 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ScenarioError as err:
-            click.echo(f"error: {err}", err=True)
-            sys.exit(EXIT_USER_ERROR)
-        except click.ClickException:
-            raise
-        except OSError as err:
-            click.echo(f"error: {err.filename or ''}: {err.strerror or err}", err=True)
+        except (ScenarioError, OSError) as err:
+            click.echo(_error_line(err), err=True)
             sys.exit(EXIT_USER_ERROR)
 
     return wrapper
 
 
-class _Group(click.Group):
-    """Usage errors exit 2 (click's own convention) with a one-line message."""
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="saylau")
 def main() -> None:
     """saylau: replay, reconcile and simulate Kazakhstan's akim elections."""
 
 
-FORMATS = {"table": None, "json": render.to_json, "csv": render.to_csv}
+FORMATS = ("table", "json", "csv")
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
               show_default=True, help="table for people, json for programs, csv for sheets")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write here (atomically) instead of stdout")
@@ -68,7 +66,7 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
 
     result = run_replay(load(file))
     text = (render.to_table(result, all_checks=all_checks) if fmt == "table"
-            else FORMATS[fmt](result))
+            else render.to_json(result) if fmt == "json" else render.to_csv(result))
     emit(text, output)
     if strict and result.mismatches:
         click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
@@ -85,20 +83,11 @@ def validate(files: tuple[str, ...]) -> None:
     for file in files:
         try:
             load(file)
-        except ScenarioError as err:
-            click.echo(f"error: {err}", err=True)
+        except (ScenarioError, OSError) as err:
+            click.echo(_error_line(err), err=True)
             bad += 1
     if bad:
         sys.exit(EXIT_USER_ERROR)
 
 
-def _register_optional() -> None:
-    """Commands that live in their own modules."""
-    try:
-        from cli.schedule import schedule
-    except ImportError:  # pragma: no cover - the module is part of the package
-        return
-    main.add_command(schedule)
-
-
-_register_optional()
+main.add_command(schedule)

@@ -6,16 +6,17 @@ import csv
 import io
 import json
 import math
+import textwrap
 from fractions import Fraction
 from typing import Any
 
-from engine.reconcile import Check
+from engine.reconcile import STATUSES, Check, count_place
 from engine.replay import Replay
 from engine.rules import Outcome
 
 __all__ = ["replay_dict", "to_csv", "to_json", "to_table"]
 
-HOLDS = ("exact", "rounded")
+HOLDS = ("exact", "rounded", "consistent")  # a figure resting on unpublished counts fits them
 
 
 def _count(x: Any) -> int | None:
@@ -39,10 +40,8 @@ def check_dict(c: Check) -> dict[str, Any]:
         "where": c.where,
         "published": float(c.published) if c.is_percent else c.published,
         "published_text": c.published if c.is_percent else str(c.published),
-        "recomputed": (_pct(c.recomputed, 6) if c.is_percent else c.recomputed)
-        if c.recomputed is not None else None,
-        "difference": (_pct(c.difference, 6) if c.is_percent else c.difference)
-        if c.difference is not None else None,
+        "recomputed": _pct(c.recomputed, 6) if c.is_percent else c.recomputed,
+        "difference": _pct(c.difference, 6) if c.is_percent else c.difference,
         "status": c.status,
         "unit": "percent" if c.is_percent else "count",
         "low": _pct(c.low, 6),
@@ -103,8 +102,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "invalid": _count(a.invalid[i]),
             "valid": _count(a.valid[i]),
             "against_all": _count(a.against_all[i]),
-            "turnout": _pct(100 * a.cast[i] / a.registered[i])
-            if a.cast[i] >= 0 and a.registered[i] > 0 else None,
+            "turnout": _pct(a.turnout[i]),
             "parties": [{"party": p, "seats": int(a.seats[i, j]),
                          "votes": _count(a.party_votes[i, j])}
                         for j, p in enumerate(a.parties)],
@@ -118,8 +116,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
         "checks": [check_dict(c) for c in rp.checks],
         "inferred": [{"where": i.where, "low": i.low, "high": i.high, "basis": i.basis}
                      for i in rp.inferred],
-        "summary": {status: sum(c.status == status for c in rp.checks)
-                    for status in ("exact", "rounded", "truncated", "consistent", "mismatch")},
+        "summary": {status: sum(c.status == status for c in rp.checks) for status in STATUSES},
     }
 
 
@@ -134,16 +131,16 @@ def to_csv(rp: Replay) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["race_id", "race", "area", "option", "party", "votes", "share", "elected",
                 "registered", "cast", "invalid", "valid", "turnout", "outcome"])
-    for r in d["races"]:
+    for r, winner in zip(d["races"], rp.races.winner, strict=True):
         tail = [r["registered"], r["cast"], r["invalid"], r["valid"], r["turnout"], r["outcome"]]
         area = " / ".join(r["area"])
-        for c in r["candidates"]:
+        for j, c in enumerate(r["candidates"]):
             w.writerow([r["id"], r["name"], area, c["name"], c["party"], c["votes"], c["share"],
-                        c["name"] == r["winner"], *tail])
+                        j == winner, *tail])
         aa = r["against_all"]
         w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
                     False, *tail])
-    return out.getvalue().replace(",None", ",")
+    return out.getvalue()  # csv writes None as an empty cell
 
 
 # -- the table for people ----------------------------------------------------------------------
@@ -166,41 +163,40 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
     inferred = {i["where"]: (i["low"], i["high"]) for i in d["inferred"]}
     lines = [f"{e['name']}", f"{e['date'] or 'date unknown'} · rules {e['rules']} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}", ""]
-    for r, race in zip(d["races"], rp.scenario.races, strict=True):
+    for r, race, winner in zip(d["races"], rp.scenario.races, rp.races.winner, strict=True):
         where = " / ".join(r["area"])
         head = f"{r['name']}" + (f" ({where})" if where else "")
         verdict = (f"elected: {r['winner']}" if r["winner"] else r["outcome"].replace("_", " "))
         title = f"{head}  —  {verdict}"
         lines.extend([title] if len(title) <= 80 else [head, f"  —  {verdict}"])
-        valid_range = inferred.get(f"{race.place}.valid")
+        def span(key: str, place: str = race.place) -> tuple[int, int] | None:
+            return inferred.get(count_place(place, key))
 
-        def show(key: str, value: int | None, r_place: str = race.place) -> str:
-            if value is None and f"{r_place}.{key}" in inferred:
-                lo, hi = inferred[f"{r_place}.{key}"]
-                return f"{lo:,}-{hi:,}*"
-            return _n(value)
+        def show(key: str, value: int | None) -> str:
+            known = span(key)
+            return f"{known[0]:,}-{known[1]:,}*" if value is None and known else _n(value)
 
-        turnout = _p(r["turnout"])
-        if r["turnout"] is None and f"{race.place}.cast" in inferred and r["registered"]:
-            lo, hi = inferred[f"{race.place}.cast"]
-            turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "*"
+        turnout = f"{_p(r['turnout'])}%"
+        if r["turnout"] is None and span("cast") and r["registered"]:
+            lo, hi = span("cast")
+            turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
         lines.append(f"  registered {_n(r['registered'])}  cast {show('cast', r['cast'])}  "
-                     f"turnout {turnout.rstrip('*')}%{'*' * turnout.endswith('*')}")
+                     f"turnout {turnout}")
         lines.append(f"  invalid {show('invalid', r['invalid'])}  "
                      f"valid {show('valid', r['valid'])}")
         lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
-        options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}].votes")
+        options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}]")
                    for j, c in enumerate(r["candidates"])]
         options.append(("against all", "", r["against_all"]["votes"], r["against_all"]["share"],
-                        "against_all.votes"))
-        for name, party, votes, share, key in options:
+                        "against_all"))
+        valid_range = span("valid")
+        for j, (name, party, votes, share, key) in enumerate(options):
             v = show(key, votes)
             sh = _p(share)
             if share is None and valid_range:
-                lo_v = votes if votes is not None else inferred.get(f"{race.place}.{key}", (0,))[0]
-                hi_v = votes if votes is not None else inferred.get(f"{race.place}.{key}", (0, 0))[1]
+                lo_v, hi_v = (votes, votes) if votes is not None else span(key) or (0, 0)
                 sh = _range(100 * lo_v / valid_range[1], 100 * hi_v / valid_range[0]) + "*"
-            mark = "►" if name == r["winner"] else " "
+            mark = "►" if j == winner else " "
             lines.append(f"{mark} {name[:28]:<28} {party[:16]:<16} {v:>12} {sh:>12}")
         if r["margin_votes"] is not None:
             pts = f" ({_p(r['margin_points'])} points)" if r["margin_points"] is not None else ""
@@ -244,7 +240,7 @@ def _published_areas(rp: Replay) -> list[str]:
     for area in sorted(rp.scenario.areas, key=lambda a: (len(a.path), a.path)):
         first = area.figures[0].place.rsplit(".", 1)[0] if area.figures else None
         f = {x.key: x.value for x in area.figures if x.place.rsplit(".", 1)[0] == first}
-        name = ("  " * len(area.path) + (area.path[-1] if area.path else nation))[:30]
+        name = ("  " * len(area.path) + _area_name(area.path, nation))[:30]
         lines.append((f"  {name:<30} {f.get('races', ''):>6} "
                       f"{_n(f['cast']) if 'cast' in f else '':>11} "
                       f"{_n(f['registered']) if 'registered' in f else '':>11} "
@@ -255,11 +251,11 @@ def _published_areas(rp: Replay) -> list[str]:
             if n is not None and party.party not in seen:
                 seen.add(party.party)
                 seats.append(f"{party.party} {n}")
-        text = "seats: " + " · ".join(seats) if seats else ""
-        while text:
-            cut = text if len(text) <= 72 else text[:text.rfind(" · ", 0, 70) + 2]
-            lines.append(f"      {cut.strip()}")
-            text = text[len(cut):].strip()
+        if seats:  # no break inside "party n": its spaces are non-breaking while wrapping
+            text = "seats: " + " · ".join(x.replace(" ", "\xa0") for x in seats)
+            lines.extend(line.replace("\xa0", " ") for line in
+                         textwrap.wrap(text, 78, initial_indent="      ",
+                                       subsequent_indent="      "))
     lines.append("")
     return lines
 
@@ -267,15 +263,16 @@ def _published_areas(rp: Replay) -> list[str]:
 def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
     summary = ", ".join(f"{n} {k}" for k, n in d["summary"].items() if n)
     shown = [c for c in d["checks"] if all_checks or c["status"] not in HOLDS]
-    head = "Published figures" if all_checks else "Published figures that do not hold exactly"
-    lines = [f"{head}: {len(shown)} of {len(d['checks'])} checked"]
-    if summary:
-        lines.append(f"  ({summary})")
+    lines = [f"Published figures: {len(d['checks'])} checked" + (f" ({summary})" if summary
+                                                                  else "")]
     if not d["checks"]:
         return lines
     if not shown:
-        lines.append("  every published figure holds (exactly or rounded)")
+        lines.append("  every one holds (exact, rounded, or consistent with unpublished counts)")
         return lines
+    if not all_checks:
+        lines.append(f"  {len(shown)} do not hold exactly (truncated: cut, not rounded; "
+                     "mismatch: wrong):")
     for c in shown:
         pct = c["unit"] == "percent"
         if c["recomputed"] is not None:
@@ -291,8 +288,5 @@ def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
         lines.append(f"      {c['status']:<10} published {pub}  recomputed {rec}"
                      + (f"  difference {dif}" if dif else ""))
         why = "; ".join(x for x in (c["basis"], c["source"] and f"source: {c['source']}") if x)
-        while why:
-            cut = why if len(why) <= 72 else why[:why.rfind(" ", 0, 72)]
-            lines.append(f"        {cut.strip()}")
-            why = why[len(cut):].strip()
+        lines.extend(textwrap.wrap(why, 80, initial_indent=" " * 8, subsequent_indent=" " * 8))
     return lines

@@ -8,6 +8,7 @@ import textwrap
 
 import click
 
+from cli.output import UserError
 from engine import terms
 from engine.errors import ScenarioError
 from engine.rules import preset
@@ -19,12 +20,6 @@ _RULE_WIDTH = 80 - sum(_WIDTHS) - 2 * len(_WIDTHS)
 _NOTE = '"N days before the vote": N whole days lie between; local times.'
 
 
-class _UserError(click.ClickException):
-    """A user's mistake: one line on stderr, exit 2 (DESIGN section 9)."""
-
-    exit_code = 2
-
-
 class _OneLineCommand(click.Command):
     """Reports bad options in one line, without the usage text, even inside a group."""
 
@@ -32,7 +27,7 @@ class _OneLineCommand(click.Command):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as err:
-            raise _UserError(err.format_message()) from None
+            raise UserError(err.format_message()) from None
 
 
 class _IsoDate(click.ParamType):
@@ -120,7 +115,7 @@ def schedule(term_start: dt.date | None, early_termination: dt.date | None,
     termination."""
     if (term_start is None) == (early_termination is None):
         msg = "give exactly one of --term-start and --early-termination"
-        raise _UserError(msg)
+        raise UserError(msg)
     try:
         if term_start is not None:
             terms.deadlines(rules_name)  # an unknown name fails here, as a ScenarioError
@@ -131,6 +126,6 @@ def schedule(term_start: dt.date | None, early_termination: dt.date | None,
             term = None
             table = terms.early_timetable(early_termination, rules_name, vote=vote_date)
     except ScenarioError as err:
-        raise _UserError(str(err)) from None
+        raise UserError(str(err)) from None
     render = _render_json if fmt == "json" else _render_table
     click.echo(render(table, term))

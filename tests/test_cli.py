@@ -93,7 +93,7 @@ def test_output_into_a_missing_folder_is_a_user_error(runner, scenarios, tmp_pat
     """Writing into a folder that does not exist fails with one line, nothing written."""
     result = runner.invoke(main, ["replay", str(scenarios / "historical/semey-2025.toml"),
                                   "--output", str(tmp_path / "no" / "x.txt")])
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert "does not exist" in result.stderr
     assert "Traceback" not in result.output
 
@@ -162,3 +162,11 @@ def test_the_2021_replay_lists_what_does_not_hold_and_strict_fails(runner, scena
     assert ulken == [{**ulken[0], "published": 3.77, "recomputed": 0.0, "difference": 3.77,
                       "status": "mismatch"}]
     assert data["summary"]["mismatch"] == 19
+
+
+def test_validate_reports_a_path_that_is_not_a_file_in_one_line(runner, tmp_path):
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(tmp_path / "plain" / "x.toml")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
