@@ -13,11 +13,11 @@ import csv
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks.tally_bench import median_seconds
 from engine.replay import replay
 from engine.scenario import load
 
@@ -43,8 +43,7 @@ def make_election(directory: Path, n_precincts: int, n_races: int, seed: int = S
     shares = rng.dirichlet(np.ones(OPTIONS), size=n_precincts)
     shares[np.arange(OPTIONS) >= n_candidates[race][:, None]] = 0
     shares /= shares.sum(axis=1, keepdims=True)
-    votes = np.array([rng.multinomial(n, p) for n, p in  # data generation, not timed
-                      zip(cast - invalid - against_all, shares, strict=True)])
+    votes = rng.multinomial(cast - invalid - against_all, shares)
     lines = ['[election]\nname = "synthetic: 100,000-precinct benchmark"\n'
              'rules = "kz-2021-rural"\n']
     for r in range(n_races):
@@ -70,15 +69,6 @@ def make_election(directory: Path, n_precincts: int, n_races: int, seed: int = S
     return scenario
 
 
-def _seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
-
-
 def bench_replay(n_precincts: int = 100_000, n_races: int = 2_000, repeat: int = 3) -> dict:
     """Median seconds of the command and of the library call on one seeded election."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,8 +87,8 @@ def bench_replay(n_precincts: int = 100_000, n_races: int = 2_000, repeat: int =
             "n_races": n_races,
             "options": OPTIONS,
             "csv_mb": (Path(tmp) / "rows.csv").stat().st_size / 1e6,
-            "command_s": _seconds(cli, repeat),
-            "library_s": _seconds(lambda: replay(load(scenario)), repeat),
+            "command_s": median_seconds(cli, repeat),
+            "library_s": median_seconds(lambda: replay(load(scenario)), repeat),
         }
 
 
@@ -123,8 +113,8 @@ def bench_historical(name: str = "kz-2021-rural", repeat: int = 5) -> dict:
     return {
         "scenario": name,
         "checks": len(rp.checks),
-        "library_s": _seconds(lambda: replay(load(scenario)), repeat),
-        "command_s": _seconds(lambda: subprocess.run(command, check=True,
+        "library_s": median_seconds(lambda: replay(load(scenario)), repeat),
+        "command_s": median_seconds(lambda: subprocess.run(command, check=True,
                                                      capture_output=True), repeat),
     }
 

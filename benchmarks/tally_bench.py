@@ -2,8 +2,9 @@
 
 Ballot tallies: ``engine.ballots.count_codes`` vs ``np.bincount(minlength=...)`` vs a pure
 Python loop (on a subsample, scaled per ballot), on the same seeded uint8 array.
-Precinct aggregation: ``engine.tally.sum_by_group`` (sparse indicator product, rows in any
-order) vs ``np.add.reduceat`` on race-sorted rows (the sort is done beforehand, not timed).
+Precinct aggregation: ``engine.tally.sum_by_group`` (the compiled one-pass kernel) vs
+``np.add.reduceat``, both on the same race-sorted rows (the sort is done beforehand, not timed),
+and ``sum_by_group`` on the rows unsorted, which reduceat cannot take.
 
 Every case checks that all contenders give the same counts before anything is timed; every
 figure is the median of repeated runs in this one process.
@@ -25,6 +26,7 @@ import numpy as np
 import scipy
 
 import engine.ballots
+import engine.tally
 from engine.tally import sum_by_group
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "main",
     "make_ballots",
     "make_precincts",
+    "median_seconds",
     "python_loop_count",
     "reduceat_by_race",
     "render",
@@ -91,7 +94,8 @@ def reduceat_by_race(
     return out
 
 
-def _median_seconds(fn: Callable[[], object], repeat: int) -> float:
+def median_seconds(fn: Callable[[], object], repeat: int) -> float:
+    """The median wall time of ``repeat`` calls of ``fn``."""
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -139,10 +143,10 @@ def bench_ballots(
     result: dict[str, float | int] = {
         "n_ballots": n,
         "n_options": n_codes,
-        "saylau_ns": _median_seconds(saylau, repeat) * per_ballot,
-        "numpy_fallback_ns": _median_seconds(fallback, repeat) * per_ballot,
-        "bincount_ns": _median_seconds(bincount, repeat) * per_ballot,
-        "python_ns": _median_seconds(lambda: python_loop_count(sample_bytes, n_codes), repeat)
+        "saylau_ns": median_seconds(saylau, repeat) * per_ballot,
+        "numpy_fallback_ns": median_seconds(fallback, repeat) * per_ballot,
+        "bincount_ns": median_seconds(bincount, repeat) * per_ballot,
+        "python_ns": median_seconds(lambda: python_loop_count(sample_bytes, n_codes), repeat)
         * 1e9
         / sample.size,
         "python_sample": int(sample.size),
@@ -183,9 +187,9 @@ def bench_precincts(
         "n_rows": n_rows,
         "n_races": n_races,
         "n_cols": n_cols,
-        "saylau_ms": _median_seconds(saylau, repeat) * 1e3,
-        "any_order_ms": _median_seconds(any_order, repeat) * 1e3,
-        "reduceat_ms": _median_seconds(reduceat, repeat) * 1e3,
+        "saylau_ms": median_seconds(saylau, repeat) * 1e3,
+        "any_order_ms": median_seconds(any_order, repeat) * 1e3,
+        "reduceat_ms": median_seconds(reduceat, repeat) * 1e3,
     }
     result["reduceat_ratio"] = result["reduceat_ms"] / result["saylau_ms"]
     result["any_order_ratio"] = result["reduceat_ms"] / result["any_order_ms"]
@@ -200,10 +204,7 @@ def environment() -> dict[str, str | int | None]:
             model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None)
     except OSError:
         pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count()
+    usable = engine.tally._cores()
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,

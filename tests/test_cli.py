@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from tests.texts import ULKEN
 
 MALFORMED = sorted((Path(__file__).parent / "malformed").glob("*.toml"))
 
@@ -98,30 +99,10 @@ def test_output_into_a_missing_folder_is_a_user_error(runner, scenarios, tmp_pat
     assert "Traceback" not in result.output
 
 
-STRICT = """
-[election]
-name = "Ülken"
-rules = "kz-2021-rural"
-share_basis = "cast"
-[[race]]
-id = "ulken"
-registered = 1200
-cast = 860
-invalid = 0
-published = { invalid_share = "3.77" }
-[[race.candidate]]
-name = "Qasenov"
-votes = 732
-[[race.candidate]]
-name = "Berdyqūlov"
-votes = 128
-"""
-
-
 def test_strict_exits_1_when_a_published_figure_does_not_hold(runner, tmp_path):
     """--strict turns a mismatch into exit code 1; without it the replay succeeds."""
     path = tmp_path / "ulken.toml"
-    path.write_text(STRICT, encoding="utf-8")
+    path.write_text(ULKEN, encoding="utf-8")
     assert runner.invoke(main, ["replay", str(path)]).exit_code == 0
     result = runner.invoke(main, ["replay", str(path), "--strict"])
     assert result.exit_code == 1

@@ -10,6 +10,7 @@ from engine.inference import Ratio, Sum, System, percent_range, solve
 from engine.reconcile import classify
 from engine.replay import replay
 from engine.scenario import loads
+from tests.texts import ULKEN
 
 
 @pytest.mark.parametrize(
@@ -105,34 +106,7 @@ def test_a_figure_that_contradicts_the_others_is_the_one_blamed():
 
 def test_a_typo_in_a_by_election_table_is_found():
     """Ülken's invalid share, printed 3.77% for 0 invalid ballots, is a mismatch (seed 003)."""
-    text = """
-[election]
-name = "Ülken"
-rules = "kz-2021-rural"
-share_basis = "cast"
-[[race]]
-id = "ulken"
-registered = 1200
-cast = 860
-invalid = 0
-published = { invalid_share = "3.77", turnout = "71.67" }
-[[race.candidate]]
-name = "Qasenov"
-votes = 732
-published = { share = "85.12" }
-[[race.candidate]]
-name = "Berdyqūlov"
-votes = 82
-published = { share = "9.53" }
-[[race.candidate]]
-name = "Qalqabaev"
-votes = 46
-published = { share = "5.35" }
-[race.against_all]
-votes = 0
-published = { share = "0.00" }
-"""
-    rp = replay(loads(text, name="ulken.toml"))
+    rp = replay(loads(ULKEN, name="ulken.toml"))
     status = {c.where: c.status for c in rp.checks}
     assert status["race[ulken].published.invalid_share"] == "mismatch"
     assert status["race[ulken].published.turnout"] == "rounded"
