@@ -204,7 +204,7 @@ def environment() -> dict[str, str | int | None]:
             model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None)
     except OSError:
         pass
-    usable = engine.tally._cores()
+    usable = engine.tally.cores()
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,

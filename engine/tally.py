@@ -97,7 +97,8 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -116,7 +117,7 @@ def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndar
     out = np.zeros((n_groups, n_cols), dtype=np.int64)
     if n_cols == 0:
         return out.reshape((n_groups, *values.shape[1:]))
-    if rows.shape[0] >= _THREADED_ROWS and _cores() >= 2:
+    if rows.shape[0] >= _THREADED_ROWS and cores() >= 2:
         with _pool_lock:
             if _pool is None:
                 _pool = ThreadPoolExecutor(2, thread_name_prefix="saylau-sum")

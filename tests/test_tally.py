@@ -176,7 +176,7 @@ def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows
     group = rng.integers(0, n_groups, size=n_rows)
     if threaded:
         monkeypatch.setattr(tally, "_THREADED_ROWS", 1)
-        monkeypatch.setattr(tally, "_cores", lambda: 2)
+        monkeypatch.setattr(tally, "cores", lambda: 2)
     expected = np.zeros((n_groups, 9), dtype=np.int64)
     np.add.at(expected, group, values)
     assert (sum_by_group(values, group, n_groups) == expected).all()
