@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
 from cli import render
-from cli.output import emit
+from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors
 from cli.schedule import schedule
+from cli.simulate import simulate
 from engine.errors import ScenarioError
 
 __all__ = ["main"]
 
 EXIT_MISMATCH = 1  # --strict found published figures that do not hold
-EXIT_USER_ERROR = 2
-
-
-def _error_line(err: ScenarioError | OSError) -> str:
-    if isinstance(err, OSError):
-        return f"error: {err.filename or ''}: {err.strerror or err}"
-    return f"error: {err}"
-
-
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a user's mistake into one line on stderr and exit code 2, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (ScenarioError, OSError) as err:
-            click.echo(_error_line(err), err=True)
-            sys.exit(EXIT_USER_ERROR)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -84,10 +61,11 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             load(file)
         except (ScenarioError, OSError) as err:
-            click.echo(_error_line(err), err=True)
+            click.echo(error_line(err), err=True)
             bad += 1
     if bad:
         sys.exit(EXIT_USER_ERROR)
 
 
 main.add_command(schedule)
+main.add_command(simulate)

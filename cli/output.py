@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
-__all__ = ["UserError", "emit"]
+from engine.errors import ScenarioError
+
+__all__ = ["EXIT_USER_ERROR", "UserError", "emit", "error_line", "user_errors"]
+
+EXIT_USER_ERROR = 2
 
 
 class UserError(click.ClickException):
@@ -17,12 +25,13 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
-def emit(text: str, output: str | None) -> None:
+def emit(text: str | bytes, output: str | None) -> None:
     """Print ``text`` to stdout, or write it to ``output`` through a temporary file and rename:
     a reader sees the old file or the whole new one, never a part."""
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
+    data = text.encode("utf-8") if isinstance(text, str) else text
     path = Path(output)
     if not path.parent.is_dir():
         msg = f"{output}: the folder {str(path.parent)!r} does not exist"
@@ -33,10 +42,30 @@ def emit(text: str, output: str | None) -> None:
         raise OSError(err.errno, err.strerror, output) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def error_line(err: ScenarioError | OSError) -> str:
+    if isinstance(err, OSError):
+        return f"error: {err.filename or ''}: {err.strerror or err}"
+    return f"error: {err}"
+
+
+def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a user's mistake into one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (ScenarioError, OSError) as err:
+            click.echo(error_line(err), err=True)
+            sys.exit(EXIT_USER_ERROR)
+
+    return wrapper

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -80,6 +81,24 @@ class Reader:
         if value is _MISSING:
             return None
         return check_count(value, lambda p: self.fail(p, key))
+
+    def number(self, key: str, *, low: float = 0.0, high: float = 1.0, open_low: bool = False,
+               infinite: bool = False) -> float | None:
+        """A model parameter: a number in [low, high] ((low, high] with ``open_low``); with
+        ``infinite``, also the string "inf" (no noise at that level)."""
+        value = self._get(key, False)
+        if value is _MISSING:
+            return None
+        if infinite and value == "inf":
+            return math.inf
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            also = ' or "inf"' if infinite else ""
+            self.fail(f"must be a number{also}, got {type_name(value)} {value!r}", key)
+        if not math.isfinite(value) or value < low or value > high or (open_low and value == low):
+            lo = "(" if open_low else "["
+            hi = "]" if math.isfinite(high) else ")"
+            self.fail(f"must be in {lo}{low:g}, {high:g}{hi}, got {value!r}", key)
+        return float(value)
 
     def allow(self, *keys: str) -> None:
         """Keys this table may hold though they were not read (named in unknown-key errors)."""

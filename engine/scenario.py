@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from engine import model_spec
 from engine import rules as _rules
 from engine._reader import Reader, check_count, type_name
 from engine.errors import ScenarioError
@@ -164,7 +165,7 @@ class Scenario:
     election: Election
     races: tuple[Race, ...]
     areas: tuple[Area, ...] = ()
-    model: dict[str, Any] = attrs.field(factory=dict)
+    model: model_spec.ModelSpec | None = None  # the [model] table of a simulation
     path: Path | None = None
 
     @property
@@ -203,20 +204,19 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     election = _election(top)
     races = _races(top, election)
     areas = _areas(top, election)
-    model_table = top.raw("model")
-    if model_table is not None and not isinstance(model_table, dict):
-        top.fail(f"must be a table, got {type_name(model_table)}", "model")
+    spec = model_spec.read(top)
     precinct_spec = top.table("precincts")
     top.close()
     if precinct_spec is not None:
         from engine.precincts import read_csv
 
         races = read_csv(precinct_spec, races, base or Path.cwd())
-    if not races and not areas:
+    if not races and not areas and not (spec and spec.generate):
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
-                        model=model_table or {}, path=(base / name) if base else None)
+                        model=spec, path=(base / name) if base else None)
     _check_counts(scenario)
+    _check_model(scenario)
     return scenario
 
 
@@ -439,6 +439,32 @@ def _check_counts(s: Scenario) -> None:
             if sum(known) > race.cast:
                 fail(f"candidate and against-all votes ({sum(known)}) exceed the {race.cast} "
                      "ballots cast", "cast")
+
+
+def _check_model(s: Scenario) -> None:
+    """[model.race.<id>] names a race of the file, and its shares name that race's options."""
+    if s.model is None:
+        return
+    races = {r.id: r for r in s.races}
+    for rm in s.model.races:
+        race = races.get(rm.race)
+        if race is None:
+            known = ", ".join(sorted(races)) or "none"
+            raise ScenarioError(s.file, rm.place, f"no race with id {rm.race!r} (races: {known})")
+        if rm.shares is None:
+            continue
+        names = {c.name for c in race.candidates}
+        if s.election.rules.against_all:
+            names.add(model_spec.AGAINST_ALL)
+        for option, _ in rm.shares:
+            if option not in names:
+                raise ScenarioError(s.file, f"{rm.place}.shares.{option}",
+                                    f"not an option of race {race.id!r}; options: "
+                                    + ", ".join(sorted(names)))
+        missing = [c.name for c in race.candidates if c.name not in dict(rm.shares)]
+        if missing:
+            raise ScenarioError(s.file, f"{rm.place}.shares",
+                                f"gives no share for candidate {missing[0]!r}")
 
 
 def _check_precincts(file: str, race: Race, p: Precincts) -> None:

@@ -1,0 +1,88 @@
+"""`saylau simulate`: Monte-Carlo runs of a scenario, calibrated from a replay if asked."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from cli import sim_render
+from cli.output import UserError, emit, user_errors
+
+__all__ = ["simulate"]
+
+FORMATS = ("table", "json", "csv")
+PROGRESS_AFTER = 2.0  # seconds before a progress bar appears (on a terminal only)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only on a terminal and after 2 s."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self.start = time.monotonic()
+        self.shown = False
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int) -> None:
+        if not self.tty or time.monotonic() - self.start < PROGRESS_AFTER:
+            return
+        self.shown = True
+        width = 30
+        fill = width * done // self.runs
+        click.echo(f"\rsimulating [{'#' * fill}{'.' * (width - fill)}] {done:,}/{self.runs:,}"
+                   " runs", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo(err=True)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="elections to simulate")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="the same seed gives the same bytes, whatever --jobs")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="worker threads  [default: every usable core]")
+@click.option("--chunk-runs", type=click.IntRange(min=1), default=None,
+              help="runs drawn at once; bounds memory, never changes results")
+@click.option("--from", "source", type=click.Path(dir_okay=False), default=None,
+              help="calibrate the means from this historical scenario (replayed)")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="table for people, json for programs, csv for sheets")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="write here (atomically) instead of stdout")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="also draw win probabilities and margins to this PNG (needs saylau[plot])")
+@user_errors
+def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
+             source: str | None, fmt: str, output: str | None, plot_path: str | None) -> None:
+    """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
+    from engine.calibrate import setup
+    from engine.scenario import load
+    from engine.simulate import run
+
+    if plot_path is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            msg = ("--plot needs matplotlib: pip install 'saylau[plot]' (or pip install "
+                   "matplotlib)")
+            raise UserError(msg) from None
+    if source is not None:
+        load(source)  # a bad --from file is named before anything runs
+    st = setup(load(file), source)
+    progress = _Progress(runs)
+    try:
+        summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
+                      grouping=st.grouping, progress=progress)
+    finally:
+        progress.close()
+    render = {"table": sim_render.to_table, "json": sim_render.to_json,
+              "csv": sim_render.to_csv}[fmt]
+    emit(render(st, summary, seed), output)
+    if plot_path is not None:
+        emit(sim_render.plot(st, summary), plot_path)
