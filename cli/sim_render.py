@@ -109,6 +109,10 @@ def _areas(st: Setup, sm: Summary) -> list[dict[str, Any]]:
                          **_quantiles(quant[row]),
                          "distribution": {str(int(v)): int(n) for v, n in
                                           zip(values, counts, strict=True)}})
+        # parties by the races they win (stable: ties keep the file's order), then the rest
+        parties = sorted((c for c in rows if c["name"] not in cols[-2:]),
+                         key=lambda c: -c["mean"])
+        rows = parties + [c for c in rows if c["name"] in cols[-2:]]
         out.append({"path": list(path), "races": int(totals[a]), "counts": rows})
     return out
 
@@ -143,8 +147,8 @@ def _pc(p: float) -> str:
 def to_table(st: Setup, sm: Summary, seed: int) -> str:
     d = simulation_dict(st, sm, seed)
     nation = st.scenario.election.nation
-    lines = [f"{d['election']} (simulation)",
-             f"rules {d['rules']} · {d['runs']:,} runs · seed {seed} · {len(d['races'])} "
+    lines = [d["election"],
+             f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · {len(d['races'])} "
              f"race{'s' * (len(d['races']) != 1)}"
              + (f" · calibrated from {st.source}" if st.source else ""), ""]
     if len(d["races"]) <= DETAILED_RACES:
@@ -199,7 +203,8 @@ def _race_lines(races: list[dict[str, Any]]) -> list[str]:
            f"{'margin p50':>10} {'P(<=10)':>8}"]
     for r in races:
         best = max(r["candidates"], key=lambda c: c["wins"])
-        out.append(f"{r['name'][:28]:<28} {(best['name'] + ', ' + best['party'])[:30]:<30} "
+        who = best["name"] if best["party"] in best["name"] else f"{best['name']}, {best['party']}"
+        out.append(f"{r['name'][:28]:<28} {who[:30]:<30} "
                    f"{_pc(best['p_win'])} {_pc(r['p_failed'])} {_pc(r['p_tie'])[1:]} "
                    f"{r['margin_votes']['p50']:>10,} {_pc(r['p_margin_le_10'])}")
     return [*out, ""]

@@ -22,6 +22,7 @@ proportional to the party's published seats per candidate in the area, (seats + 
 from __future__ import annotations
 
 import math
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def _source_path(scenario: Scenario, spec: ModelSpec, source: str | Path | None)
     if spec.source is None:
         return None
     here = scenario.path.parent if scenario.path is not None else Path.cwd()
-    path = here / spec.source
+    path = Path(os.path.normpath(here / spec.source))
     if not path.is_file():
         raise ScenarioError(scenario.file, f"{spec.place}.from", f"no such file: {path}")
     return path
@@ -174,7 +175,6 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
     rm = next((x for x in spec.races if x.race == race.id), None)
     own = rm.params if rm is not None else Params()
     means = means or _Means(basis="defaults")
-    place = rm.place if rm is not None else race.place
     registered = race.registered
     n_precincts = own.precincts or base.precincts
     if race.precincts is not None:
@@ -196,7 +196,7 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
         precincts=n_precincts,
         turnout=_first(own.turnout, means.turnout, base.turnout),
         invalid_rate=_first(own.invalid_rate, means.invalid_rate, base.invalid_rate),
-        shares=shares, basis=basis if rm is None or rm.shares is None else f"{place}.shares")
+        shares=shares, basis=basis)
 
 
 def _first(*values: float | None) -> float:
@@ -211,7 +211,7 @@ def _shares(scenario: Scenario, race: Race, rm: object, means: _Means, own: Para
         given = dict(rm.shares)
         weights = [given[c.name] for c in race.candidates]
         return _normalise(weights, given.get(AGAINST_ALL) if against else 0.0,
-                          aa_default), "given"
+                          aa_default), f"given in {rm.place}.shares"
     if means.shares is not None:
         keys = [c.person or c.name for c in race.candidates]
         missing = [c.name for c, k in zip(race.candidates, keys, strict=True)
@@ -225,7 +225,8 @@ def _shares(scenario: Scenario, race: Race, rm: object, means: _Means, own: Para
         if own.against_all is not None:
             aa = own.against_all
         return _normalise([means.shares[k] for k in keys], aa, aa_default), means.basis
-    return _normalise([1.0] * len(race.candidates), None, aa_default), "equal shares"
+    return (_normalise([1.0] * len(race.candidates), None, aa_default),
+            "equal (no counts to calibrate from)")
 
 
 def _normalise(weights: list[float], against_all: float | None,
@@ -337,7 +338,7 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
         cands = []
         for q in ballot:
             seen[q] = seen.get(q, 0) + 1
-            cands.append(q if ballot.count(q) == 1 else f"{q} ({seen[q]})")
+            cands.append(f"{q} candidate" + (f" {seen[q]}" if ballot.count(q) > 1 else ""))
         shares = _normalise([float(strength[q]) for q in ballot], None, aa)
         out.append(SimRace(id=f"{slug}-{i + 1}", name=f"{g.area[-1] if g.area else 'race'} "
                            f"{i + 1}", area=g.area, candidates=tuple(cands),
