@@ -234,9 +234,10 @@ def plot(st: Setup, sm: Summary) -> bytes:
     left.set_xlabel("P(win), 95% interval")
     for i, race in enumerate(races):
         values, counts = sm.margin.row(i)
-        right.step(values, counts / sm.runs, where="mid", label=race.name)
+        right.step(values, np.cumsum(counts) / sm.runs, where="post", label=race.name)
     right.set_xlabel("margin (votes)")
-    right.set_ylabel("share of runs")
+    right.set_ylabel("share of runs with at most this margin")
+    right.set_ylim(0, 1)
     if len(races) > 1:
         right.legend(fontsize=7)
     more = (f" (first {DETAILED_RACES} of {len(st.races)} races)"

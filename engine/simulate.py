@@ -385,7 +385,10 @@ def wilson(count: np.ndarray, runs: int) -> np.ndarray:
     z2n = z * z / runs
     centre = (p + z2n / 2) / (1 + z2n)
     half = z / (1 + z2n) * np.sqrt(p * (1 - p) / runs + z2n / (4 * runs))
-    return np.stack([np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)], axis=-1)
+    # The interval holds p; rounding could put p = 0 or 1 a hair outside it.
+    low = np.clip(centre - half, 0.0, p)
+    high = np.clip(centre + half, p, 1.0)
+    return np.stack([low, high], axis=-1)
 
 
 BASIS_POINTS = 10_000
