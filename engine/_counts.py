@@ -64,8 +64,9 @@ class Histogram:
 
     def totals(self) -> np.ndarray:
         """(rows,) int64: how many values each row holds."""
-        return np.bincount(self.keys // self.width, weights=self.counts,
-                           minlength=self.rows).astype(np.int64)
+        out = np.zeros(self.rows, np.int64)
+        np.add.at(out, self.keys // self.width, self.counts)
+        return out
 
     def quantiles(self, quantiles: tuple[Fraction, ...] = QUANTILES) -> np.ndarray:
         """(rows, len(quantiles)) int64, exact order statistics; -1 for a row without values."""
@@ -74,11 +75,12 @@ class Histogram:
             return out
         row = self.keys // self.width
         cum = np.cumsum(self.counts)
-        per_row = np.bincount(row, weights=self.counts, minlength=self.rows).astype(np.int64)
+        per_row = self.totals()
         before = np.concatenate([[0], np.cumsum(per_row)[:-1]])
         has = per_row > 0
         for i, q in enumerate(quantiles):
-            ranks = np.maximum(1, -(-q.numerator * per_row // q.denominator))
+            # Python integers: q's terms may be large (a Fraction made from a float)
+            ranks = np.array([rank(q, n) for n in per_row.tolist()], np.int64)
             at = np.searchsorted(cum, before + ranks)
             at = np.minimum(at, self.keys.size - 1)
             out[:, i] = np.where(has, self.keys[at] - np.arange(self.rows) * self.width, -1)

@@ -64,7 +64,7 @@ def test_quantiles_are_exact_order_statistics(batch):
         assert got[:, i].tolist() == _order_statistic(values, q).tolist()
 
 
-# Denominators up to 10^6: see the xfail test below for fractions with huge terms.
+# Denominators up to 10^6; the test below takes fractions with huge terms.
 @given(batches(), st.lists(st.fractions(0, 1, max_denominator=10**6), min_size=1, max_size=5))
 def test_any_quantile_is_exact_including_the_extremes(batch, quantiles):
     """Any fraction in [0, 1]: q = 0 is the minimum, q = 1 the maximum; rank() agrees."""
@@ -80,13 +80,9 @@ def test_any_quantile_is_exact_including_the_extremes(batch, quantiles):
         assert got[:, 1].tolist() == values.max(axis=0).tolist()
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, OverflowError), reason=(
-    "Histogram.quantiles computes ranks in int64: q.numerator * per_row overflows silently "
-    "(or raises OverflowError past 2^63) for a fraction with large terms, e.g. Fraction(0.95) "
-    "= 4278419646001971/2^52; rank() in the same module uses Python ints and is right"))
 def test_quantiles_of_a_fraction_with_large_terms_are_exact():
     """Fraction(0.95), made from a float, is a valid quantile: of the 10,000 values 0..9999 the
-    ceil(0.95 n)-th smallest is 9499 (the int64 product wraps and gives 1307 instead)."""
+    ceil(0.95 n)-th smallest is 9499 (an int64 product of its terms would wrap)."""
     n = 10_000
     h = Histogram(1, n)
     h.add(np.arange(n)[:, None])
