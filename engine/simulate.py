@@ -33,13 +33,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import attrs
 import numpy as np
 
 from engine import _draws
 from engine._counts import QUANTILES, Histogram
-from engine.rules import Outcome, RuleSet, decide
+from engine.rules import Decision, Outcome, RuleSet, decide
 from engine.tally import area_membership, cores, sum_by_group
 
 __all__ = [
@@ -56,11 +57,14 @@ __all__ = [
     "Grouping",
     "Model",
     "Summary",
+    "Tallied",
     "block_seed",
     "default_chunk_runs",
     "draw",
     "draw_block",
+    "map_blocks",
     "run",
+    "tally_draws",
     "wilson",
 ]
 
@@ -313,6 +317,7 @@ class Grouping:
         return (*self.parties, NO_WINNER, CLOSE)
 
 
+T = TypeVar("T")
 NO_WINNER = "no winner"
 CLOSE = "margin <= 10 votes"
 
@@ -420,16 +425,26 @@ class _Tallies:
         return self
 
 
-def _chunk(model: Model, rules: RuleSet, grouping: Grouping | None,
-           root: np.random.SeedSequence, runs: int, blocks: range, acc: _Tallies) -> None:
-    """Draw ``blocks`` of runs, decide every race of every run, add the counts to ``acc``."""
+@attrs.frozen(eq=False)
+class Tallied:
+    """Runs summed to races and decided: (n, R) arrays, votes (n, R, K)."""
+
+    votes: np.ndarray
+    against_all: np.ndarray
+    cast: np.ndarray
+    valid: np.ndarray
+    decision: Decision
+
+
+def tally_draws(model: Model, rules: RuleSet, draws: list[Draws]) -> Tallied:
+    """Sum the precincts of every run of ``draws`` to races in one pass of the tally core, and
+    decide every race of every run by ``rules``."""
     k, r, p = model.k, model.n_races, model.n_precincts
-    n = sum(_block_runs(runs, b) for b in blocks)
-    # Precinct rows as (P, n runs, options + cast): one pass of the tally core sums them to races.
+    n = sum(d.cast.shape[0] for d in draws)
+    # Precinct rows as (P, n runs, options + cast): one pass sums them to races.
     table = np.empty((p, n, k + 2), dtype=np.int64)
     at = 0
-    for b in blocks:
-        d = draw_block(model, root, b, runs)
+    for d in draws:
         m = d.cast.shape[0]
         table[:, at:at + m, :k + 1] = d.votes.transpose(1, 0, 2)
         table[:, at:at + m, k + 1] = d.cast.T
@@ -441,6 +456,15 @@ def _chunk(model: Model, rules: RuleSet, grouping: Grouping | None,
     registered = np.broadcast_to(model.registered_by_race, cast.shape)
     dec = decide(votes, model.n_candidates, rules, against_all=against, cast=cast,
                  registered=registered)
+    return Tallied(votes=votes, against_all=against, cast=cast, valid=valid, decision=dec)
+
+
+def _chunk(model: Model, rules: RuleSet, grouping: Grouping | None,
+           root: np.random.SeedSequence, runs: int, blocks: range, acc: _Tallies) -> None:
+    """Draw ``blocks`` of runs, decide every race of every run, add the counts to ``acc``."""
+    r, k = model.n_races, model.k
+    t = tally_draws(model, rules, [draw_block(model, root, b, runs) for b in blocks])
+    dec, against, cast, valid = t.decision, t.against_all, t.cast, t.valid
 
     won = dec.winner >= 0
     acc.wins += np.bincount((np.arange(r) * k + dec.winner)[won], minlength=r * k).reshape(r, k)
@@ -483,6 +507,44 @@ def default_chunk_runs(model: Model, runs: int, jobs: int) -> int:
     return BLOCK_RUNS * min(by_memory, by_work)
 
 
+def map_blocks(runs: int, chunk_runs: int, jobs: int, new_acc: Callable[[], T],
+               work: Callable[[range, T], None],
+               progress: Callable[[int], None] | None = None) -> T:
+    """Cut ``runs`` into blocks of :data:`BLOCK_RUNS`, chunks of whole blocks, and have ``jobs``
+    threads call ``work(blocks, acc)`` on them, each into its own accumulator; return their sum
+    (``acc += other``). Integer sums do not depend on which thread took which chunk."""
+    n_blocks = -(-runs // BLOCK_RUNS)
+    per_chunk = -(-chunk_runs // BLOCK_RUNS)
+    chunks = [range(s, min(s + per_chunk, n_blocks)) for s in range(0, n_blocks, per_chunk)]
+    jobs = min(jobs, len(chunks))
+    lock = threading.Lock()
+    queue = iter(chunks)
+    done = 0
+
+    def worker() -> T:
+        nonlocal done
+        acc = new_acc()
+        while True:
+            with lock:
+                blocks = next(queue, None)
+            if blocks is None:
+                return acc
+            work(blocks, acc)
+            if progress is not None:
+                with lock:
+                    done += sum(_block_runs(runs, b) for b in blocks)
+                    progress(done)
+
+    if jobs == 1:
+        return worker()
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="saylau-sim") as ex:
+        parts = [f.result() for f in [ex.submit(worker) for _ in range(jobs)]]
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSequence, *,
         chunk_runs: int | None = None, jobs: int | None = None,
         grouping: Grouping | None = None,
@@ -512,38 +574,12 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
                f"{grouping.candidate_party.shape}")
         raise ValueError(msg)
     root = _root(seed)
-    n_blocks = -(-runs // BLOCK_RUNS)
-    per_chunk = -(-(chunk_runs or default_chunk_runs(model, runs, jobs)) // BLOCK_RUNS)
-    chunks = [range(s, min(s + per_chunk, n_blocks)) for s in range(0, n_blocks, per_chunk)]
-    jobs = min(jobs, len(chunks))
-    lock = threading.Lock()
-    queue = iter(chunks)
-    done = 0
 
-    def worker() -> _Tallies:
-        # Each worker pulls the next chunk and counts into its own tallies; integer sums do not
-        # depend on which worker drew which chunk, nor in which order.
-        nonlocal done
-        acc = _Tallies(model, grouping)
-        while True:
-            with lock:
-                blocks = next(queue, None)
-            if blocks is None:
-                return acc
-            _chunk(model, rules, grouping, root, runs, blocks, acc)
-            if progress is not None:
-                with lock:
-                    done += sum(_block_runs(runs, b) for b in blocks)
-                    progress(done)
+    def work(blocks: range, acc: _Tallies) -> None:
+        _chunk(model, rules, grouping, root, runs, blocks, acc)
 
-    if jobs == 1:
-        total = worker()
-    else:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="saylau-sim") as ex:
-            parts = [f.result() for f in [ex.submit(worker) for _ in range(jobs)]]
-        total = parts[0]
-        for part in parts[1:]:
-            total += part
+    total = map_blocks(runs, chunk_runs or default_chunk_runs(model, runs, jobs), jobs,
+                       lambda: _Tallies(model, grouping), work, progress)
     return Summary(runs=runs, registered=model.registered_by_race, win_count=total.wins,
                    outcome_count=total.outcomes, tie_count=total.ties,
                    against_all_top=total.against_all_top, margin_le_1=total.le_1,
