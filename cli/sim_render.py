@@ -15,10 +15,12 @@ import numpy as np
 
 from engine._counts import QUANTILES
 from engine.calibrate import Setup
+from engine.cycles import EXIT_REASONS, CycleModel, CycleSummary
 from engine.rules import Outcome
 from engine.simulate import Summary, wilson
 
-__all__ = ["plot", "simulation_dict", "to_csv", "to_json", "to_table"]
+__all__ = ["cycles_csv", "cycles_dict", "cycles_json", "cycles_table", "plot",
+           "simulation_dict", "to_csv", "to_json", "to_table"]
 
 # Races shown one block each in the table; more are listed one line each.
 DETAILED_RACES = 12
@@ -248,3 +250,95 @@ def plot(st: Setup, sm: Summary) -> bytes:
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+# -- multi-cycle runs ------------------------------------------------------------------------
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
+    """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
+    from engine.terms import anniversary
+
+    start = st.scenario.election.date
+    rows = []
+    for c in range(cs.cycles):
+        won = int(cs.won[c])
+        exits = int(cs.exits[c].sum())
+        rows.append({
+            "cycle": c + 1,
+            "from": None if start is None else
+            anniversary(start, c * cs.term_months // 12).isoformat(),
+            "elections": int(cs.elections[c]), "early_elections": int(cs.early[c]),
+            "failed": int(cs.failed[c]), "won": won,
+            "sitting_akims": int(cs.sitting[c]), "term_limited": int(cs.term_limited[c]),
+            "incumbents_stood": int(cs.stood[c]), "incumbents_won": int(cs.incumbent_won[c]),
+            "open_seats": int(cs.open_seats[c]),
+            "share_won_by_incumbents": _share(int(cs.incumbent_won[c]), won),
+            "share_open_seats": _share(int(cs.open_seats[c]), int(cs.elections[c])),
+            "share_leaving_at_limit": _share(int(cs.exits[c, 0]), exits),
+            "winners_by_term": {str(k): int(cs.winner_term[c, k])
+                                for k in range(1, cs.term_limit + 1)},
+            "leaving": {reason: int(cs.exits[c, j]) for j, reason in enumerate(EXIT_REASONS)},
+            "leaving_by_terms_served": {str(k): int(cs.exit_served[c, k])
+                                        for k in range(1, cs.term_limit + 1)},
+        })
+    return {
+        "election": st.scenario.election.name, "scenario": st.scenario.file,
+        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
+        "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
+        "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
+        "early_termination": cm.early, "calibrated_from": st.source, "per_cycle": rows,
+    }
+
+
+def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    return json.dumps(cycles_dict(st, cs, cm, seed), ensure_ascii=False, indent=2) + "\n"
+
+
+def cycles_csv(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    rows = cycles_dict(st, cs, cm, seed)["per_cycle"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
+            | {f"winners_term_{k}": v for k, v in r["winners_by_term"].items()}
+            | {f"leaving_{k.replace(' ', '_')}": v for k, v in r["leaving"].items()}
+            | {f"leaving_after_{k}_terms": v for k, v in r["leaving_by_terms_served"].items()}
+            for r in rows]
+    w.writerow(flat[0])
+    w.writerows(r.values() for r in flat)
+    return buf.getvalue()
+
+
+def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    d = cycles_dict(st, cs, cm, seed)
+
+    def pc(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    lines = [d["election"],
+             f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
+             f"{d['runs']:,} runs x {d['races']:,} races · seed {seed}",
+             f"an akim who may stand again does with probability {cm.stand:g}; incumbency "
+             f"advantage {cm.advantage:g} (log-share); P(a term ends early) {cm.early:g}",
+             "",
+             f"{'cycle':<6}{'from':<12}{'elections':>10}{'early':>8}{'failed':>8}"
+             f"{'won by':>9}{'open':>8}{'left at':>9}"
+             + "".join(f"{'term ' + str(k):>9}" for k in range(1, cs.term_limit + 1)),
+             f"{'':<6}{'':<12}{'per run':>10}{'per run':>8}{'per run':>8}"
+             f"{'incumb.':>9}{'seats':>8}{'limit':>9}"
+             + "".join(f"{'winners':>9}" for _ in range(cs.term_limit))]
+    for r in d["per_cycle"]:
+        won = r["won"]
+        lines.append(
+            f"{r['cycle']:<6}{r['from'] or '':<12}{r['elections'] / cs.runs:>10.1f}"
+            f"{r['early_elections'] / cs.runs:>8.2f}{r['failed'] / cs.runs:>8.2f}"
+            f"{pc(r['share_won_by_incumbents']):>9}{pc(r['share_open_seats']):>8}"
+            f"{pc(r['share_leaving_at_limit']):>9}"
+            + "".join(f"{pc(_share(v, won)):>9}" for v in r["winners_by_term"].values()))
+    lines += ["",
+              "won by incumbents: of races won; open seats: of elections (no incumbent on the",
+              "ballot); left at limit: of akims leaving office; term k winners: of races won,",
+              "by the consecutive term the winner starts.", ""]
+    return "\n".join(lines)

@@ -55,11 +55,15 @@ class _Progress:
               show_default=True, help="table for people, json for programs, csv for sheets")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write here (atomically) instead of stdout")
+@click.option("--cycles", type=click.IntRange(min=1), default=None,
+              help="simulate this many successive terms of every race: incumbents, the term "
+              "limit, early elections")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="also draw win probabilities and margins to this PNG (needs saylau[plot])")
 @user_errors
 def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
-             source: str | None, fmt: str, output: str | None, plot_path: str | None) -> None:
+             source: str | None, fmt: str, output: str | None, cycles: int | None,
+             plot_path: str | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
     from engine.calibrate import setup
     from engine.scenario import load
@@ -75,6 +79,12 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     if source is not None:
         load(source)  # a bad --from file is named before anything runs
     st = setup(load(file), source)
+    if cycles is not None:
+        if plot_path is not None:
+            msg = "--plot draws one election; it does not go with --cycles"
+            raise UserError(msg)
+        _cycles(st, cycles, runs, seed, jobs, chunk_runs, fmt, output)
+        return
     progress = _Progress(runs)
     try:
         summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
@@ -86,3 +96,26 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     emit(render(st, summary, seed), output)
     if plot_path is not None:
         emit(sim_render.plot(st, summary), plot_path)
+
+
+def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
+            fmt: str, output: str | None) -> None:
+    from engine.cycles import CycleModel, run_cycles
+
+    spec = st.scenario.model
+    given = {} if spec is None else {
+        k: v for k, v in (("stand", spec.succession.incumbent_stands),
+                          ("advantage", spec.succession.incumbency_advantage),
+                          ("early", spec.succession.early_termination)) if v is not None}
+    cm = CycleModel.of(st.rules, len(st.races), cycles,
+                       incumbent=[r.incumbent for r in st.races],
+                       served=[r.terms_held for r in st.races], **given)
+    progress = _Progress(runs)
+    try:
+        summary = run_cycles(st.model, st.rules, cm, runs, seed, jobs=jobs,
+                             chunk_runs=chunk_runs, progress=progress)
+    finally:
+        progress.close()
+    render = {"table": sim_render.cycles_table, "json": sim_render.cycles_json,
+              "csv": sim_render.cycles_csv}[fmt]
+    emit(render(st, summary, cm, seed), output)

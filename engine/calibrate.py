@@ -65,6 +65,8 @@ class SimRace:
     invalid_rate: float
     shares: tuple[float, ...]  # candidates in ballot order, then against all
     basis: str
+    incumbent: int = -1  # the candidate (slot) holding the post at this election, -1 none
+    terms_held: int = 0  # consecutive terms that candidate already held
 
 
 @attrs.frozen(eq=False)
@@ -189,6 +191,7 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
         raise ScenarioError(scenario.file, f"{race.place}.registered",
                             "a simulation needs the race's registered voters")
     shares, basis = _shares(scenario, race, rm, means, own, base)
+    holder = next((j for j, c in enumerate(race.candidates) if c.terms_held), -1)
     return SimRace(
         id=race.id, name=race.name, area=race.area,
         candidates=tuple(c.name for c in race.candidates),
@@ -196,7 +199,8 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
         precincts=n_precincts,
         turnout=_first(own.turnout, means.turnout, base.turnout),
         invalid_rate=_first(own.invalid_rate, means.invalid_rate, base.invalid_rate),
-        shares=shares, basis=basis)
+        shares=shares, basis=basis, incumbent=holder,
+        terms_held=race.candidates[holder].terms_held if holder >= 0 else 0)
 
 
 def _first(*values: float | None) -> float:

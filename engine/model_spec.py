@@ -14,7 +14,7 @@ import attrs
 
 from engine._reader import Reader, type_name
 
-__all__ = ["Generate", "ModelSpec", "Params", "RaceModel", "read"]
+__all__ = ["Generate", "ModelSpec", "Params", "RaceModel", "Succession", "read"]
 
 AGAINST_ALL = "against_all"
 
@@ -65,9 +65,23 @@ class Generate:
 
 
 @attrs.frozen
+class Succession:
+    """What happens between elections (``--cycles``): None where the file says nothing.
+
+    incumbent_stands : P(an akim who may stand again does); incumbency_advantage : log-share
+    boost of a standing incumbent; early_termination : P(a term ends early)
+    """
+
+    incumbent_stands: float | None = None
+    incumbency_advantage: float | None = None
+    early_termination: float | None = None
+
+
+@attrs.frozen
 class ModelSpec:
     source: str | None = None  # the "from" file, relative to the scenario
     params: Params = Params()
+    succession: Succession = Succession()
     races: tuple[RaceModel, ...] = ()
     generate: tuple[Generate, ...] = ()
     place: str = "model"
@@ -115,6 +129,10 @@ def read(top: Reader) -> ModelSpec | None:
         return None
     source = m.str("from")
     params = _params(m)
+    succession = Succession(
+        incumbent_stands=m.number("incumbent_stands"),
+        incumbency_advantage=m.number("incumbency_advantage", low=-5.0, high=5.0),
+        early_termination=m.number("early_termination"))
     races = []
     table = m.table("race")
     if table is not None:
@@ -140,5 +158,5 @@ def read(top: Reader) -> ModelSpec | None:
         m.fail("generates races from an area's published figures, so it needs "
                'from = "<historical scenario>"', "generate")
     m.close()
-    return ModelSpec(source=source, params=params, races=tuple(races),
+    return ModelSpec(source=source, params=params, succession=succession, races=tuple(races),
                      generate=tuple(generate), place=m.place)

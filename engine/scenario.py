@@ -76,6 +76,8 @@ class Candidate:
     person: str | None = None
     birth_date: dt.date | None = None
     published: tuple[Figure, ...] = ()
+    # consecutive terms this person already held in this post when this election was held
+    terms_held: int | None = None
 
 
 @attrs.frozen
@@ -303,6 +305,7 @@ def _candidate(c: Reader) -> Candidate:
         person=c.str("person"),
         birth_date=c.date("birth_date"),
         published=_figures(c, "published", _CANDIDATE_FIGURES),
+        terms_held=c.count("terms_held"),
     )
     c.close()
     return cand
@@ -328,6 +331,11 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
             candidates.append(cand)
         if not candidates:
             r.fail("needs at least one [[race.candidate]]", "candidate")
+        holders = [j for j, c in enumerate(candidates, start=1) if c.terms_held]
+        if len(holders) > 1:
+            r.fail(f"candidates {holders[0]} and {holders[1]} both hold the post "
+                   "(terms_held > 0); one akim sits at a time", f"candidate[{holders[1]}]"
+                   ".terms_held")
         withdrawn = []
         for _, w in r.tables("withdrawn", label_key=None):
             withdrawn.append(Withdrawn(name=w.str("name", required=True),
