@@ -104,7 +104,8 @@ def _render_json(table: terms.Timetable, term: terms.Term | None) -> str:
 @click.option("--term-start", type=_IsoDate(), help="First day of the current term.")
 @click.option("--early-termination", type=_IsoDate(),
               help="Day the akim's powers ended early.")
-@click.option("--vote-date", type=_IsoDate(), help="Vote on this day instead of the latest legal Sunday.")
+@click.option("--vote-date", type=_IsoDate(),
+              help="Vote on this day instead of the latest legal Sunday.")
 @click.option("--rules", "rules_name", default="kz-2023-district", show_default=True,
               help="Rule set whose deadlines apply.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",

@@ -150,8 +150,8 @@ def to_table(st: Setup, sm: Summary, seed: int) -> str:
     d = simulation_dict(st, sm, seed)
     nation = st.scenario.election.nation
     lines = [d["election"],
-             f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · {len(d['races'])} "
-             f"race{'s' * (len(d['races']) != 1)}"
+             f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · "
+             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}"
              + (f" · calibrated from {st.source}" if st.source else ""), ""]
     if len(d["races"]) <= DETAILED_RACES:
         for r in d["races"]:
@@ -319,7 +319,8 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
 
     lines = [d["election"],
              f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
-             f"{d['runs']:,} runs x {d['races']:,} races · seed {seed}",
+             f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
+             f"seed {seed}",
              f"an akim who may stand again does with probability {cm.stand:g}; incumbency "
              f"advantage {cm.advantage:g} (log-share); P(a term ends early) {cm.early:g}",
              "",

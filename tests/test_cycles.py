@@ -1,0 +1,143 @@
+"""Multi-cycle runs: the term limit at its edges, no overlapping terms, reproducibility."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cli.main import main
+from engine.cycles import EXIT_REASONS, CycleModel, history, run_cycles
+from engine.rules import preset
+from engine.simulate import Model
+
+RULES = preset("kz-2021-rural")
+LIMIT = EXIT_REASONS.index("term limit")
+
+
+def _model(races: int = 3, candidates: int = 2, noise: bool = False) -> Model:
+    """Two precincts per race; candidate 1 leads clearly (no ties: one election per term)."""
+    inf = float("inf")
+    shares = np.zeros((races, candidates + 1))
+    shares[:, 0] = 0.7
+    shares[:, 1:candidates] = 0.3 / (candidates - 1)
+    return Model.build(race=np.repeat(np.arange(races), 2), registered=np.full(2 * races, 400),
+                       n_candidates=np.full(races, candidates), share_mean=shares,
+                       turnout_concentration=50.0 if noise else inf,
+                       share_concentration=30.0 if noise else inf,
+                       swing_sd=0.1 if noise else 0.0, invalid_rate=0.0, against_all=False)
+
+
+def test_a_sure_incumbent_serves_two_terms_then_the_seat_opens() -> None:
+    """Stand always, an overwhelming advantage, no early ends: the limit alone moves akims."""
+    m = _model()
+    cm = CycleModel.of(RULES, m.n_races, 5, stand=1.0, advantage=8.0, early=0.0)
+    s = run_cycles(m, RULES, cm, 128, seed=3)
+    races = 128 * m.n_races
+    assert s.elections.tolist() == [races] * 5
+    assert s.failed.sum() == 0
+    # cycle 1 all open; 2: every first-term akim re-elected; 3: every one barred; and so on
+    assert s.open_seats.tolist() == [races, 0, races, 0, races]
+    assert s.incumbent_won.tolist() == [0, races, 0, races, 0]
+    assert s.term_limited.tolist() == [0, 0, races, 0, races]
+    assert s.exits[:, LIMIT].tolist() == [0, 0, races, 0, races]
+    assert s.winner_term[:, 1].tolist() == [races, 0, races, 0, races]
+    assert s.winner_term[:, 2].tolist() == [0, races, 0, races, 0]
+    assert s.winner_term[:, 3:].sum() == 0
+    assert s.exit_served[:, 2].tolist() == [0, 0, races, 0, races]
+
+
+def test_an_akim_who_already_served_two_terms_is_barred_at_once() -> None:
+    m = _model()
+    cm = CycleModel.of(RULES, m.n_races, 2, stand=1.0, advantage=8.0, early=0.0,
+                       incumbent=[0, 1, -1], served=[2, 1, 0])
+    s = run_cycles(m, RULES, cm, 64, seed=1)
+    assert s.term_limited[0] == 64            # race 0's akim is barred
+    assert s.incumbent_won[0] == 64           # race 1's akim wins a second term
+    assert s.open_seats[0] == 2 * 64          # races 0 and 2
+    assert s.winner_term[0, 2] == 64
+
+
+def test_no_one_stands_when_the_propensity_is_zero() -> None:
+    m = _model()
+    cm = CycleModel.of(RULES, m.n_races, 3, stand=0.0, early=0.0)
+    s = run_cycles(m, RULES, cm, 64, seed=2)
+    assert s.stood.sum() == 0
+    assert s.incumbent_won.sum() == 0
+    assert s.exits[1:, EXIT_REASONS.index("did not stand")].tolist() == [3 * 64, 3 * 64]
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(0, 1), st.floats(-2, 4), st.floats(0, 0.5),
+       st.integers(1, 5), st.integers(2, 4))
+def test_no_person_ever_holds_more_than_two_consecutive_terms(seed, stand, advantage, early,
+                                                              cycles, candidates) -> None:
+    """In every simulated history: elections of a race are strictly ordered in time, and the
+    same person never wins more than two elections in a row (repeats of failed votes aside)."""
+    m = _model(races=2, candidates=candidates, noise=True)
+    cm = CycleModel.of(RULES, m.n_races, cycles, stand=stand, advantage=advantage, early=early)
+    h = history(m, RULES, cm, seed)
+    _, n, r = h.month.shape
+    for run in range(n):
+        for race in range(r):
+            act = h.active[:, run, race]
+            months = h.month[act, run, race]
+            assert (np.diff(months) > 0).all()
+            assert months[0] == 0
+            people = [p for p in h.person[act, run, race] if p >= 0]
+            terms = [t for t in h.term[act, run, race] if t > 0]
+            streak = 0
+            for i, p in enumerate(people):
+                streak = streak + 1 if i and p == people[i - 1] else 1
+                assert streak <= 2
+                assert terms[i] == streak  # the engine's own term count agrees
+    assert h.term.max() <= 2
+
+
+def test_every_race_is_elected_once_per_cycle_without_early_ends_or_failures() -> None:
+    m = _model()
+    cm = CycleModel.of(RULES, m.n_races, 4, early=0.0)
+    h = history(m, RULES, cm, 5)
+    assert h.active.sum(axis=0).tolist() == np.full((64, m.n_races), 4).tolist()
+    assert sorted(set(h.month[h.active].tolist())) == [0, 48, 96, 144]
+
+
+def test_early_terminations_bring_early_elections_and_new_full_terms() -> None:
+    m = _model()
+    cm = CycleModel.of(RULES, m.n_races, 3, early=0.5)
+    s = run_cycles(m, RULES, cm, 256, seed=4)
+    assert s.early.sum() > 0
+    assert s.exits[:, EXIT_REASONS.index("dismissed")].tolist() == s.early.tolist()
+    assert (s.elections > 256 * m.n_races).any()  # more than one election in some cycles
+
+
+def test_the_same_seed_gives_the_same_counts_for_any_jobs_and_chunks() -> None:
+    m = _model(noise=True)
+    cm = CycleModel.of(RULES, m.n_races, 3)
+    a = run_cycles(m, RULES, cm, 300, seed=9, jobs=1)
+    b = run_cycles(m, RULES, cm, 300, seed=9, jobs=2, chunk_runs=64)
+    c = run_cycles(m, RULES, cm, 300, seed=10, jobs=2)
+    fields = ("elections", "stood", "incumbent_won", "winner_term", "exits", "exit_served")
+    assert all(np.array_equal(getattr(a, f), getattr(b, f)) for f in fields)
+    assert not all(np.array_equal(getattr(a, f), getattr(c, f)) for f in fields)
+
+
+def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Path) -> None:
+    file = str(scenarios / "simulations/kz-rural-2021-2037.toml")
+    result = runner.invoke(main, ["simulate", file, "--cycles", "4", "--runs", "64",
+                                  "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == ("4 cycles of 48 months · rules kz-2021-rural · 64 runs x 730 races · "
+                        "seed 1")
+    assert [x.split()[:2] for x in lines[4:] if x[:1].isdigit()] == [
+        ["1", "2021-07-25"], ["2", "2025-07-25"], ["3", "2029-07-25"], ["4", "2033-07-25"]]
+    as_json = runner.invoke(main, ["simulate", file, "--cycles", "4", "--runs", "64", "--seed",
+                                   "1", "--format", "json"])
+    d = json.loads(as_json.stdout)
+    first, second, third = d["per_cycle"][:3]
+    assert first["share_open_seats"] == 1.0 and first["incumbents_won"] == 0
+    assert second["term_limited"] == 0 and third["term_limited"] > 0  # the limit bites in 2029
+    assert sum(third["winners_by_term"].values()) == third["won"]
