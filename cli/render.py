@@ -88,6 +88,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
                            "date": w_.date.isoformat() if w_.date else None, "note": w_.note}
                           for w_ in race.withdrawn],
             "precincts": 1 if race.precincts is None else len(race.precincts.ids),
+            "winner_term": _winner_term(race, w, race.date or e.date, e.rules),
         })
     a = rp.areas
     areas = []
@@ -118,6 +119,17 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
                      for i in rp.inferred],
         "summary": {status: sum(c.status == status for c in rp.checks) for status in STATUSES},
     }
+
+
+def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | None:
+    """The winner against the term limit, when the file says how many terms they held."""
+    if w < 0 or race.candidates[w].terms_held is None or day is None:
+        return None
+    from engine.terms import limit_after
+
+    x = limit_after(race.candidates[w].terms_held, day, rules)
+    return {"term": x.term, "limit": x.limit, "may_stand_next": x.may_stand_next,
+            "next_regular_vote": x.next_vote.isoformat()}
 
 
 def to_json(rp: Replay) -> str:
@@ -201,6 +213,13 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         if r["margin_votes"] is not None:
             pts = f" ({_p(r['margin_points'])} points)" if r["margin_points"] is not None else ""
             lines.append(f"  margin {r['margin_votes']:,} votes{pts}")
+        if (wt := r["winner_term"]) is not None:
+            may = ("may stand" if wt["may_stand_next"] else
+                   "is barred by the term limit")
+            lines.extend(textwrap.wrap(
+                f"{r['winner']} starts consecutive term {wt['term']} of at most {wt['limit']}: "
+                f"{may} at the next regular vote (about {wt['next_regular_vote']})",
+                80, initial_indent="  ", subsequent_indent="    "))
         for w in r["withdrawn"]:
             when = f" on {w['date']}" if w["date"] else ""
             lines.append(f"  withdrawn{when}: {w['name']} (not on the ballot)")

@@ -31,6 +31,7 @@ __all__ = [
     "DEADLINES",
     "STAGES",
     "Deadlines",
+    "LimitAfter",
     "Stage",
     "Term",
     "Timetable",
@@ -41,6 +42,7 @@ __all__ = [
     "deadlines",
     "early_timetable",
     "eligible",
+    "limit_after",
     "next_term",
     "regular_timetable",
     "regular_vote_date",
@@ -436,6 +438,27 @@ def regular_vote_date(term: Term, rules: RuleSet | str) -> dt.date:
     :class:`Deadlines`) at least ``term_end_days`` days before the term ends."""
     d = deadlines(rules)
     return _last_weekday(term.end - dt.timedelta(days=d.term_end_days), d.vote_weekday)
+
+
+@attrs.frozen
+class LimitAfter:
+    """Where a winner stands against the term limit after an election."""
+
+    term: int             # the consecutive term this election starts
+    limit: int
+    next_vote: dt.date    # the next regular vote, the term taken as starting on election day
+
+    @property
+    def may_stand_next(self) -> bool:
+        return self.term < self.limit
+
+
+def limit_after(terms_held: int, elected_on: dt.date, rules: RuleSet | str) -> LimitAfter:
+    """The term a winner who already held ``terms_held`` consecutive terms starts, and whether
+    the limit lets them stand at the next regular election."""
+    ruleset = _ruleset(rules)
+    return LimitAfter(term=terms_held + 1, limit=ruleset.term_limit,
+                      next_vote=regular_vote_date(Term(start=elected_on), ruleset))
 
 
 def regular_timetable(

@@ -141,3 +141,19 @@ def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Pat
     assert first["share_open_seats"] == 1.0 and first["incumbents_won"] == 0
     assert second["term_limited"] == 0 and third["term_limited"] > 0  # the limit bites in 2029
     assert sum(third["winners_by_term"].values()) == third["won"]
+
+
+def test_a_replay_says_when_the_winner_would_be_barred(runner, scenarios: Path,
+                                                       tmp_path: Path) -> None:
+    """Semey 2025's winner held no term before: he may stand in 2029. Had he held one, the
+    2029 vote would be barred to him."""
+    semey = scenarios / "historical/semey-2025.toml"
+    out = runner.invoke(main, ["replay", str(semey)]).stdout
+    assert ("Ädilet Qojanbaev starts consecutive term 1 of at most 2: may stand at the next "
+            "regular vote (about 2029-09-30)") in out
+    second = tmp_path / "semey.toml"
+    second.write_text(semey.read_text(encoding="utf-8").replace("terms_held = 0", "terms_held = 1"),
+                      encoding="utf-8")
+    d = json.loads(runner.invoke(main, ["replay", str(second), "--format", "json"]).stdout)
+    assert d["races"][0]["winner_term"] == {"term": 2, "limit": 2, "may_stand_next": False,
+                                            "next_regular_vote": "2029-09-30"}
