@@ -6,10 +6,23 @@ order, so the draws of a block of runs depend on that block's seed only.
 
 Shapes: ``n`` runs, ``P`` precincts, ``R`` races, ``C = K + 1`` options (``K`` candidate
 columns, zero-padded, then against all).
+
+The binomial draws (ballots cast, invalid ballots, the votes' multinomial chain) have two
+kernels, named by :data:`KERNEL`:
+
+- ``"c"``: ``engine._kernels.binomial`` and ``multinomial`` (exact binomials by inversion and
+  Hörmann's BTRS, one row after another, GIL released), built when the package is installed
+  with a compiler;
+- ``"numpy"``: ``Generator.binomial`` (one call per option over all rows for the chain), the
+  fallback.
+
+Both draw from the generator passed in and nothing else, but they consume it differently: a
+seed gives the same draws on every machine with the same kernel, not across kernels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,8 +86,8 @@ def precincts(model: Model, rng: np.random.Generator, turnout_mean: np.ndarray,
     if exact_t.any():
         turnout = np.where(exact_t, m, turnout)
 
-    cast = rng.binomial(model.registered, turnout)
-    invalid = rng.binomial(cast, model.invalid_rate[race])
+    cast = _binomial(rng, model.registered, turnout)
+    invalid = _binomial(rng, cast, model.invalid_rate[race])
     valid = cast - invalid
 
     # shares ~ Dirichlet(k s) as normalised gammas: no normalisation is needed, because the
@@ -95,8 +108,8 @@ def precincts(model: Model, rng: np.random.Generator, turnout_mean: np.ndarray,
     return turnout, cast, invalid, votes
 
 
-def _multinomial_chain(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray,
-                       out: np.ndarray) -> None:
+def _multinomial_chain_numpy(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray,
+                             out: np.ndarray) -> None:
     """Multinomial(n, weights / weights.sum(-1)) by conditional binomials, into ``out``.
 
     n : (...,) int64, weights : (..., C) float64 >= 0 with a positive sum, out : (..., C) int64
@@ -118,3 +131,52 @@ def _multinomial_chain(rng: np.random.Generator, n: np.ndarray, weights: np.ndar
         out[..., j] = k
         rest = rest - k
     out[..., c - 1] = rest
+
+
+def _binomial_numpy(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p), broadcast: int64 of the shape of ``n`` and ``p`` broadcast together."""
+    return rng.binomial(n, p)
+
+
+def _binomial_c(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """:func:`_binomial_numpy` on the compiled kernel."""
+    n, p = np.broadcast_arrays(n, p)
+    rows = np.ascontiguousarray(n, dtype=np.int64)
+    prob = np.ascontiguousarray(p, dtype=np.float64)
+    out = np.empty(rows.shape, dtype=np.int64)
+    bit_generator = rng.bit_generator
+    with bit_generator.lock:
+        _binomial_kernel(bit_generator.capsule, rows, prob, out)
+    return out
+
+
+def _multinomial_chain_c(rng: np.random.Generator, n: np.ndarray, weights: np.ndarray,
+                         out: np.ndarray) -> None:
+    """:func:`_multinomial_chain_numpy`'s draws on the compiled kernel: same contract, same
+    distribution, other numbers from the same generator."""
+    c = weights.shape[-1]
+    rows = np.ascontiguousarray(np.broadcast_to(n, weights.shape[:-1]), dtype=np.int64)
+    rows = rows.reshape(-1)
+    w = np.ascontiguousarray(weights, dtype=np.float64).reshape(rows.size, c)
+    direct = out.dtype == np.int64 and out.flags.c_contiguous
+    target = out if direct else np.empty(out.shape, dtype=np.int64)
+    bit_generator = rng.bit_generator
+    with bit_generator.lock:
+        _multinomial_kernel(bit_generator.capsule, rows, w, target.reshape(rows.size, c))
+    if not direct:
+        out[...] = target
+
+
+_binomial: Callable[[np.random.Generator, np.ndarray, np.ndarray], np.ndarray]
+_multinomial_chain: Callable[[np.random.Generator, np.ndarray, np.ndarray, np.ndarray], None]
+try:
+    from engine._kernels import binomial as _binomial_kernel
+    from engine._kernels import multinomial as _multinomial_kernel
+except ImportError:  # installed without a compiler (or an older build): numpy's binomials
+    _binomial = _binomial_numpy
+    _multinomial_chain = _multinomial_chain_numpy
+    KERNEL = "numpy"
+else:
+    _binomial = _binomial_c
+    _multinomial_chain = _multinomial_chain_c
+    KERNEL = "c"

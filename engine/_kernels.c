@@ -1,11 +1,13 @@
 /*
- * engine._kernels: the two hot loops of the tally core, in C.
+ * engine._kernels: the two hot loops of the tally core, and the simulation's binomial and
+ * multinomial draws, in C.
  *
  * count(codes, offsets, n_codes, out): ballots -> counts per race, reached only through
  * engine.ballots.count_codes;
  * group_sum(values, group, lo, hi, n_cols, out): precinct rows -> sums per race (or
  * area) for the groups in [lo, hi), reached only through engine.tally.sum_by_group,
- * which may run two group ranges on two threads (the GIL is released).
+ * which may run two group ranges on two threads (the GIL is released);
+ * binomial and multinomial: see "Random draws" below, reached only through engine._draws.
  * The Python front doors validate shapes and dtypes first. The module speaks the buffer
  * protocol only, so it builds without numpy headers. For count:
  *
@@ -26,6 +28,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -351,6 +355,344 @@ done:
     return result;
 }
 
+/* ---- Random draws: exact binomial and multinomial on a numpy BitGenerator ----------------
+ *
+ * binomial(capsule, n, p, out) and multinomial(capsule, n, weights, out), reached only through
+ * engine._draws. capsule is a numpy BitGenerator's ``capsule`` ("BitGenerator", a bitgen_t,
+ * declared below as numpy declares it, so neither numpy's headers nor its npyrandom library
+ * are needed); the caller holds the generator's lock. The draws release the GIL, so blocks of
+ * runs with their own generators run in parallel on a thread pool above.
+ *
+ * Binomial(n, p), exact for every 0 <= n <= 2^53 and p in [0, 1], by p' = min(p, 1 - p)
+ * (p > 1/2 draws n - Binomial(n, 1 - p), 1 - p being exact there):
+ *   n p' < 10: inversion, walking the pmf up from P(0) = (1 - p')^n (BINV of Kachitvichyanukul
+ *     and Schmeiser, "Binomial random variate generation", CACM 31(2), 1988, as numpy does);
+ *   n p' >= 10: BTRS, transformed rejection with squeeze, W. Hörmann, "The generation of
+ *     binomial random variates", J. Statist. Comput. Simul. 46 (1993) 101-110, as TensorFlow
+ *     and JAX write it. Two uniforms give a candidate k; 2/3 to 4/5 of them are accepted by
+ *     the squeeze alone, the others by comparing with log f(k) / f(mode), f the pmf, written
+ *     with log-factorials: tabulated for n < 8192 (one log per test), else by Stirling's
+ *     formula plus its error (tabulated for k < 10, the series to x^-11 above).
+ * Rejection and inversion are exact samplers; the only departures are the rounding of the pmf
+ * terms (relative errors < 1e-10), which no sample of feasible size can show.
+ */
+
+typedef struct {
+    void *state;
+    uint64_t (*next_uint64)(void *st);
+    uint32_t (*next_uint32)(void *st);
+    double (*next_double)(void *st);
+    uint64_t (*next_raw)(void *st);
+} bitgen_t;
+
+static inline double
+uniform(bitgen_t *bg)
+{
+    return bg->next_double(bg->state); /* [0, 1), 53 bits */
+}
+
+/* log(k!) - [(k + 1/2) log(k + 1) - (k + 1) + log(2 pi) / 2], the error of Stirling's formula
+   for log Gamma(k + 1), k >= 0 a whole number. */
+static double
+stirling_tail(double k)
+{
+    static const double table[10] = {
+        0.08106146679532726, 0.0413406959554093,   0.02767792568499834,
+        0.020790672103765093, 0.016644691189821193, 0.013876128823070748,
+        0.01189670994589177,  0.010411265261972096, 0.009255462182712733,
+        0.00833056343336287,
+    };
+    if (k < 10) {
+        return table[(int)k];
+    }
+    const double y = 1.0 / (k + 1), y2 = y * y; /* 1 / x for x = k + 1 >= 11 */
+    /* 1/(12x) - 1/(360x^3) + 1/(1260x^5) - 1/(1680x^7) + 1/(1188x^9) - 691/(360360x^11) */
+    return y * (1.0 / 12 -
+                y2 * (1.0 / 360 -
+                      y2 * (1.0 / 1260 -
+                            y2 * (1.0 / 1680 - y2 * (1.0 / 1188 - y2 * (691.0 / 360360))))));
+}
+
+/* Binomial(n, p) for n >= 1, 0 < p <= 1/2, n p < 10: inversion. */
+static int64_t
+binomial_inversion(bitgen_t *bg, int64_t n, double p)
+{
+    const double q = 1.0 - p;
+    const double r = p / q, g = r * ((double)n + 1);
+    const double p0 = exp((double)n * log1p(-p));
+    for (;;) {
+        double u = uniform(bg), px = p0;
+        int64_t x = 0;
+        /* P(x) = P(x - 1) (n - x + 1) p / (x q); the walk takes n p + 1 steps on average. When
+           u lands in the few ulps the rounded pmf misses, or past where the pmf underflows
+           (values of probability < 1e-300), start over rather than return a wrong value. */
+        while (u > px) {
+            u -= px;
+            if (++x > n) {
+                break;
+            }
+            px *= g / (double)x - r;
+            if (!(px > 0)) {
+                break;
+            }
+        }
+        if (x <= n && px > 0 && u <= px) {
+            return x;
+        }
+    }
+}
+
+/* log k! for k < LOG_FACTORIALS, from lgammal (rounded once to double), filled by
+   fill_log_factorials under the GIL before the first draw. With it BTRS's full test needs one
+   log instead of three; its value is then off by < 3e-11 (four entries of at most ~6.6e4,
+   each within half an ulp), a change of the acceptance probability far below anything a
+   sample could show. Larger n use Stirling's formula (off by < 1e-15). */
+#define LOG_FACTORIALS 8192
+static double log_factorial[LOG_FACTORIALS];
+static int log_factorials_ready = 0;
+
+static void
+fill_log_factorials(void)
+{
+    if (!log_factorials_ready) {
+        for (int k = 0; k < LOG_FACTORIALS; k++) {
+            log_factorial[k] = (double)lgammal((long double)k + 1);
+        }
+        log_factorials_ready = 1;
+    }
+}
+
+/* Binomial(n, p) for 0 < p <= 1/2, n p >= 10: Hörmann's BTRS. */
+static int64_t
+binomial_btrs(bitgen_t *bg, int64_t n, double p)
+{
+    const double dn = (double)n, q = 1.0 - p;
+    const double spq = sqrt(dn * p * q);
+    const double b = 1.15 + 2.53 * spq;
+    const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+    const double c = dn * p + 0.5;
+    const double v_r = 0.92 - 4.2 / b;
+    const int tabulated = n < LOG_FACTORIALS;
+    /* the full test's constants, set up when first needed (2/3 of the draws or more pass the
+       squeeze): alpha, the mode m, log r or r = p / q, and the mode's terms of the test */
+    int ready = 0;
+    double alpha = 0, m = 0, r = 0, head = 0;
+    for (;;) {
+        const double u = uniform(bg) - 0.5;
+        double v = uniform(bg);
+        const double us = 0.5 - fabs(u);
+        const double k = floor((2.0 * a / us + b) * u + c); /* us == 0 gives -inf */
+        if (!(k >= 0 && k <= dn)) {
+            continue;
+        }
+        if (us >= 0.07 && v <= v_r) { /* the squeeze: inside the acceptance region */
+            return (int64_t)k;
+        }
+        if (!ready) {
+            alpha = (2.83 + 5.1 / b) * spq;
+            m = floor((dn + 1) * p);
+            if (tabulated) {
+                r = log(p / q);
+                head = log_factorial[(int64_t)m] + log_factorial[n - (int64_t)m];
+            }
+            else {
+                r = p / q;
+                head = (m + 0.5) * log((m + 1) / (r * (dn - m + 1))) + stirling_tail(m) +
+                       stirling_tail(dn - m);
+            }
+            ready = 1;
+        }
+        v = log(v * alpha / (a / (us * us) + b));
+        /* log f(k) / f(m) = log m! (n - m)! - log k! (n - k)! + (k - m) log r */
+        double bound;
+        if (tabulated) {
+            const int64_t i = (int64_t)k;
+            bound = head - log_factorial[i] - log_factorial[n - i] + (k - m) * r;
+        }
+        else { /* the same by Stirling's formula, as TensorFlow writes it */
+            bound = head + (dn + 1) * log((dn - m + 1) / (dn - k + 1)) +
+                    (k + 0.5) * log(r * (dn - k + 1) / (k + 1)) - stirling_tail(k) -
+                    stirling_tail(dn - k);
+        }
+        if (v <= bound) {
+            return (int64_t)k;
+        }
+    }
+}
+
+/* Binomial(n, p), n >= 0, p in [0, 1] (checked by the callers). */
+static int64_t
+binomial(bitgen_t *bg, int64_t n, double p)
+{
+    if (n == 0 || p == 0) {
+        return 0;
+    }
+    if (p == 1) {
+        return n;
+    }
+    if (p > 0.5) { /* 1 - p is exact here */
+        const double q = 1.0 - p;
+        return n - ((double)n * q < 10 ? binomial_inversion(bg, n, q) : binomial_btrs(bg, n, q));
+    }
+    return (double)n * p < 10 ? binomial_inversion(bg, n, p) : binomial_btrs(bg, n, p);
+}
+
+/* Counts up to 2^53, where a double still holds every whole number. */
+#define MAX_N ((int64_t)1 << 53)
+
+/* out[i] = Binomial(n[i], p[i]); returns -1, or the first i with n outside [0, MAX_N] or p
+   outside [0, 1]. */
+static int64_t
+binomial_rows(bitgen_t *bg, const int64_t *n, const double *p, int64_t m, int64_t *out)
+{
+    for (int64_t i = 0; i < m; i++) {
+        if (n[i] < 0 || n[i] > MAX_N || !(p[i] >= 0 && p[i] <= 1)) {
+            return i;
+        }
+        out[i] = binomial(bg, n[i], p[i]);
+    }
+    return -1;
+}
+
+/* Multinomial rows by conditional binomials, as engine._draws._multinomial_chain documents:
+   option j gets Binomial(rest, w_j / (w_j + ... + w_last)), the suffix sums added from the
+   last column as numpy's reversed cumsum adds them. The last positive weight's ratio is then
+   exactly 1, so it takes all that is left, and a zero weight gets exactly 0; a row of zero
+   weights puts its n in the last column, like the numpy chain. suffix: C doubles of scratch.
+   Returns -1, or the first row with n outside [0, MAX_N] or a weight not finite and >= 0. */
+static int64_t
+multinomial_rows(bitgen_t *bg, const int64_t *n, const double *w, int64_t m, int64_t nc,
+                 int64_t *out, double *suffix)
+{
+    for (int64_t i = 0; i < m; i++, w += nc, out += nc) {
+        int64_t rest = n[i];
+        double s = 0;
+        if (rest < 0 || rest > MAX_N) {
+            return i;
+        }
+        for (int64_t j = nc - 1; j >= 0; j--) {
+            if (!(w[j] >= 0 && w[j] <= DBL_MAX)) {
+                return i;
+            }
+            s += w[j];
+            suffix[j] = s;
+        }
+        for (int64_t j = 0; j < nc - 1; j++) {
+            int64_t k = 0;
+            /* w_j <= suffix_j, so the ratio is in [0, 1]; nothing is left past the last
+               positive weight (a suffix of 0), and an overflowed (inf) suffix gives 0 too */
+            if (rest > 0 && suffix[j] > 0) {
+                k = binomial(bg, rest, w[j] / suffix[j]);
+            }
+            out[j] = k;
+            rest -= k;
+        }
+        out[nc - 1] = rest;
+    }
+    return -1;
+}
+
+/* The bitgen_t of a numpy BitGenerator's capsule, or NULL with an exception set. */
+static bitgen_t *
+get_bitgen(PyObject *capsule)
+{
+    return (bitgen_t *)PyCapsule_GetPointer(capsule, "BitGenerator");
+}
+
+static PyObject *
+kernels_binomial(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *capsule;
+    Py_buffer n, p, out;
+    PyObject *result = NULL;
+
+    if (!PyArg_ParseTuple(args, "Oy*y*w*:binomial", &capsule, &n, &p, &out)) {
+        return NULL;
+    }
+    bitgen_t *bg = get_bitgen(capsule);
+    if (bg == NULL) {
+        goto done;
+    }
+    int64_t m = (int64_t)(n.len / 8);
+    if (n.len % 8 != 0 || p.len != n.len || out.len != n.len ||
+        ((uintptr_t)n.buf | (uintptr_t)p.buf | (uintptr_t)out.buf) % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "binomial: n (int64), p (float64) and out (int64) must be aligned "
+                        "buffers of one length");
+        goto done;
+    }
+    fill_log_factorials();
+    int64_t bad;
+    Py_BEGIN_ALLOW_THREADS
+    bad = binomial_rows(bg, (const int64_t *)n.buf, (const double *)p.buf, m,
+                        (int64_t *)out.buf);
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "binomial: element %lld: n must be in [0, 2^53] and p in [0, 1]",
+                     (long long)bad);
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&n);
+    PyBuffer_Release(&p);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyObject *
+kernels_multinomial(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *capsule;
+    Py_buffer n, w, out;
+    PyObject *result = NULL;
+    double *suffix = NULL;
+
+    if (!PyArg_ParseTuple(args, "Oy*y*w*:multinomial", &capsule, &n, &w, &out)) {
+        return NULL;
+    }
+    bitgen_t *bg = get_bitgen(capsule);
+    if (bg == NULL) {
+        goto done;
+    }
+    int64_t m = (int64_t)(n.len / 8);
+    int64_t nc = m > 0 ? (int64_t)(w.len / 8) / m : 0;
+    const int shape_ok = m > 0 ? nc >= 1 && w.len == m * nc * 8 : w.len == 0;
+    if (n.len % 8 != 0 || out.len != w.len || !shape_ok ||
+        ((uintptr_t)n.buf | (uintptr_t)w.buf | (uintptr_t)out.buf) % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "multinomial: n (M int64), weights (M * C float64) and out (M * C "
+                        "int64) must be aligned buffers, C >= 1");
+        goto done;
+    }
+    suffix = PyMem_Malloc((size_t)(nc > 0 ? nc : 1) * sizeof *suffix);
+    if (suffix == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    fill_log_factorials();
+    int64_t bad;
+    Py_BEGIN_ALLOW_THREADS
+    bad = multinomial_rows(bg, (const int64_t *)n.buf, (const double *)w.buf, m, nc,
+                           (int64_t *)out.buf, suffix);
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "multinomial: row %lld: n must be in [0, 2^53] and the weights finite "
+                     "and >= 0",
+                     (long long)bad);
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(suffix);
+    PyBuffer_Release(&n);
+    PyBuffer_Release(&w);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef kernels_methods[] = {
     {"count", kernels_count, METH_VARARGS,
      "count(codes, offsets, n_codes, out) -> None | (race, code)\n\n"
@@ -361,6 +703,15 @@ static PyMethodDef kernels_methods[] = {
      "Sum the int64 rows whose group is in [lo, hi) into out ((hi - lo) * n_cols\n"
      "int64). Private: call "
      "engine.tally.sum_by_group."},
+    {"binomial", kernels_binomial, METH_VARARGS,
+     "binomial(capsule, n, p, out) -> None\n\n"
+     "out[i] = Binomial(n[i], p[i]) (n, out: M int64; p: M float64), exact, drawn from the\n"
+     "numpy BitGenerator whose capsule is given; hold its lock. Private: see engine._draws."},
+    {"multinomial", kernels_multinomial, METH_VARARGS,
+     "multinomial(capsule, n, weights, out) -> None\n\n"
+     "Multinomial(n[i], weights[i] / sum) rows (n: M int64; weights: M * C float64 >= 0;\n"
+     "out: M * C int64) by exact conditional binomials, drawn from the numpy BitGenerator\n"
+     "whose capsule is given; hold its lock. Private: see engine._draws._multinomial_chain."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -377,7 +728,8 @@ static PyModuleDef_Slot kernels_slots[] = {
 static struct PyModuleDef kernels_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "engine._kernels",
-    .m_doc = "The hot loops of the tally core (buffer protocol, no numpy headers).",
+    .m_doc = "The hot loops of the tally core and the simulation's draws (buffer protocol, "
+             "no numpy headers).",
     .m_size = 0,
     .m_methods = kernels_methods,
     .m_slots = kernels_slots,
