@@ -57,7 +57,8 @@ def _heading(table: terms.Timetable, term: terms.Term | None) -> list[str]:
         lines = [f"Regular election under {table.rules}: term {term.start} to {term.end}"]
     elif table.terminated is not None:
         lines = [f"Early election under {table.rules}: powers ended {table.terminated}",
-                 f"Calling due by {table.early_call_by}"]
+                 f"Calling due by {table.early_call_by} (within a month); for this vote, "
+                 f"by {table.call_by}"]
     else:  # pragma: no cover - the command always passes a term or a termination
         lines = [f"Election under {table.rules}"]
     if table.vote_by is not None:
@@ -87,7 +88,9 @@ def _render_json(table: terms.Timetable, term: terms.Term | None) -> str:
     if term is not None:
         basis = {"term_start": term.start.isoformat(), "term_end": term.end.isoformat()}
     elif table.terminated is not None:
-        basis = {"early_termination": table.terminated.isoformat()}
+        basis = {"early_termination": table.terminated.isoformat(),
+                 # the legal month for calling; call_by below: the last day for this vote
+                 "calling_due_by": table.early_call_by.isoformat()}
     data = {
         "rules": table.rules,
         **basis,

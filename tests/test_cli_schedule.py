@@ -63,9 +63,12 @@ def test_schedule_after_the_semey_dismissal_votes_on_12_october_2025(runner):
     lines = result.stdout.splitlines()
     assert lines[:3] == [
         "Early election under kz-2023-district: powers ended 2025-08-18",
-        "Calling due by 2025-09-18",
+        "Calling due by 2025-09-18 (within a month); for this vote, by 2025-09-01",
         "Vote due by 2025-10-18; vote on 2025-10-12 (Sunday)",
     ]
+    as_json = json.loads(runner.invoke(schedule, ["--early-termination", "2025-08-18",
+                                                  "--format", "json"]).stdout)
+    assert (as_json["calling_due_by"], as_json["call_by"]) == ("2025-09-18", "2025-09-01")
     assert "registration         2025-09-02        2025-09-16 18:00  to 25 days before 18:00" in (
         lines)
 
