@@ -8,9 +8,11 @@ ALPHA, and with the CHECKS checks of this file all together less than once in 10
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -386,3 +388,21 @@ def test_without_the_compiled_module_the_numpy_kernel_draws(tmp_path):
                           cwd=tmp_path, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_the_simulation_benchmark_checks_its_contenders_and_prints_every_ratio(tmp_path, capsys):
+    sys.path.append(str(Path(__file__).resolve().parents[1]))  # benchmarks/ is not installed
+    from benchmarks import simulate_bench
+
+    out = tmp_path / "simulation.json"
+    code = simulate_bench.main(["--precincts", "60", "--races", "20", "--votes-runs", "130",
+                                "--runs", "130", "--repeat", "1", "--json", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "ratio, saylau on 2 threads / one-thread multinomial" in printed
+    assert "--jobs 1 and --jobs 2 give identical Summaries: yes" in printed
+    figures = json.loads(out.read_text())
+    assert figures["votes"]["precincts"] == 60
+    assert figures["votes"]["ratio_2_threads"] > 0
+    assert set(figures["simulation"]["seconds"]) == {"1", "2"}
+    assert "win_count" in figures["simulation"]["compared"]
