@@ -7,6 +7,7 @@ import sys
 import click
 
 from cli import render
+from cli.calibrate import calibrate
 from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors
 from cli.schedule import schedule
 from cli.simulate import simulate
@@ -69,3 +70,4 @@ def validate(files: tuple[str, ...]) -> None:
 
 main.add_command(schedule)
 main.add_command(simulate)
+main.add_command(calibrate)

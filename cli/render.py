@@ -192,15 +192,21 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         if r["turnout"] is None and span("cast") and r["registered"]:
             lo, hi = span("cast")
             turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
-        lines.append(f"  registered {_n(r['registered'])}  cast {show('cast', r['cast'])}  "
-                     f"turnout {turnout}")
+        indirect = rp.scenario.election.rules.kind == "indirect"
+        if indirect:  # a maslikhat's deputies vote: seats and deputies present
+            lines.append(f"  seats {_n(r['registered'])}  deputies present "
+                         f"{show('cast', r['cast'])}  attendance {turnout}")
+        else:
+            lines.append(f"  registered {_n(r['registered'])}  cast "
+                         f"{show('cast', r['cast'])}  turnout {turnout}")
         lines.append(f"  invalid {show('invalid', r['invalid'])}  "
                      f"valid {show('valid', r['valid'])}")
         lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
         options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}]")
                    for j, c in enumerate(r["candidates"])]
-        options.append(("against all", "", r["against_all"]["votes"], r["against_all"]["share"],
-                        "against_all"))
+        if not indirect:
+            options.append(("against all", "", r["against_all"]["votes"],
+                            r["against_all"]["share"], "against_all"))
         valid_range = span("valid")
         for j, (name, party, votes, share, key) in enumerate(options):
             v = show(key, votes)
@@ -220,6 +226,11 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
                 f"{r['winner']} starts consecutive term {wt['term']} of at most {wt['limit']}: "
                 f"{may} at the next regular vote (about {wt['next_regular_vote']})",
                 80, initial_indent="  ", subsequent_indent="    "))
+        revotes = [c.revote for c in race.candidates]
+        if any(v is not None for v in revotes):
+            lines.append("  re-vote among the tied: " + ", ".join(
+                f"{c.name} {v}" for c, v in zip(race.candidates, revotes, strict=True)
+                if v is not None))
         for w in r["withdrawn"]:
             when = f" on {w['date']}" if w["date"] else ""
             lines.append(f"  withdrawn{when}: {w['name']} (not on the ballot)")

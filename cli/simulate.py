@@ -78,7 +78,14 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
             raise UserError(msg) from None
     if source is not None:
         load(source)  # a bad --from file is named before anything runs
-    st = setup(load(file), source)
+    scenario = load(file)
+    if scenario.election.rules.kind == "indirect":
+        if cycles is not None or plot_path is not None:
+            msg = "--cycles and --plot go with direct elections; this round is indirect"
+            raise UserError(msg)
+        _indirect(scenario, source, runs, seed, fmt, output)
+        return
+    st = setup(scenario, source)
     if cycles is not None:
         if plot_path is not None:
             msg = "--plot draws one election; it does not go with --cycles"
@@ -119,3 +126,43 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
     render = {"table": sim_render.cycles_table, "json": sim_render.cycles_json,
               "csv": sim_render.cycles_csv}[fmt]
     emit(render(st, summary, cm, seed), output)
+
+
+def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
+              output: str | None) -> None:
+    """A round of maslikhat votes, simulated ``runs`` times at the file's parameters."""
+    import json
+
+    import numpy as np
+
+    from cli.calibrate import counts_lines
+    from engine.calibrate import indirect_setup
+    from engine.maslikhat import STATISTICS, simulate_round
+
+    ind = indirect_setup(scenario, source)
+    counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
+                            attendance=ind.attendance, runs=runs, seed=seed)
+    if fmt != "table":
+        rows = {name: {"published": ind.published.get(name),
+                       "mean": float(counts.stat(name).mean()),
+                       "distribution": {str(int(v)): int(c) for v, c in zip(
+                           *np.unique(counts.stat(name), return_counts=True), strict=True)}}
+                for name in STATISTICS}
+        if fmt == "json":
+            text = json.dumps({"election": scenario.election.name, "runs": runs, "seed": seed,
+                               "loyalty": ind.loyalty, "attendance": ind.attendance,
+                               "counts": rows}, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = "count,published,mean\n" + "".join(
+                f"{k},{'' if v['published'] is None else v['published']},{v['mean']}\n"
+                for k, v in rows.items())
+        emit(text, output)
+        return
+    r = ind.round
+    lines = [scenario.election.name,
+             f"simulation · rules {ind.rules.name} · {runs:,} runs · seed {seed} · "
+             f"{r.n_races:,} races in {r.seats.shape[0]:,} maslikhats",
+             f"attendance {ind.attendance:g}, loyalty {ind.loyalty:g}", "",
+             f"Races per round ({runs:,} rounds):",
+             *counts_lines(counts, ind.published, STATISTICS), ""]
+    emit("\n".join(lines), output)

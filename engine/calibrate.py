@@ -29,7 +29,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from engine import simulate
+from engine import maslikhat, model_spec, simulate
 from engine.errors import ScenarioError
 from engine.model_spec import AGAINST_ALL, Generate, ModelSpec, Params
 from engine.rules import RuleSet
@@ -406,3 +406,71 @@ def _precinct_registered(scenario: Scenario, x: SimRace) -> np.ndarray:
     if race is not None and race.precincts is not None:
         return race.precincts.registered.astype(np.int64)
     return _split(x.registered, x.precincts)
+
+
+# -- indirect rules: a round of maslikhat votes ----------------------------------------------
+@attrs.frozen(eq=False)
+class IndirectSetup:
+    """A round of indirect elections ready to simulate or fit: its maslikhats and races, the
+    deputies' parameters, and the counts the source published (for ``[calibrate]``)."""
+
+    scenario: Scenario
+    rules: RuleSet
+    round: maslikhat.Round
+    loyalty: float
+    attendance: float
+    published: dict[str, int]
+    source: str | None = None
+
+
+_ROUND_FIGURES = ("maslikhats", "deputies", "races")
+
+
+def indirect_setup(scenario: Scenario, source: str | Path | None = None) -> IndirectSetup:
+    """The maslikhats, deputies, races and candidates of each ``[[model.generate]]`` area of the
+    ``from`` scenario, split evenly (:meth:`engine.maslikhat.Round.even`)."""
+    from engine.scenario import load
+
+    spec = scenario.model or ModelSpec()
+    src_path = _source_path(scenario, spec, source)
+    if src_path is None or not spec.generate:
+        raise ScenarioError(scenario.file, spec.place, "an indirect round is generated from "
+                            'published aggregates: give from = "<historical scenario>" and '
+                            "[[model.generate]] area = [...]")
+    src = load(src_path)
+    areas = {a.path: a for a in src.areas}
+    rounds, published = [], {}
+    for g in spec.generate:
+        area = areas.get(g.area)
+        if area is None:
+            raise ScenarioError(scenario.file, f"{g.place}.area",
+                                f"no [[area]] {list(g.area)} in {src.file}")
+        figures = {}
+        for key in (*_ROUND_FIGURES, "candidates", "candidates_nominated",
+                    *model_spec.FIT_TARGETS):
+            value, _ = _figure(area, key)
+            if value is not None:
+                figures[key] = value
+        for key in _ROUND_FIGURES:
+            if key not in figures:
+                raise ScenarioError(scenario.file, g.place, f"{src.file} publishes no {key!r} "
+                                    f"for {list(g.area)}")
+        races = g.races or figures["races"]
+        candidates = g.candidates or figures.get("candidates") or 2 * races
+        rounds.append(maslikhat.Round.even(figures["maslikhats"], figures["deputies"], races,
+                                           candidates))
+        for key in model_spec.FIT_TARGETS:
+            if key in figures:
+                published[key] = published.get(key, 0) + figures[key]
+    seats = np.concatenate([x.seats for x in rounds])
+    offsets = np.cumsum([0] + [x.seats.shape[0] for x in rounds[:-1]])
+    rnd = maslikhat.Round(
+        seats=seats,
+        maslikhat=np.concatenate([x.maslikhat + o for x, o in zip(rounds, offsets, strict=True)]),
+        n_candidates=np.concatenate([x.n_candidates for x in rounds]))
+    ind = spec.indirect
+    return IndirectSetup(
+        scenario=scenario, rules=scenario.election.rules, round=rnd,
+        loyalty=_first(ind.loyalty, maslikhat.DEFAULT_LOYALTY),
+        attendance=_first(ind.attendance, maslikhat.DEFAULT_ATTENDANCE),
+        published=published, source=str(src_path))

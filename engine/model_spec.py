@@ -14,7 +14,8 @@ import attrs
 
 from engine._reader import Reader, type_name
 
-__all__ = ["Generate", "ModelSpec", "Params", "RaceModel", "Succession", "read"]
+__all__ = ["Calibration", "Generate", "Indirect", "ModelSpec", "Params", "RaceModel",
+           "Succession", "read", "read_calibration"]
 
 AGAINST_ALL = "against_all"
 
@@ -78,10 +79,35 @@ class Succession:
 
 
 @attrs.frozen
+class Indirect:
+    """Deputies of a maslikhat (indirect rules): P(a deputy attends the session), P(a deputy
+    present votes for the candidate the akim proposed first)."""
+
+    attendance: float | None = None
+    loyalty: float | None = None
+
+
+@attrs.frozen
+class Calibration:
+    """``[calibrate]``: which model parameters to fit to which published counts."""
+
+    parameters: tuple[str, ...]
+    targets: tuple[str, ...]
+    runs: int = 100
+    seed: int = 0
+    place: str = "calibrate"
+
+
+FIT_PARAMETERS = ("loyalty", "attendance")
+FIT_TARGETS = ("elected", "ties", "one_vote_margins", "failed_quorum", "failed_majority")
+
+
+@attrs.frozen
 class ModelSpec:
     source: str | None = None  # the "from" file, relative to the scenario
     params: Params = Params()
     succession: Succession = Succession()
+    indirect: Indirect = Indirect()
     races: tuple[RaceModel, ...] = ()
     generate: tuple[Generate, ...] = ()
     place: str = "model"
@@ -133,6 +159,7 @@ def read(top: Reader) -> ModelSpec | None:
         incumbent_stands=m.number("incumbent_stands"),
         incumbency_advantage=m.number("incumbency_advantage", low=-5.0, high=5.0),
         early_termination=m.number("early_termination"))
+    indirect = Indirect(attendance=m.number("attendance"), loyalty=m.number("loyalty"))
     races = []
     table = m.table("race")
     if table is not None:
@@ -158,5 +185,32 @@ def read(top: Reader) -> ModelSpec | None:
         m.fail("generates races from an area's published figures, so it needs "
                'from = "<historical scenario>"', "generate")
     m.close()
-    return ModelSpec(source=source, params=params, succession=succession, races=tuple(races),
+    return ModelSpec(source=source, params=params, succession=succession, indirect=indirect,
+                     races=tuple(races),
                      generate=tuple(generate), place=m.place)
+
+
+def read_calibration(top: Reader) -> Calibration | None:
+    """The ``[calibrate]`` table of ``top``, or None."""
+    c = top.table("calibrate")
+    if c is None:
+        return None
+    parameters = c.str_list("parameters", default=FIT_PARAMETERS)
+    for p in parameters:
+        if p not in FIT_PARAMETERS:
+            c.fail(f"unknown parameter {p!r}; choose among {', '.join(FIT_PARAMETERS)}",
+                   "parameters")
+    targets = c.str_list("targets")
+    if not targets:
+        c.fail("is required: the published counts to match, e.g. [\"ties\", "
+               "\"one_vote_margins\"]", "targets")
+    for t in targets:
+        if t not in FIT_TARGETS:
+            c.fail(f"unknown target {t!r}; choose among {', '.join(FIT_TARGETS)}", "targets")
+    runs = c.count("runs")
+    seed = c.count("seed")
+    if runs == 0:
+        c.fail("must be >= 1", "runs")
+    c.close()
+    return Calibration(parameters=parameters, targets=targets, runs=runs or 100,
+                       seed=seed or 0, place=c.place)

@@ -58,6 +58,8 @@ def replay(scenario: Scenario) -> Replay:
     n_cand = np.array([len(r.candidates) for r in scenario.races], dtype=np.int64)
     totals = tally.race_totals(table, n_cand, against_all_line=rules.against_all)
     results = tally.race_results(totals, rules)
+    if rules.kind == "indirect":
+        results = _revote(scenario, results)
 
     parties: dict[str, int] = {}
     k = scenario.max_candidates
@@ -76,3 +78,29 @@ def replay(scenario: Scenario) -> Replay:
     checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
                   inferred=tuple(inferred), candidate_party=candidate_party)
+
+
+def _revote(scenario: Scenario, res: tally.RaceResults) -> tally.RaceResults:
+    """Indirect rules: where the leaders tied and the re-vote among them is given, it decides
+    (engine.maslikhat.decide_rounds); a second tie stays a tie (a repeat election)."""
+    from engine.maslikhat import decide_rounds
+    from engine.rules import Outcome
+
+    k = res.totals.votes.shape[1]
+    revote = np.full((len(scenario.races), k), -1, np.int64)
+    for r, race in enumerate(scenario.races):
+        for j, c in enumerate(race.candidates):
+            if c.revote is not None:
+                revote[r, j] = c.revote
+    if (revote < 0).all():
+        return res
+    t = res.totals
+    d = decide_rounds(t.votes, t.n_candidates, scenario.election.rules, present=t.cast,
+                      seats=t.registered, revote=revote)
+    tied = res.outcome == Outcome.TIE
+    return attrs.evolve(
+        res, winner=np.where(tied, d.winner, res.winner),
+        runner_up=np.where(tied, d.runner_up, res.runner_up),
+        margin_votes=np.where(tied, d.margin_votes, res.margin_votes),
+        tie=np.where(tied, d.tie, res.tie),
+        outcome=np.where(tied, d.outcome, res.outcome).astype(np.int8))

@@ -42,6 +42,8 @@ class Outcome(enum.IntEnum):
     UNDETERMINED = 6
     # Nobody on the ballot (reachable from library calls; scenario files refuse it).
     NO_CANDIDATES = 7
+    # Indirect rules with a majority threshold: the leader had no majority.
+    FAILED_MAJORITY = 8
 
     @property
     def label(self) -> str:
@@ -160,6 +162,12 @@ def decide(
         (a negative value means unknown: the rule that needs it is then not applied)
 
     Leading dimensions are free, so one call decides (runs, races) of a simulation.
+
+    Under indirect rules (``rules.kind == "indirect"``) ``registered`` is the maslikhat's seats
+    and ``cast`` the deputies present: below ``rules.quorum`` of the seats the session cannot
+    vote (failed_quorum); ``rules.threshold`` "majority_present" / "majority_seats" needs more
+    than half of the deputies present / of the seats (failed_majority). The one re-vote among
+    tied leaders is :func:`engine.maslikhat.decide_rounds`.
     """
     votes = np.asarray(votes, dtype=np.int64)
     shape = votes.shape[:-1]
@@ -199,6 +207,17 @@ def decide(
         # cast / registered < num / den, exactly, in integers
         low = (c >= 0) & (r >= 0) & (c * t.denominator < t.numerator * r)
         outcome[low] = Outcome.FAILED_TURNOUT
+    if rules.kind == "indirect" and cast is not None and registered is not None:
+        c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
+        r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
+        known = (c >= 0) & (r >= 0)
+        if rules.threshold != "plurality":
+            base = c if rules.threshold == "majority_present" else r
+            short = known & ~tie & (2 * top <= base)
+            decided = (outcome == Outcome.ELECTED) | (outcome == Outcome.UNCONTESTED)
+            outcome[short & decided] = Outcome.FAILED_MAJORITY
+        q = rules.quorum
+        outcome[known & (c * q.denominator < q.numerator * r)] = Outcome.FAILED_QUORUM
     outcome[n_cand == 0] = Outcome.NO_CANDIDATES
     failed = outcome != Outcome.ELECTED
     failed &= outcome != Outcome.UNCONTESTED

@@ -78,6 +78,8 @@ class Candidate:
     published: tuple[Figure, ...] = ()
     # consecutive terms this person already held in this post when this election was held
     terms_held: int | None = None
+    # indirect rules: the deputies' votes in the re-vote among tied leaders
+    revote: int | None = None
 
 
 @attrs.frozen
@@ -168,6 +170,7 @@ class Scenario:
     races: tuple[Race, ...]
     areas: tuple[Area, ...] = ()
     model: model_spec.ModelSpec | None = None  # the [model] table of a simulation
+    calibration: model_spec.Calibration | None = None  # the [calibrate] table
     path: Path | None = None
 
     @property
@@ -207,6 +210,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     races = _races(top, election)
     areas = _areas(top, election)
     spec = model_spec.read(top)
+    calibration = model_spec.read_calibration(top)
     precinct_spec = top.table("precincts")
     top.close()
     if precinct_spec is not None:
@@ -216,7 +220,8 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     if not races and not areas and not (spec and spec.generate):
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
-                        model=spec, path=(base / name) if base else None)
+                        model=spec, calibration=calibration,
+                        path=(base / name) if base else None)
     _check_counts(scenario)
     _check_model(scenario)
     return scenario
@@ -306,6 +311,7 @@ def _candidate(c: Reader) -> Candidate:
         birth_date=c.date("birth_date"),
         published=_figures(c, "published", _CANDIDATE_FIGURES),
         terms_held=c.count("terms_held"),
+        revote=c.count("revote"),
     )
     c.close()
     return cand
