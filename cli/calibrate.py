@@ -85,8 +85,9 @@ def calibrate(file: str, runs: int | None, seed: int | None, fmt: str,
         return
     r = ind.round
     lines = [ind.scenario.election.name,
-             f"method of simulated moments · rules {ind.rules.name} · {r.n_races:,} races in "
-             f"{r.seats.shape[0]:,} maslikhats of {int(r.seats.sum()):,} deputies",
+             f"method of simulated moments · rules {ind.rules.name}",
+             f"{r.n_races:,} races in {r.seats.shape[0]:,} maslikhats of "
+             f"{int(r.seats.sum()):,} deputies",
              f"{result.grid.shape[0]} trials of {runs} simulated rounds each, all on the same "
              f"uniforms (seed {seed})", "",
              f"  {'parameter':<14}{'fitted':>8}   95% region (trials not rejected)"]
@@ -99,4 +100,9 @@ def calibrate(file: str, runs: int | None, seed: int | None, fmt: str,
               f"distance {result.distance:.2f} (chi-square, {len(result.targets)} targets); "
               f"95% critical value {result.critical:.2f}"
               + ("" if result.distance <= result.critical else ": the model does not fit"), ""]
+    narrow = [p for p in result.parameters if result.region[p][0] == result.region[p][1]]
+    if narrow:
+        lines += ["The region is no wider than one trial: the model only just reproduces the",
+                  "published counts (or does not), so read the fitted values as the model's",
+                  "best compromise, not as estimates with a margin.", ""]
     emit("\n".join(lines), output)
