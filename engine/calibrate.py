@@ -387,7 +387,7 @@ def _assemble(scenario: Scenario, rules: RuleSet, races: tuple[SimRace, ...], ba
             turnout_concentration=per_race("turnout_concentration"),
             invalid_rate=[x.invalid_rate for x in races], share_mean=shares,
             share_concentration=per_race("share_concentration"),
-            swing_sd=per_race("swing_sd"))
+            swing_sd=per_race("swing_sd"), irregularities=spec.irregularities)
     except ValueError as err:  # a calibrated mean of exactly 0 or 1 with noise around it
         raise ScenarioError(scenario.file, spec.place, f"cannot build the model: {err}") from None
     party_index: dict[str, int] = {}

@@ -12,6 +12,7 @@ import math
 
 import attrs
 
+from engine import irregularities as _irregularities
 from engine._reader import Reader, type_name
 
 __all__ = ["Calibration", "Generate", "Indirect", "ModelSpec", "Params", "RaceModel",
@@ -111,6 +112,7 @@ class ModelSpec:
     races: tuple[RaceModel, ...] = ()
     generate: tuple[Generate, ...] = ()
     place: str = "model"
+    irregularities: _irregularities.Irregularities | None = None  # [model.irregularities]
 
 
 _PARAMS = {
@@ -184,10 +186,11 @@ def read(top: Reader) -> ModelSpec | None:
     if generate and source is None:
         m.fail("generates races from an area's published figures, so it needs "
                'from = "<historical scenario>"', "generate")
+    irregularities = _irregularities.read(m)
     m.close()
     return ModelSpec(source=source, params=params, succession=succession, indirect=indirect,
                      races=tuple(races),
-                     generate=tuple(generate), place=m.place)
+                     generate=tuple(generate), place=m.place, irregularities=irregularities)
 
 
 def read_calibration(top: Reader) -> Calibration | None:

@@ -38,8 +38,9 @@ from typing import TypeVar
 import attrs
 import numpy as np
 
-from engine import _draws
+from engine import _draws, irregularities
 from engine._counts import QUANTILES, Histogram
+from engine.irregularities import Irregularities
 from engine.rules import Decision, Outcome, RuleSet, decide
 from engine.tally import area_membership, cores, sum_by_group
 
@@ -122,6 +123,7 @@ class Model:
         n_candidates, and against all in the LAST column (0 when the ballot has no such line)
     share_concentration : (R,) float64 > 0, or inf (multinomial votes, no Dirichlet noise)
     swing_sd : (R,) float64 in [0, 1], the race shock's sd on the logit / log scale
+    irregularities : fraud injected into the drawn counts (:mod:`engine.irregularities`)
     """
 
     race: np.ndarray = attrs.field(converter=_array(np.int64))
@@ -133,6 +135,8 @@ class Model:
     share_mean: np.ndarray = attrs.field(converter=_array(np.float64))
     share_concentration: np.ndarray = attrs.field(converter=_array(np.float64))
     swing_sd: np.ndarray = attrs.field(converter=_array(np.float64))
+    # ballot stuffing and vote switching after the draws ([model.irregularities]), or None
+    irregularities: Irregularities | None = None
     # (R,) int64, the registered voters of each race (derived)
     registered_by_race: np.ndarray = attrs.field(init=False)
 
@@ -253,6 +257,7 @@ class Draws:
     cast: np.ndarray
     invalid: np.ndarray
     votes: np.ndarray
+    fraud: np.ndarray | None = None  # (n, P) int8 irregularities kind, None without any
 
 
 def draw(model: Model, runs: int, race_rng: np.random.Generator,
@@ -260,8 +265,14 @@ def draw(model: Model, runs: int, race_rng: np.random.Generator,
     """Draw ``runs`` runs of ``model`` from two generators (race shocks, precinct noise)."""
     t, s = _draws.race_means(model, race_rng, runs)
     turnout, cast, invalid, votes = _draws.precincts(model, precinct_rng, t, s)
+    fraud = None
+    if model.irregularities is not None and model.irregularities.active:
+        # after the clean draws, from the same stream: a clean model's draws do not change
+        favourite = np.argmax(model.share_mean[:, :model.k], axis=1)
+        cast, votes, fraud = irregularities.apply(model.irregularities, model.race, favourite,
+                                                  model.registered, cast, votes, precinct_rng)
     return Draws(turnout_mean=t, share_mean=s, turnout=turnout, cast=cast, invalid=invalid,
-                 votes=votes)
+                 votes=votes, fraud=fraud)
 
 
 def _root(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
