@@ -8,6 +8,7 @@ import click
 
 from cli import render
 from cli.calibrate import calibrate
+from cli.forensics import audit, forensics
 from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors
 from cli.schedule import schedule
 from cli.simulate import simulate
@@ -71,3 +72,5 @@ def validate(files: tuple[str, ...]) -> None:
 main.add_command(schedule)
 main.add_command(simulate)
 main.add_command(calibrate)
+main.add_command(forensics)
+main.add_command(audit)
