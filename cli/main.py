@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -25,13 +27,14 @@ def main() -> None:
     """saylau: replay, reconcile and simulate Kazakhstan's akim elections."""
 
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "openelections", "nist-json")
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table for people, json for programs, csv for sheets")
+              show_default=True, help="table for people, json for programs, csv for sheets; "
+              "openelections (CSV) and nist-json (NIST SP 1500-100 v2) for other tools")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write here (atomically) instead of stdout")
 @click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
@@ -43,13 +46,28 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
     from engine.replay import replay as run_replay
     from engine.scenario import load
 
-    result = run_replay(load(file))
+    scenario = load(file)
+    for warning in scenario.warnings:  # what loading mended in its files, one line each
+        click.echo(f"warning: {warning}", err=True)
+    result = run_replay(scenario)
     text = (render.to_table(result, all_checks=all_checks) if fmt == "table"
-            else render.to_json(result) if fmt == "json" else render.to_csv(result))
+            else render.to_json(result) if fmt == "json" else render.to_csv(result)
+            if fmt == "csv" else _exporter(fmt)(result))
     emit(text, output)
     if strict and result.mismatches:
         click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
         sys.exit(EXIT_MISMATCH)
+
+
+def _exporter(fmt: str) -> Callable[[Any], str]:
+    """The engine's writer of an exchange format, imported only when asked for."""
+    if fmt == "openelections":
+        from engine.openelections import to_csv
+
+        return to_csv
+    from engine.nist import to_json
+
+    return to_json
 
 
 @main.command()
@@ -61,10 +79,13 @@ def validate(files: tuple[str, ...]) -> None:
     bad = 0
     for file in files:
         try:
-            load(file)
+            warnings = load(file).warnings
         except (ScenarioError, OSError) as err:
             click.echo(error_line(err), err=True)
             bad += 1
+            continue
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
     if bad:
         sys.exit(EXIT_USER_ERROR)
 

@@ -172,6 +172,8 @@ class Scenario:
     model: model_spec.ModelSpec | None = None  # the [model] table of a simulation
     calibration: model_spec.Calibration | None = None  # the [calibrate] table
     path: Path | None = None
+    # what loading mended in the files it read (OpenElections rows), one line each
+    warnings: tuple[str, ...] = ()
 
     @property
     def max_candidates(self) -> int:
@@ -212,11 +214,17 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     spec = model_spec.read(top)
     calibration = model_spec.read_calibration(top)
     precinct_spec = top.table("precincts")
+    openelections = list(top.tables("openelections", label_key="race"))
     top.close()
     if precinct_spec is not None:
         from engine.precincts import read_csv
 
         races = read_csv(precinct_spec, races, base or Path.cwd())
+    warnings: tuple[str, ...] = ()
+    if openelections:
+        from engine.openelections import read_tables
+
+        races, warnings = read_tables(openelections, races, election, base or Path.cwd())
     if not races and not areas and not (spec and spec.generate):
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
@@ -224,7 +232,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
                         path=(base / name) if base else None)
     _check_counts(scenario)
     _check_model(scenario)
-    return scenario
+    return attrs.evolve(scenario, warnings=warnings) if warnings else scenario
 
 
 def _election(top: Reader) -> Election:

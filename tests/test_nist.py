@@ -1,0 +1,200 @@
+"""The NIST SP 1500-100 v2 export: valid against the shipped schema for every historical scenario,
+every reference resolved, every count the replay's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from engine.errors import ScenarioError
+from engine.nist import AGAINST_ALL_SUFFIX, document
+from engine.replay import replay
+from engine.scenario import load, loads
+
+jsonschema = pytest.importorskip("jsonschema")
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
+WHEN = dt.datetime(2025, 10, 13, 9, 30, tzinfo=dt.UTC)
+
+PRECINCTS = """
+[election]
+name = "precinct election"
+date = 2021-07-25
+rules = "kz-2021-rural"
+[[race]]
+id = "r1"
+name = "Aqqum"
+area = ["Qyzylorda Region", "Aral District"]
+[[race.candidate]]
+name = "A"
+party = "Nur Otan"
+birth_date = 1970-01-02
+person = "a-1970"
+[[race.candidate]]
+name = "B"
+[[race.precinct]]
+id = "101"
+registered = 300
+cast = 200
+invalid = 4
+against_all = 6
+votes = [120, 70]
+[[race.precinct]]
+id = "102"
+registered = 250
+cast = 150
+against_all = 10
+votes = [40, 95]
+"""
+
+
+@pytest.fixture(scope="module")
+def validator():
+    """A draft-04 validator of the shipped schema, formats checked."""
+    path = ROOT.parent / "shared" / "standards" / "NIST_V2_election_results_reporting.json"
+    if not path.is_file():
+        pytest.skip(f"the shared folder is not beside the checkout ({path.parent})")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return jsonschema.Draft4Validator(schema,
+                                      format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
+def _errors(validator, doc) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+
+
+def _ids(doc) -> tuple[set[str], list[tuple[str, str]]]:
+    """Every @id of the document, and every (key, value) that refers to one."""
+    ids, refs = set(), []
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                if k == "@id":
+                    ids.add(v)
+                elif k.endswith("Id") and k != "VendorApplicationId":
+                    refs.append((k, v))
+                elif k.endswith("Ids"):
+                    refs.extend((k, i) for i in v)
+                else:
+                    walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(doc)
+    return ids, refs
+
+
+@pytest.mark.parametrize("scenario", HISTORICAL, ids=lambda p: p.stem)
+def test_every_historical_scenario_exports_a_valid_nist_document(validator, scenario):
+    """Valid against NIST_V2_election_results_reporting.json, every reference resolved."""
+    doc = document(replay(load(scenario)), generated=WHEN)
+    assert _errors(validator, doc) == []
+    ids, refs = _ids(doc)
+    assert [r for r in refs if r[1] not in ids] == []
+
+
+def test_the_validator_refuses_a_broken_document(validator):
+    """The check is not vacuous: a report without its Status, or with a count as text, fails."""
+    doc = document(replay(loads(PRECINCTS)), generated=WHEN)
+    del doc["Status"]
+    doc["Election"][0]["Contest"][0]["ContestSelection"][0]["VoteCounts"][0]["Count"] = "120"
+    assert len(_errors(validator, doc)) == 2
+
+
+def test_precincts_compose_the_race_and_areas_the_nation(validator):
+    """Units nest nation > region > district > race > precincts, with voters per unit."""
+    doc = document(replay(loads(PRECINCTS)), generated=WHEN)
+    assert _errors(validator, doc) == []
+    units = {u["@id"]: u for u in doc["GpUnit"]}
+    nation = units[doc["Election"][0]["ElectionScopeId"]]
+    assert nation["Type"] == "country"
+    region = units[nation["ComposingGpUnitIds"][0]]
+    district = units[region["ComposingGpUnitIds"][0]]
+    race = units[district["ComposingGpUnitIds"][0]]
+    assert [region["OtherType"], district["OtherType"], race["OtherType"]] == [
+        "region", "district", "electoral-district"]
+    precincts = [units[i] for i in race["ComposingGpUnitIds"]]
+    assert [p["Type"] for p in precincts] == ["precinct", "precinct"]
+    assert [(p["VotersRegistered"], p["VotersParticipated"]) for p in precincts] == [
+        (300, 200), (250, 150)]
+    assert (race["VotersRegistered"], race["VotersParticipated"]) == (550, 350)
+    assert (nation["VotersRegistered"], nation["VotersParticipated"]) == (550, 350)
+    ballots = {b["GpUnitId"]: b for b in doc["Election"][0]["BallotCounts"]}
+    assert ballots[precincts[0]["@id"]]["BallotsRejected"] == 4
+    assert "BallotsRejected" not in ballots[precincts[1]["@id"]]  # not given, none invented
+    assert ballots[race["@id"]]["BallotsRejected"] == 9  # 350 cast - 341 votes
+
+
+def test_vote_counts_sum_to_the_race_and_against_all_has_no_candidate():
+    """Each selection counts per precinct and for the race; against all is a selection without
+    CandidateIds; the winner's status is winner, the other's defeated."""
+    rp = replay(loads(PRECINCTS))
+    doc = document(rp, generated=WHEN)
+    contest = doc["Election"][0]["Contest"][0]
+    race_unit = contest["ElectionDistrictId"]
+    totals = {}
+    for sel in contest["ContestSelection"]:
+        counts = {c["GpUnitId"]: c["Count"] for c in sel["VoteCounts"]}
+        race_total = counts.pop(race_unit)
+        assert sum(counts.values()) == race_total
+        totals[sel["@id"]] = race_total
+    assert totals == {"sel-0-1": 160, "sel-0-2": 165, f"sel-0{AGAINST_ALL_SUFFIX}": 16}
+    against = contest["ContestSelection"][-1]
+    assert "CandidateIds" not in against
+    assert against["SequenceOrder"] == 3
+    status = {c["@id"]: c["PostElectionStatus"] for c in doc["Election"][0]["Candidate"]}
+    assert status == {"cand-0-1": "defeated", "cand-0-2": "winner"}
+    person = doc["Person"][0]
+    assert person["DateOfBirth"] == "1970-01-02"
+    assert [p["Name"]["Text"][0]["Content"] for p in doc["Party"]] == ["Nur Otan", "Independent"]
+
+
+def test_unknown_counts_are_left_out_and_a_tie_has_no_winner():
+    """Semey's unpublished against-all count has no VoteCounts; Aksay's tie gives no status."""
+    semey = document(replay(load(ROOT / "scenarios/historical/semey-2025.toml")), generated=WHEN)
+    against = semey["Election"][0]["Contest"][0]["ContestSelection"][-1]
+    assert against["VoteCounts"] == []
+    race = next(u for u in semey["GpUnit"] if u.get("OtherType") == "electoral-district")
+    assert race["VotersRegistered"] == 220761
+    assert "VotersParticipated" not in race
+    withdrawn = [c for c in semey["Election"][0]["Candidate"]
+                 if c["PostElectionStatus"] == "withdrawn"]
+    assert [c["BallotName"]["Text"][0]["Content"] for c in withdrawn] == ["Qanat Şapatov"]
+
+
+def test_a_date_is_required_or_bounded_by_the_year_of_the_name():
+    """Without a polling day the year in the name bounds it (said in Notes); without either,
+    a one-line error."""
+    text = PRECINCTS.replace("date = 2021-07-25\n", "")
+    doc = document(replay(loads(text.replace("precinct election", "2021 election"))),
+                   generated=WHEN)
+    assert (doc["Election"][0]["StartDate"], doc["Election"][0]["EndDate"]) == (
+        "2021-01-01", "2021-12-31")
+    assert "bound it by the year 2021" in doc["Notes"]
+    with pytest.raises(ScenarioError, match=r"election\.date: is required for a NIST"):
+        document(replay(loads(text, name="x.toml")))
+
+
+def test_the_generated_date_follows_source_date_epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760259600")
+    assert document(replay(loads(PRECINCTS)))["GeneratedDate"] == "2025-10-12T09:00:00Z"
+
+
+def test_replay_writes_nist_json_atomically(runner, tmp_path, validator, monkeypatch):
+    """--format nist-json -o FILE writes the whole document, valid, and nothing on stdout."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    out = tmp_path / "semey.json"
+    result = runner.invoke(main, ["replay", str(ROOT / "scenarios/historical/semey-2025.toml"),
+                                  "--format", "nist-json", "-o", str(out)])
+    assert (result.exit_code, result.stdout) == (0, "")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert _errors(validator, doc) == []
+    assert doc["GeneratedDate"] == "1970-01-01T00:00:00Z"
+    assert [p.name for p in tmp_path.iterdir()] == ["semey.json"]  # no temporary file left

@@ -1,0 +1,336 @@
+"""OpenElections CSV files: the Carson City sample replayed, messy files warned about row by row,
+hard errors on one line, and replay -> OpenElections CSV -> replay giving identical results."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli.main import main
+from cli.render import replay_dict
+from engine.errors import ScenarioError
+from engine.openelections import AGAINST_ALL, CAST, INVALID, REGISTERED, to_csv
+from engine.replay import replay
+from engine.rules import PRESETS
+from engine.scenario import load, loads
+
+ROOT = Path(__file__).resolve().parents[1]
+HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
+MESSY = Path(__file__).parent / "openelections" / "messy.csv"
+CARSON = "samples/openelections/20041102__nv__general__carson_city__precinct.csv"
+
+
+def _carson_toml(sample: Path) -> str:
+    return f"""
+[election]
+name = "2004 Carson City general election"
+date = 2004-11-02
+rules = "kz-2023-district"   # relative majority; the none-of-these line never wins (as in NV)
+nation = "Nevada"
+[[openelections]]
+race = "mayor"
+files = [{json.dumps(str(sample))}]
+office = "Mayor CARSON CITY"
+area = ["Carson City"]
+[[openelections]]
+race = "president"
+files = [{json.dumps(str(sample))}]
+office = "President"
+against_all = "None Of These Candidates"
+area = ["Carson City"]
+"""
+
+
+def _sum_file(sample: Path, office: str) -> dict[str, int]:
+    """The office's votes per candidate, summed straight from the file (blank cells as 0)."""
+    totals: dict[str, int] = {}
+    with sample.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["office"] == office:
+                totals[row["candidate"]] = totals.get(row["candidate"], 0) + int(row["votes"] or 0)
+    return totals
+
+
+def test_carson_city_replays_with_the_files_totals(shared):
+    """Mayor and President: every candidate's total equals the file's own sum, and the winners."""
+    sample = shared / CARSON
+    rp = replay(loads(_carson_toml(sample), name="carson.toml"))
+    d = replay_dict(rp)
+    mayor, president = d["races"]
+    assert {c["name"]: c["votes"] for c in mayor["candidates"]} == _sum_file(
+        sample, "Mayor CARSON CITY")
+    expected = _sum_file(sample, "President")
+    assert president["against_all"]["votes"] == expected.pop("None Of These Candidates") == 167
+    assert {c["name"]: c["votes"] for c in president["candidates"]} == expected
+    assert (mayor["winner"], mayor["margin_votes"], mayor["valid"]) == ("TEIXEIRA, MARV", 641,
+                                                                        21211)
+    assert (president["winner"], president["runner_up"], president["margin_votes"],
+            president["valid"]) == ("BUSH, GEORGE W.", "KERRY, JOHN F.", 3392, 22165)
+    assert (mayor["precincts"], president["precincts"]) == (25, 26)
+    assert rp.races.totals.votes.dtype == np.int64
+
+
+def test_carson_city_warns_of_its_missing_and_blank_precincts(shared):
+    """The sample lacks precinct 105 for both races and gives blank votes in precinct 999."""
+    s = loads(_carson_toml(shared / CARSON), name="carson.toml")
+    name = Path(CARSON).name
+    assert s.warnings == (
+        f"{name}: race 'mayor': no rows for 3 precincts the file has for other offices: "
+        "'Precinct 105', 'Precinct 998', 'Precinct 999'",
+        f"{name}: rows 973-979: precinct 'Precinct 999' gives no count (every votes cell "
+        "blank): left out of race 'president'",
+        f"{name}: race 'president': no rows for 1 precinct the file has for other offices: "
+        "'Precinct 105'",
+    )
+
+
+def _messy(tmp_path: Path, extra: str = "", rows: str | None = None) -> Path:
+    csv_path = MESSY
+    if rows is not None:
+        csv_path = tmp_path / "messy.csv"
+        csv_path.write_text(rows, encoding="utf-8")
+    toml = tmp_path / "messy.toml"
+    toml.write_text(f"""
+[election]
+name = "messy"
+date = 2021-07-25
+rules = "kz-2021-rural"
+[[openelections]]
+race = "north"
+files = [{json.dumps(str(csv_path))}]
+office = "akim"
+against_all = "against all"
+{extra}
+""", encoding="utf-8")
+    return toml
+
+
+def test_a_messy_file_is_mended_with_a_warning_naming_each_row(tmp_path):
+    """Cases, a repeated row, a precinct of another office only, a name spelled two ways."""
+    s = load(_messy(tmp_path))
+    assert s.warnings == (
+        "messy.csv: row 5: office 'AKIM' read as 'Akim' (so spelled in 9 rows)",
+        "messy.csv: row 9: precinct 'p3' read as 'P3' (so spelled in 2 rows)",
+        "messy.csv: row 5: candidate 'Smith, Ann' read as 'SMITH, ANN' (so spelled in 2 rows)",
+        "messy.csv: row 8: repeats row 6: same precinct, office, party, line and votes; "
+        "counted once",
+        "messy.csv: rows 3, 6, 10: 'LEE, BO' and 'LEE, BOO' may be one candidate spelled two "
+        'ways: kept apart (aliases = { "LEE, BOO" = "LEE, BO" } merges them)',
+        "messy.csv: race 'north': no rows for 1 precinct the file has for other offices: 'P4'",
+        "messy.csv: race 'north': no row for 'LEE, BO' in 1 precinct ('P3'): read as 0 votes",
+        "messy.csv: race 'north': no row for 'LEE, BOO' in 2 precincts ('P1', 'P2'): read as 0 "
+        "votes",
+    )
+    race = s.races[0]
+    assert [c.name for c in race.candidates] == ["SMITH, ANN", "LEE, BO", "LEE, BOO"]
+    assert [c.party for c in race.candidates] == ["Nur Otan", "Independent", "Independent"]
+    assert race.precincts.ids.tolist() == ["P1", "P2", "P3"]
+    assert race.precincts.votes.tolist() == [[120, 80, 0], [200, 90, 0], [60, 0, 40]]
+    assert race.precincts.against_all.tolist() == [5, 7, 3]
+
+
+def test_an_alias_merges_two_spellings_on_purpose(tmp_path):
+    """aliases names the spelling to read as another: no warning about that pair is left."""
+    s = load(_messy(tmp_path, 'aliases = { "LEE, BOO" = "LEE, BO" }'))
+    assert [c.name for c in s.races[0].candidates] == ["SMITH, ANN", "LEE, BO"]
+    assert replay(s).races.totals.votes[0].tolist() == [380, 210]
+    assert not [w for w in s.warnings if "LEE" in w]
+
+
+ROWS = """county,precinct,office,district,party,candidate,votes
+North,P1,Akim,1,Nur Otan,"SMITH, ANN",120
+North,P1,Akim,1,,"LEE, BO",80
+North,P1,Akim,1,,Total,200
+North,P1,Akim,1,,Registered Voters,400
+North,P2,Akim,1,Nur Otan,"SMITH, ANN",
+North,P2,Akim,1,,"LEE, BO",90
+North,P2,Akim,1,,Total,90
+North,P2,Akim,1,,Registered Voters,300
+North,,Akim,1,Nur Otan,"SMITH, ANN",121
+North,,Akim,1,,"LEE, BO",170
+"""
+
+
+def test_a_total_line_is_warned_about_and_skip_leaves_it_out(tmp_path):
+    """A 'Total' line read as a candidate earns a warning; skip = ["Total"] leaves it out."""
+    s = load(_messy(tmp_path, rows=ROWS))
+    assert ("messy.csv: rows 4, 8: the line 'Total' is read as a candidate; if it is not one, "
+            "map it (against_all, registered, cast, invalid) or leave it out (skip)") in s.warnings
+    s = load(_messy(tmp_path, 'skip = ["Total"]\nregistered = "Registered Voters"', rows=ROWS))
+    assert [c.name for c in s.races[0].candidates] == ["SMITH, ANN", "LEE, BO"]
+    assert s.races[0].precincts.registered.tolist() == [400, 300]
+
+
+def test_a_blank_vote_is_unknown_and_race_totals_are_checked(tmp_path):
+    """A blank cell is unknown (warned); rows with a blank precinct are the race's published
+    totals, checked against the precincts' sums."""
+    counts = 'skip = ["Total"]\nregistered = "Registered Voters"'
+    s = load(_messy(tmp_path, counts, rows=ROWS))
+    assert "messy.csv: row 6: votes blank: read as unknown" in s.warnings
+    assert s.races[0].precincts.votes.tolist() == [[120, 80], [-1, 90]]
+    rows = ROWS.replace("North,P2,Akim,1,Nur Otan,\"SMITH, ANN\",\n",
+                        "North,P2,Akim,1,Nur Otan,\"SMITH, ANN\",1\n")
+    rp = replay(load(_messy(tmp_path, counts, rows=rows)))
+    checks = {c.where: (c.status, c.source) for c in rp.checks}
+    assert checks == {"race[north].candidate[1].votes": ("exact", "messy.csv row 10"),
+                      "race[north].candidate[2].votes": ("exact", "messy.csv row 11")}
+
+
+@pytest.mark.parametrize(("rows", "extra", "error"), [
+    (ROWS.replace(",80\n", ",8O\n"), "",
+     "messy.csv: row 3, column 'votes': must be a whole number, got '8O'"),
+    (ROWS.replace(",80\n", ",-80\n"), "",
+     "messy.csv: row 3, column 'votes': must be >= 0, got -80"),
+    (ROWS + 'North,P1,Akim,1,,"LEE, BO",81\n', "",
+     "messy.csv: row 12: repeats row 3 (precinct 'P1', 'LEE, BO') with 81 votes, not 80"),
+    (ROWS.replace("votes\n", "count\n"), "",
+     "messy.csv: row 1: has no 'votes' column (header: county, precinct, office, district, "
+     "party, candidate, count); name it in columns.votes"),
+    (ROWS.replace(",80\n", ",80,9\n"), "", "messy.csv: row 3: has 8 cells, the header has 7"),
+    (ROWS.replace(",Akim,", ",Mayor,"), "",
+     "messy.toml: openelections[north].office: no rows for office 'akim' in messy.csv; its "
+     "offices: Mayor"),
+    (ROWS, 'district = "9"',
+     "messy.toml: openelections[north].office: no rows for office 'akim' in messy.csv; its "
+     "offices: Akim"),
+    (ROWS, 'columns = { votes = "n" }',
+     "messy.toml: openelections[north].columns.votes: column 'n' is not in the header of "
+     "messy.csv (county, precinct, office, district, party, candidate, votes)"),
+    (ROWS, 'officee = "x"', "messy.toml: openelections[north]: unknown key 'officee' (did you "
+     "mean 'office'?); allowed here: against_all, aliases, area, cast, columns, county, date, "
+     "district, files, invalid, name, office, race, registered, skip"),
+])
+def test_a_hard_error_is_one_line_naming_file_row_and_column(tmp_path, runner, rows, extra,
+                                                              error):
+    """What the reader cannot mend stops it: one line, exit 2, nothing on stdout."""
+    path = _messy(tmp_path, extra, rows=rows)
+    with pytest.raises(ScenarioError) as err:
+        load(path)
+    assert str(err.value) == error
+    result = runner.invoke(main, ["replay", str(path)])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {error}\n")
+
+
+def test_a_race_id_taken_by_a_race_table_is_refused(tmp_path):
+    path = _messy(tmp_path, '[[race]]\nid = "north"\n[[race.candidate]]\nname = "A"')
+    with pytest.raises(ScenarioError, match=r"openelections\[north\]\.race: race 'north' is "
+                                            "already a race of the scenario"):
+        load(path)
+
+
+def test_against_all_needs_rules_with_that_line(tmp_path):
+    path = _messy(tmp_path)
+    path.write_text(path.read_text().replace("kz-2021-rural", "kz-2013-indirect"))
+    with pytest.raises(ScenarioError, match="against_all: the kz-2013-indirect rules have no"):
+        load(path)
+
+
+def test_replay_and_validate_print_each_warning_as_one_line(runner, tmp_path):
+    """Warnings go to stderr, one line each, and do not change the exit code."""
+    path = _messy(tmp_path)
+    for command in (["replay", str(path), "--format", "json"], ["validate", str(path)]):
+        result = runner.invoke(main, command)
+        assert result.exit_code == 0
+        lines = result.stderr.splitlines()
+        assert len(lines) == 8
+        assert all(line.startswith("warning: messy.csv: ") for line in lines)
+    assert runner.invoke(main, ["validate", str(path)]).stdout == ""
+
+
+# -- out, and back in ---------------------------------------------------------------------------
+def _reimport(rp, csv_name: str) -> str:
+    """A scenario reading every race of ``rp`` back from its OpenElections export."""
+    e = rp.scenario.election
+    assert e.rules == PRESETS[e.rules.name], "rule overrides are not written here"
+    out = [f"[election]\nname = {json.dumps(e.name)}\nrules = {json.dumps(e.rules.name)}\n"
+           f"nation = {json.dumps(e.nation, ensure_ascii=False)}\n"
+           f"share_basis = {json.dumps(e.share_basis)}"]
+    if e.date:
+        out.append(f"date = {e.date}")
+    for race in rp.scenario.races:
+        out += ["[[openelections]]", f"race = {json.dumps(race.id, ensure_ascii=False)}",
+                f"name = {json.dumps(race.name, ensure_ascii=False)}",
+                f"area = {json.dumps(list(race.area), ensure_ascii=False)}",
+                f"files = [{json.dumps(csv_name)}]",
+                f"office = {json.dumps(race.name, ensure_ascii=False)}",
+                f"district = {json.dumps(race.id, ensure_ascii=False)}",
+                f"registered = {json.dumps(REGISTERED)}", f"cast = {json.dumps(CAST)}",
+                f"invalid = {json.dumps(INVALID)}"]
+        if e.rules.against_all:
+            out.append(f"against_all = {json.dumps(AGAINST_ALL)}")
+        if race.date:
+            out.append(f"date = {race.date}")
+    return "\n".join(out) + "\n"
+
+
+def _results(rp) -> dict:
+    """The replay's results: every race (less what OpenElections files do not carry: withdrawn
+    candidates, terms held) and every area."""
+    d = replay_dict(rp)
+    races = [{k: v for k, v in r.items() if k not in ("withdrawn", "winner_term")}
+             for r in d["races"]]
+    return {"races": races, "areas": d["areas"]}
+
+
+def _round_trip(rp, tmp_path: Path):
+    (tmp_path / "out.csv").write_text(to_csv(rp), encoding="utf-8")
+    (tmp_path / "back.toml").write_text(_reimport(rp, "out.csv"), encoding="utf-8")
+    return replay(load(tmp_path / "back.toml"))
+
+
+@pytest.mark.parametrize("scenario", [p for p in HISTORICAL if load(p).races],
+                         ids=lambda p: p.stem)
+def test_a_historical_replay_round_trips_through_openelections_csv(scenario, tmp_path):
+    """replay -> OpenElections CSV -> replay: the same counts, shares, winners and areas."""
+    rp = replay(load(scenario))
+    back = _round_trip(rp, tmp_path)
+    assert _results(back) == _results(rp)
+
+
+def test_a_scenario_without_races_exports_only_the_header():
+    rp = replay(load(ROOT / "scenarios/historical/kz-2013-indirect.toml"))
+    assert to_csv(rp) == "county,precinct,office,district,party,candidate,votes\n"
+
+
+def test_carson_city_round_trips_precinct_by_precinct(shared, tmp_path):
+    """Precinct rows come back as they went out, and the race totals check exact."""
+    rp = replay(loads(_carson_toml(shared / CARSON), name="carson.toml"))
+    back = _round_trip(rp, tmp_path)
+    assert _results(back) == _results(rp)
+    for a, b in zip(rp.scenario.races, back.scenario.races, strict=True):
+        assert a.precincts.ids.tolist() == b.precincts.ids.tolist()
+        assert np.array_equal(a.precincts.votes, b.precincts.votes)
+    assert len(back.checks) == 2 + 6 + 2  # every candidate's total and each against all
+    assert {c.status for c in back.checks} == {"exact"}
+    assert back.scenario.warnings == ()
+
+
+def test_random_precinct_elections_round_trip(tmp_path):
+    """Seeded random precinct tables, unknown counts included, come back identical."""
+    rng = np.random.default_rng(9)
+    races = []
+    for r in range(6):
+        k = int(rng.integers(1, 5))
+        cands = "".join(f'[[race.candidate]]\nname = "C{r}-{j}"\nparty = "P{j % 3}"\n'
+                        for j in range(k))
+        rows = []
+        for i in range(int(rng.integers(1, 6))):
+            votes = rng.integers(0, 500, k)
+            aa = int(rng.integers(0, 50))
+            invalid = int(rng.integers(0, 20))
+            cast = int(votes.sum()) + aa + invalid
+            reg = cast + int(rng.integers(0, 300))
+            counts = {"registered": reg, "cast": cast, "invalid": invalid, "against_all": aa}
+            shown = [f"{key} = {v}" for key, v in counts.items() if rng.random() > 0.2]
+            rows.append(f'[[race.precinct]]\nid = "{i + 1}"\n' + "\n".join(shown)
+                        + f"\nvotes = {votes.tolist()}\n")
+        races.append(f'[[race]]\nid = "r{r}"\narea = ["Region {r % 2}"]\n{cands}'
+                     + "".join(rows))
+    text = ('[election]\nname = "random"\ndate = 2021-07-25\nrules = "kz-2021-rural"\n'
+            + "".join(races))
+    rp = replay(loads(text, name="random.toml"))
+    assert _results(_round_trip(rp, tmp_path)) == _results(rp)
