@@ -7,7 +7,7 @@ draw (``engine._draws._multinomial_chain``: the compiled kernel when built) cut 
 on two threads (as ``engine.simulate.run`` does), against ONE-thread
 ``Generator.multinomial(valid, shares)`` on the same arrays; also numpy's two threads and the
 numpy fallback chain, for reference. The one- and two-thread draws are checked identical
-before anything is timed.
+before anything is timed; the contenders are timed in turns.
 
 Whole simulation: ``engine.simulate.run`` of a model shaped like the 2021 rural elections (730
 races, 1,847 precincts, 1,209,817 registered voters, 2 to 6 candidates and against all) with
@@ -39,6 +39,7 @@ from engine.simulate import BLOCK_RUNS, Model, Summary, draw, run
 __all__ = [
     "bench_simulation",
     "bench_votes",
+    "interleaved_medians",
     "main",
     "make_model",
     "make_votes_input",
@@ -100,6 +101,16 @@ def _check(name: str, expected: np.ndarray, actual: np.ndarray) -> None:
         raise AssertionError(msg)
 
 
+def interleaved_medians(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """The median wall time of ``repeat`` calls of each function, the calls taken in turns
+    (one of each, ``repeat`` times), so a passing load on the machine weighs on all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            times[name].append(median_seconds(fn, 1))
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
     """Time the votes draw of ``runs`` runs; figures in precinct draws per second."""
     valid, shares = make_votes_input(model, runs)
@@ -149,13 +160,13 @@ def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
             if not ((x.sum(axis=-1) == valid).all() and (x >= 0).all()):
                 msg = f"{name}: the votes do not add up to the valid ballots"
                 raise AssertionError(msg)
-        seconds = {
-            "saylau_1": median_seconds(saylau_one, repeat),
-            "saylau_2": median_seconds(saylau_two, repeat),
-            "multinomial_1": median_seconds(multinomial_one, repeat),
-            "multinomial_2": median_seconds(multinomial_two, repeat),
-            "numpy_chain_1": median_seconds(numpy_chain, repeat),
-        }
+        seconds = interleaved_medians({
+            "saylau_1": saylau_one,
+            "saylau_2": saylau_two,
+            "multinomial_1": multinomial_one,
+            "multinomial_2": multinomial_two,
+            "numpy_chain_1": numpy_chain,
+        }, repeat)
     finally:
         pool.shutdown()
     draws = runs * model.n_precincts
