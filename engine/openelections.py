@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
 from collections import Counter, defaultdict
@@ -47,11 +48,13 @@ _NOT_CANDIDATES = {"none of these candidates", "none of the above", "against all
                    "ballots cast", "times cast", "times counted", "blank", "invalid", "spoiled"}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # offices, candidates and parties repeat row after row
 def _fold(text: str) -> str:
     """Names compared as one: case and runs of spaces ignored."""
     return " ".join(text.split()).casefold()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _name_key(text: str) -> str:
     """Candidates compared as one: case, spaces and punctuation ignored ("Kerry, John F." is
     "KERRY JOHN F")."""
@@ -71,6 +74,7 @@ class _Spec:
     district: str | None = None
     county: str | None = None
     lines: dict[str, str] = attrs.Factory(dict)     # folded line name -> role or "skip"
+    named: dict[str, str] = attrs.Factory(dict)     # role -> the line as the scenario names it
     aliases: dict[str, str] = attrs.Factory(dict)   # name key of a spelling -> the name
     columns: dict[str, str] = attrs.Factory(dict)   # standard column -> the header's name
 
@@ -90,6 +94,7 @@ def _spec(r: Reader, election: Election) -> _Spec:
         r.fail("is required but missing: the OpenElections CSV file(s), relative to the "
                "scenario file", "files")
     lines: dict[str, str] = {}
+    named: dict[str, str] = {}
     for role in _ROLES:
         line = r.str(role)
         if line is None:
@@ -99,6 +104,7 @@ def _spec(r: Reader, election: Election) -> _Spec:
         if _fold(line) in lines:
             r.fail(f"names the line {line!r}, as {lines[_fold(line)]} does", role)
         lines[_fold(line)] = role
+        named[role] = line
     for line in r.str_list("skip"):
         lines.setdefault(_fold(line), "skip")
     aliases: dict[str, str] = {}
@@ -116,7 +122,7 @@ def _spec(r: Reader, election: Election) -> _Spec:
         cols.close()
     spec = _Spec(race=race, place=r.place, files=files, name=r.str("name"),
                  area=r.str_list("area"), date=r.date("date"), office=text("office"),
-                 district=text("district"), county=text("county"), lines=lines,
+                 district=text("district"), county=text("county"), lines=lines, named=named,
                  aliases=aliases, columns=columns)
     r.close()
     return spec
@@ -365,7 +371,65 @@ def _race(spec: _Spec, files: list[_File], election: Election, fail: Callable
     cand_rows = [x for x in rows if x.option.startswith("c:")]
     cand_name, n = _spellings(cand_rows, lambda x: x.option, lambda x: x.text, "candidate")
     notes += n
-    # Repeated rows: counted once when they agree, refused when they do not.
+    rows = _without_repeats(rows, notes)
+    # Options: candidates in order of first appearance, then the four lines.
+    options = list(dict.fromkeys(x.option for x in rows if x.option.startswith("c:")))
+    if not options:
+        fail(f"no candidate rows for office {spec.office!r}", "office")
+    k = len(options)
+    column = {o: j for j, o in enumerate([*options, *_ROLES])}
+    notes += _doubtful_candidates(rows, options, cand_name)
+    parties = _parties(rows, options, notes)
+
+    units = list(dict.fromkeys(x.unit for x in rows if x.unit))
+    unit_index = {u: i for i, u in enumerate(units)}
+    county = {x.unit: x.county for x in rows}
+    several = len({unit.split("\x1f")[0] for unit in units} - {""}) > 1
+    shown = {u: f"{county[u]} / {unit_name[u]}" if several else unit_name[u] for u in units}
+    u_count = len(units)  # race-level rows go to the extra row u_count
+    refs = [x.ref for x in rows]
+    votes = _votes([x.votes for x in rows], refs,
+                   {f.name: f.header[f.at["votes"]] for f in files})
+    u = np.fromiter((unit_index.get(x.unit, u_count) for x in rows), np.int64, count=len(rows))
+    c = np.fromiter((column[x.option] for x in rows), np.int64, count=len(rows))
+    counts = _grid(votes, u, c, (u_count + 1, k + len(_ROLES)))
+    grid, totals = counts[:u_count], counts[u_count]
+
+    # Precincts that report nothing are left out; blank cells elsewhere are unknown.
+    silent = ~(grid >= 0).any(axis=1)
+    for i in np.flatnonzero(silent):
+        notes.append(([refs[j] for j in np.flatnonzero(u == i)],
+                      f"precinct {shown[units[i]]!r} gives no count (every votes cell "
+                      f"blank): left out of race {spec.race!r}"))
+    in_silent = np.append(silent, False)[u]
+    blanks = np.flatnonzero((votes < 0) & ~in_silent & (c <= k))  # counts may be unpublished
+    if blanks.size:
+        notes.append(([refs[j] for j in blanks], "votes blank: read as unknown"))
+    keep = np.flatnonzero(~silent)
+    grid = grid[keep]
+    kept_units = [units[i] for i in keep]
+    missing_units = [scope[x] for x in scope if x not in unit_index]
+    warnings = [f"{_rows(refs_)}: {problem}" for refs_, problem in notes]
+    if missing_units:
+        listed = ", ".join(map(repr, missing_units[:20]))
+        warnings.append(f"{', '.join(dict.fromkeys(f.name for f in files))}: race {spec.race!r}"
+                        f": no rows for {_n(len(missing_units), 'precinct')} the file has for "
+                        f"other offices: {listed}" + (" and more" if len(missing_units) > 20
+                                                      else ""))
+    warnings += _gaps(spec, grid, [shown[x] for x in kept_units], options, cand_name, files)
+
+    grid = grid.copy()
+    grid[:, :k + 1][grid[:, :k + 1] == _MISSING] = 0   # no row for a candidate: no votes
+    grid[grid == _MISSING] = -1                          # no count line: unknown
+    office = next((x.office for x in rows if not x.wide), "") or spec.race
+    race = _make_race(spec, election, office, options, cand_name, parties, grid, totals,
+                      [shown[x] for x in kept_units], rows)
+    return race, warnings
+
+
+def _without_repeats(rows: list[_Row], notes: list) -> list[_Row]:
+    """Rows of the same precinct, party and line: counted once when their votes agree (with a
+    note), refused when they do not."""
     first: dict[tuple, _Row] = {}
     kept, repeats, originals = [], [], []
     for row in rows:
@@ -387,65 +451,24 @@ def _race(spec: _Spec, files: list[_File], election: Election, fail: Callable
                  f"repeat earlier rows (the first repeats row {originals[0]})")
         notes.append((repeats, f"{which}: same precinct, office, party, line and votes; "
                                "counted once"))
-    rows = kept
-    # Options: candidates in order of first appearance, then the four lines.
-    options = list(dict.fromkeys(x.option for x in rows if x.option.startswith("c:")))
-    if not options:
-        fail(f"no candidate rows for office {spec.office!r}", "office")
-    k = len(options)
-    column = {o: j for j, o in enumerate([*options, *_ROLES])}
-    notes += _doubtful_candidates(rows, options, cand_name)
-    parties = _parties(rows, options, notes)
+    return kept
 
-    units = list(dict.fromkeys(x.unit for x in rows if x.unit))
-    unit_index = {u: i for i, u in enumerate(units)}
-    u_count = len(units)  # race-level rows go to the extra row u_count
-    refs = [x.ref for x in rows]
-    votes = _votes([x.votes for x in rows], refs,
-                   {f.name: f.header[f.at["votes"]] for f in files})
-    u = np.fromiter((unit_index.get(x.unit, u_count) for x in rows), np.int64, count=len(rows))
-    c = np.fromiter((column[x.option] for x in rows), np.int64, count=len(rows))
-    width = k + len(_ROLES)
-    cell = u * width + c
-    total = np.zeros((u_count + 1) * width, np.int64)
+
+def _grid(votes: np.ndarray, unit: np.ndarray, column: np.ndarray, shape: tuple[int, int]
+          ) -> np.ndarray:
+    """Rows summed into a (units, columns) int64 grid: a cell is the sum of its rows (fusion
+    lines of one candidate add up), -1 when one of them is blank, _MISSING without a row.
+
+    votes, unit, column : (N,) int64, votes -1 where blank
+    """
+    cell = unit * shape[1] + column
+    total = np.zeros(shape[0] * shape[1], np.int64)
     np.add.at(total, cell, np.maximum(votes, 0))
     blank = np.zeros_like(total)
     np.add.at(blank, cell, votes < 0)
     present = np.zeros(total.shape, bool)
     present[cell] = True
-    counts = np.where(~present, _MISSING, np.where(blank > 0, -1, total)).reshape(-1, width)
-    grid, totals = counts[:u_count], counts[u_count]
-
-    # Precincts that report nothing are left out; blank cells elsewhere are unknown.
-    silent = ~(grid >= 0).any(axis=1)
-    for i in np.flatnonzero(silent):
-        notes.append(([refs[j] for j in np.flatnonzero(u == i)],
-                      f"precinct {unit_name[units[i]]!r} gives no count (every votes cell "
-                      f"blank): left out of race {spec.race!r}"))
-    in_silent = np.append(silent, False)[u]
-    blanks = np.flatnonzero((votes < 0) & ~in_silent & (c <= k))  # counts may be unpublished
-    if blanks.size:
-        notes.append(([refs[j] for j in blanks], "votes blank: read as unknown"))
-    keep = np.flatnonzero(~silent)
-    grid = grid[keep]
-    kept_units = [units[i] for i in keep]
-    missing_units = [scope[x] for x in scope if x not in unit_index]
-    warnings = [f"{_rows(refs_)}: {problem}" for refs_, problem in notes]
-    if missing_units:
-        shown = ", ".join(map(repr, missing_units[:20]))
-        warnings.append(f"{', '.join(dict.fromkeys(f.name for f in files))}: race {spec.race!r}"
-                        f": no rows for {_n(len(missing_units), 'precinct')} the file has for "
-                        f"other offices: {shown}" + (" and more" if len(missing_units) > 20
-                                                     else ""))
-    warnings += _gaps(spec, grid, kept_units, unit_name, options, cand_name, files)
-
-    grid = grid.copy()
-    grid[:, :k + 1][grid[:, :k + 1] == _MISSING] = 0   # no row for a candidate: no votes
-    grid[grid == _MISSING] = -1                          # no count line: unknown
-    office = next((x.office for x in rows if not x.wide), "") or spec.race
-    race = _make_race(spec, election, office, options, cand_name, parties, grid, totals,
-                      kept_units, unit_name, rows)
-    return race, warnings
+    return np.where(~present, _MISSING, np.where(blank > 0, -1, total)).reshape(shape)
 
 
 def _doubtful_candidates(rows: list[_Row], options: list[str], name: dict[str, str]
@@ -495,22 +518,21 @@ def _parties(rows: list[_Row], options: list[str], notes: list) -> dict[str, str
     return parties
 
 
-def _gaps(spec: _Spec, grid: np.ndarray, units: list[str], unit_name: dict[str, str],
-          options: list[str], cand_name: dict[str, str], files: list[_File]) -> list[str]:
+def _gaps(spec: _Spec, grid: np.ndarray, ids: list[str], options: list[str],
+          cand_name: dict[str, str], files: list[_File]) -> list[str]:
     """Warnings for lines missing in precincts: a candidate or the against-all line reads 0
     votes there, a count line (registered, cast, invalid) is unknown; a count line no precinct
     has is simply unpublished."""
     names = ", ".join(dict.fromkeys(f.name for f in files))
     k = len(options)
-    line_of = {role: line for line, role in spec.lines.items()}
-    labels = [cand_name[o] for o in options] + [line_of.get(r, r) for r in _ROLES]
+    labels = [cand_name[o] for o in options] + [spec.named.get(r, r) for r in _ROLES]
     gone = grid == _MISSING
     out = []
     for j in np.flatnonzero(gone.any(axis=0)):
         everywhere = bool(gone[:, j].all())
-        if everywhere and (j > k or (j == k and "against_all" not in line_of)):
+        if everywhere and (j > k or (j == k and "against_all" not in spec.named)):
             continue
-        where = [unit_name[units[i]] for i in np.flatnonzero(gone[:, j])]
+        where = [ids[i] for i in np.flatnonzero(gone[:, j])]
         reading = "read as 0 votes" if j <= k else "unknown there"
         listed = ", ".join(map(repr, where[:10])) + (" and more" if len(where) > 10 else "")
         some = "any precinct" if everywhere else f"{_n(len(where), 'precinct')} ({listed})"
@@ -521,8 +543,7 @@ def _gaps(spec: _Spec, grid: np.ndarray, units: list[str], unit_name: dict[str, 
 
 def _make_race(spec: _Spec, election: Election, office: str, options: list[str],
                cand_name: dict[str, str], parties: dict[str, str], grid: np.ndarray,
-               totals: np.ndarray, units: list[str], unit_name: dict[str, str],
-               rows: list[_Row]) -> Race:
+               totals: np.ndarray, ids: list[str], rows: list[_Row]) -> Race:
     """The race: precinct rows when there are any, race-level rows as their published totals;
     else the race-level rows are the race's own counts."""
     k = len(options)
@@ -533,7 +554,7 @@ def _make_race(spec: _Spec, election: Election, office: str, options: list[str],
 
     registered, cast, invalid = count(k + 1), count(k + 2), count(k + 3)
     against_all = count(k)
-    if not units:
+    if not ids:
         if totals[k] == _MISSING:
             against_all = 0
         candidates = tuple(Candidate(name=cand_name[o], party=parties[o], votes=count(j))
@@ -548,9 +569,6 @@ def _make_race(spec: _Spec, election: Election, office: str, options: list[str],
             (Figure("votes", int(totals[j]), f"{place}.candidate[{j + 1}].votes", source[o]),)
             if totals[j] >= 0 else ()))
         for j, o in enumerate(options))
-    county = {x.unit: x.county for x in rows}
-    several = len({unit.split("\x1f")[0] for unit in units} - {""}) > 1
-    ids = [f"{county[u]} / {unit_name[u]}" if several else unit_name[u] for u in units]
     precincts = Precincts(ids=np.array(ids), votes=grid[:, :k].copy(),
                           against_all=grid[:, k].copy(), registered=grid[:, k + 1].copy(),
                           cast=grid[:, k + 2].copy(), invalid=grid[:, k + 3].copy())

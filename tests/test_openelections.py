@@ -334,3 +334,47 @@ def test_random_precinct_elections_round_trip(tmp_path):
             + "".join(races))
     rp = replay(loads(text, name="random.toml"))
     assert _results(_round_trip(rp, tmp_path)) == _results(rp)
+
+
+def test_several_files_make_one_race_and_errors_name_their_file(tmp_path):
+    """One file per county: precincts are named with their county; precinct-wide lines (an
+    office "Registered Voters" without a candidate) give the precinct's count; a bad cell is
+    named in its own file."""
+    head = "county,precinct,office,candidate,votes\n"
+    (tmp_path / "east.csv").write_text(
+        head + 'East,1,Akim,A,10\nEast,1,Akim,B,5\nEast,1,Registered Voters,,40\n',
+        encoding="utf-8")
+    (tmp_path / "west.csv").write_text(head + "West,1,Akim,B,7\nWest,1,Akim,A,2\n",
+                                       encoding="utf-8")
+    toml = tmp_path / "two.toml"
+    toml.write_text('[election]\nname = "two"\nrules = "kz-2021-rural"\n[[openelections]]\n'
+                    'race = "r"\nfiles = ["east.csv", "west.csv"]\noffice = "Akim"\n'
+                    'registered = "Registered Voters"\n', encoding="utf-8")
+    s = load(toml)
+    p = s.races[0].precincts
+    assert p.ids.tolist() == ["East / 1", "West / 1"]
+    assert p.votes.tolist() == [[10, 5], [2, 7]]
+    assert p.registered.tolist() == [40, -1]
+    assert s.warnings == ("east.csv, west.csv: race 'r': no row for 'Registered Voters' in 1 "
+                          "precinct ('West / 1'): unknown there",)
+    (tmp_path / "west.csv").write_text(head + "West,1,Akim,B,7\nWest,1,Akim,A,x\n",
+                                       encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load(toml)
+    assert str(err.value) == "west.csv: row 3, column 'votes': must be a whole number, got 'x'"
+
+
+def test_replay_writes_the_openelections_layout(runner, tmp_path):
+    """--format openelections: the header, the candidates, against all and the known counts;
+    unknown counts are blank cells."""
+    out = tmp_path / "semey.csv"
+    result = runner.invoke(main, ["replay", str(ROOT / "scenarios/historical/semey-2025.toml"),
+                                  "--format", "openelections", "-o", str(out)])
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+    assert out.read_text(encoding="utf-8") == (
+        "county,precinct,office,district,party,candidate,votes\n"
+        "Abai Region,,Semey,semey,Independent,Ädilet Qojanbaev,89441\n"
+        "Abai Region,,Semey,semey,Independent,Qanyş Töleuov,12557\n"
+        "Abai Region,,Semey,semey,Independent,Aibolat Bekjasarov,9763\n"
+        "Abai Region,,Semey,semey,,Against All,\n"
+        "Abai Region,,Semey,semey,,Registered Voters,220761\n")
