@@ -17,6 +17,8 @@ from cli.output import UserError, emit, user_errors
 __all__ = ["audit", "forensics"]
 
 FORMATS = ("table", "json", "csv")
+AUDIT_COLUMNS = ("race", "winner", "ballots", "margin", "diluted_margin", "bravo",
+                 "bravo_against", "comparison", "full_count", "recount")
 CAVEAT = ("A flag is a departure from what clean counting tends to produce, not proof of fraud; "
           "no flag is no proof of a clean count (README: Forensics and audits).")
 
@@ -299,8 +301,7 @@ def audit(file: str, risk_limit: float, recount_votes: int, recount_percent: flo
                           ensure_ascii=False, indent=1) + "\n"
     else:
         out = io.StringIO()
-        w = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["race"],
-                           lineterminator="\n")
+        w = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows([{k: "" if v is None else v for k, v in x.items()} for x in rows])
         text = out.getvalue()

@@ -173,6 +173,10 @@ def _verdict(f: Finding, alpha: float, descriptive: bool = False) -> Finding:
 
 
 def _interval(values: np.ndarray) -> tuple[float, float]:
+    """The 95% percentile interval of bootstrap values (those that are defined)."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return np.nan, np.nan
     lo, hi = np.quantile(values, [0.025, 0.975])
     return float(lo), float(hi)
 
@@ -275,14 +279,19 @@ def _share_0_5(name: str, hits: int, n: int) -> Finding:
     return Finding(name, hits / n, 0.2, interval=(float(lo), float(hi)), n=n)
 
 
+def _whole_percent(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """100 x / n rounded to a whole number, halves up, exactly in integers."""
+    return (200 * x + n) // (2 * n)
+
+
 def digit_tests(p: Precincts, seed: int | np.random.SeedSequence = 0) -> tuple[Finding, ...]:
     """Second and last digits of candidates' vote counts >= 10; whole percentages (turnout and
     the leader's share, rounded half up) and counts >= 10 ending in 0 or 5."""
     rng = np.random.default_rng(_seq(seed))
     counts = p.candidate_votes[p.candidate_votes >= 10]
     last = counts % 10
-    pct = np.concatenate([(200 * p.cast + p.registered) // (2 * p.registered),
-                          (200 * p.leader + p.valid) // (2 * p.valid)])
+    pct = np.concatenate([_whole_percent(p.cast, p.registered),
+                          _whole_percent(p.leader, p.valid)])
     return (
         _mean_digit("second digit mean", _second_digit(counts), BENFORD_SECOND_DIGIT_MEAN, rng),
         _mean_digit("last digit mean", last, 4.5, rng),
@@ -571,10 +580,8 @@ def anomalous_votes(p: Precincts, seed: int | np.random.SeedSequence = 0, *,
     observed = float(estimate(np.ones((1, p.n)))[0])
     rng = np.random.default_rng(_seq(seed))
     boot = np.concatenate([estimate(w) for w in _resamples(rng, p.n, runs)])
-    boot = boot[np.isfinite(boot)]
     share = observed / max(int(p.leader.sum()), 1)
-    interval = _interval(boot) if boot.size else (np.nan, np.nan)
-    return Finding("anomalous votes", observed, 0.0, interval=interval, n=p.n,
+    return Finding("anomalous votes", observed, 0.0, interval=_interval(boot), n=p.n,
                    note=f"{share:.2%} of the leaders' votes")
 
 
