@@ -8,11 +8,15 @@ other seeds, fails it with probability below 1 in 10,000 (a binomial tail at the
 from __future__ import annotations
 
 import json
+import math
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from cli.main import main
@@ -50,6 +54,21 @@ def test_near_an_integer_percentage_is_exact_at_0_05_points():
     x = np.array([0, 1, 2, 19, 18, 1000, 1001, 1002])
     assert fx._near_integer(x, np.full(8, 2000)).tolist() == [True, True, False, True, False,
                                                               True, True, False]
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**9), st.integers(1, 10**9)), min_size=1,
+                max_size=30))
+def test_whole_percent_kernels_match_exact_fractions(pairs):
+    """Against Fraction arithmetic: within 0.05 points of a whole percent, and rounding halves
+    up; the second digit against the decimal string."""
+    x = np.array([min(a, b) for a, b in pairs], np.int64)
+    n = np.array([b for _, b in pairs], np.int64)
+    pct = [Fraction(100 * int(a), int(b)) for a, b in zip(x, n, strict=True)]
+    near = [abs(q - round(q)) <= Fraction(1, 20) for q in pct]
+    assert fx._near_integer(x, n).tolist() == near
+    assert fx._whole_percent(x, n).tolist() == [math.floor(q + Fraction(1, 2)) for q in pct]
+    big = n[n >= 10]
+    assert fx._second_digit(big).tolist() == [int(str(v)[1]) for v in big]
 
 
 def test_integer_percentages_count_only_qualifying_precincts():
