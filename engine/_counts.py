@@ -73,7 +73,6 @@ class Histogram:
         out = np.full((self.rows, len(quantiles)), -1, np.int64)
         if not self.keys.size:
             return out
-        row = self.keys // self.width
         cum = np.cumsum(self.counts)
         per_row = self.totals()
         before = np.concatenate([[0], np.cumsum(per_row)[:-1]])

@@ -177,7 +177,7 @@ def check_count(value: Any, fail) -> int:
 
 
 def check_percent(value: Any, fail) -> str:
-    if isinstance(value, bool) or isinstance(value, int | float):
+    if isinstance(value, bool | int | float):
         fail(f"write percentages as strings to keep their published precision, e.g. \"{value}\"")
     if not isinstance(value, str) or not _PERCENT.match(value.strip()):
         fail(f"must be a percentage like \"53.70\", got {value!r}")

@@ -1,4 +1,4 @@
-"""Replay a scenario: tally every race, aggregate areas and parties, reconcile what was published."""
+"""Replay a scenario: tally every race, aggregate areas and parties, check what was published."""
 
 from __future__ import annotations
 

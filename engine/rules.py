@@ -177,7 +177,8 @@ def decide(
     v = np.where(on_ballot, votes, -1)  # padding can never lead
 
     winner = np.argmax(v, axis=-1) if k else np.full(shape, -1, np.int64)
-    top = np.take_along_axis(v, winner[..., None], axis=-1)[..., 0] if k else np.zeros(shape, np.int64)
+    top = (np.take_along_axis(v, winner[..., None], axis=-1)[..., 0] if k
+           else np.zeros(shape, np.int64))
     rest = v.copy()
     if k:
         np.put_along_axis(rest, winner[..., None], -2, axis=-1)
