@@ -13,6 +13,11 @@ Whole simulation: ``engine.simulate.run`` of a model shaped like the 2021 rural 
 races, 1,847 precincts, 1,209,817 registered voters, 2 to 6 candidates and against all) with
 ``jobs=1`` and ``jobs=2``; the two Summaries are checked identical, array by array.
 
+Ballot generators (issue 7): the peers' impartial-culture generators (VoteKit's and
+prefsampling's, benchmarks/peers.py) for as many voters as one run's valid ballots, against
+saylau drawing the votes of one run of every precinct. The peers draw one ranking per voter
+and are timed on a sample of voters, their cost per voter carried to the run's voters.
+
 Targets (issue 4): votes draw on both cores >= 2x one-thread ``Generator.multinomial``; 10,000
 runs of the whole simulation in < 30 s.
 """
@@ -20,7 +25,6 @@ runs of the whole simulation in < 30 s.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,20 +34,22 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from benchmarks.tally_bench import environment, median_seconds, write_json
+from benchmarks import peers
+from benchmarks.timing import environment, interleaved_medians, median_seconds, write_json
 from engine import _draws
 from engine._counts import Histogram
 from engine.rules import preset
 from engine.simulate import BLOCK_RUNS, Model, Summary, draw, run
 
 __all__ = [
+    "bench_generators",
     "bench_simulation",
     "bench_votes",
-    "interleaved_medians",
     "main",
     "make_model",
     "make_votes_input",
     "render",
+    "scaling_points",
     "summary_arrays",
 ]
 
@@ -99,16 +105,6 @@ def _check(name: str, expected: np.ndarray, actual: np.ndarray) -> None:
     if expected.tobytes() != actual.tobytes():
         msg = f"{name}: results differ, nothing timed"
         raise AssertionError(msg)
-
-
-def interleaved_medians(fns: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """The median wall time of ``repeat`` calls of each function, the calls taken in turns
-    (one of each, ``repeat`` times), so a passing load on the machine weighs on all alike."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            times[name].append(median_seconds(fn, 1))
-    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
@@ -175,6 +171,7 @@ def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
         "precincts": model.n_precincts,
         "options": c,
         "valid_mean": float(valid.mean()),
+        "voters_per_run": float(valid.sum() / runs),
         "valid_p5_p95": [int(v) for v in np.percentile(valid, [5, 95])],
         "kernel": _draws.KERNEL,
         "identical_1_2_threads": True,
@@ -235,8 +232,76 @@ def bench_simulation(model: Model, runs: int, jobs: Sequence[int] = (1, 2)) -> d
     }
 
 
+def bench_generators(votes: dict[str, object], sizes: Sequence[int], repeat: int
+                     ) -> dict[str, object]:
+    """The peers' impartial-culture generators for ``sizes`` voters over the draw's options,
+    against the votes draw of one run (``votes``: a :func:`bench_votes` result)."""
+    k = int(votes["options"])
+    voters = votes["voters_per_run"]
+    per_run = {"saylau_2": votes["saylau_2_s"] / votes["runs"],
+               "multinomial_1": votes["multinomial_1_s"] / votes["runs"]}
+    out: dict[str, object] = {"voters": voters, "options": k, "per_run_s": per_run,
+                              "peers": {}, "skipped": []}
+    for name, generate in peers.GENERATORS.items():
+        if not peers.available(name):
+            out["skipped"].append(name)
+            continue
+        row: dict[str, list] = {"sizes": [], "seconds": []}
+        for n in sizes:
+            if generate(n, k, SEED) != n:  # also the warm-up
+                msg = f"{name}: the generator did not give {n} ballots"
+                raise AssertionError(msg)
+            row["sizes"].append(n)
+            row["seconds"].append(median_seconds(lambda g=generate, n=n: g(n, k, SEED), repeat))
+        per_voter = row["seconds"][-1] / row["sizes"][-1]
+        row["per_run_s"] = per_voter * voters  # carried from the largest sample
+        row["ratio"] = {c: row["per_run_s"] / s for c, s in per_run.items()}
+        out["peers"][name] = row
+    return out
+
+
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
+
+
+def _ratio(r: float) -> str:
+    return f"{r:.1e}x" if r >= 1e4 else f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x"
+
+
+def render_generators(g: dict[str, object]) -> str:
+    """The peers' generators against one run's votes draw, as text."""
+    lines = [f"ballot generators for one run's {g['voters']:,.0f} voters, {g['options']} options"
+             " (peers: impartial culture, timed on a sample, cost per voter carried)",
+             f"  saylau's votes draw of one run: {g['per_run_s']['saylau_2'] * 1e3:.2f} ms on 2"
+             f" threads; Generator.multinomial {g['per_run_s']['multinomial_1'] * 1e3:.2f} ms"
+             " on 1"]
+    for name, row in g["peers"].items():
+        lines.append(f"  {name + ':':<13} {row['per_run_s']:>9.2f} s ({row['sizes'][-1]:,}"
+                     f" voters in {row['seconds'][-1]:.3f} s)  saylau"
+                     f" {_ratio(row['ratio']['saylau_2'])} faster, Generator.multinomial"
+                     f" {_ratio(row['ratio']['multinomial_1'])}")
+    lines += [peers.skip_line(name, "its generator") for name in g["skipped"]]
+    return "\n".join(lines)
+
+
+def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, float]]:
+    """(case, contender, size, seconds): the votes draw against runs, the peers' generators
+    against voters, the whole simulation against runs."""
+    points = []
+    for v in [*results.get("votes_scaling", []), results.get("votes")]:
+        if v:
+            points += [("votes draw (runs)", name, v["runs"], v[f"{name}_s"])
+                       for name in ("saylau_2", "saylau_1", "multinomial_1")]
+    g = results.get("generators")
+    if g:
+        for name, row in g["peers"].items():
+            points += [("ballot generators (voters)", name, n, s)
+                       for n, s in zip(row["sizes"], row["seconds"], strict=True)]
+    for s in [*results.get("simulation_scaling", []), results.get("simulation")]:
+        if s:
+            points += [("whole simulation (runs)", f"jobs={j}", s["runs"], sec)
+                       for j, sec in s["seconds"].items()]
+    return points
 
 
 def render(results: dict[str, object]) -> str:
@@ -302,6 +367,8 @@ def _parser() -> argparse.ArgumentParser:
                         " (0: skip)")
     parser.add_argument("--runs", type=lambda s: int(float(s)), metavar="N",
                         help="runs of the whole simulation (0: skip)")
+    parser.add_argument("--peer-voters", type=lambda s: int(float(s)), action="append",
+                        metavar="N", help="time the peers' generators on N voters (repeatable)")
     parser.add_argument("--precincts", type=int, default=PRECINCTS, help=argparse.SUPPRESS)
     parser.add_argument("--races", type=int, default=RACES, help=argparse.SUPPRESS)
     return parser
@@ -313,39 +380,49 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     votes_runs = (VOTES_RUNS_QUICK if args.quick else VOTES_RUNS_FULL) \
         if args.votes_runs is None else args.votes_runs
     runs = (RUNS_QUICK if args.quick else RUNS_FULL) if args.runs is None else args.runs
-    registered = round(REGISTERED * args.precincts / PRECINCTS)
-    model = make_model(args.precincts, args.races, registered)
+    return run_cases(make_model(args.precincts, args.races,
+                                round(REGISTERED * args.precincts / PRECINCTS)),
+                     [votes_runs] if votes_runs > 0 else [], [runs] if runs > 0 else [],
+                     args.peer_voters or [], repeat)
+
+
+def run_cases(model: Model, votes_runs: Sequence[int], sim_runs: Sequence[int],
+              peer_voters: Sequence[int], repeat: int) -> dict[str, object]:
+    """The votes draw at each number of runs (the last, the largest, in full under "votes"),
+    the peers' generators, the whole simulation at each number of runs (both job counts for the
+    last, under "simulation"; two jobs for the others)."""
     results: dict[str, object] = {"environment": environment() | {"draws": _draws.KERNEL}}
-    if votes_runs > 0:
-        results["votes"] = bench_votes(model, votes_runs, repeat)
-    if runs > 0:
-        results["simulation"] = bench_simulation(model, runs)
+    if votes_runs:
+        results["votes_scaling"] = [bench_votes(model, r, repeat) for r in votes_runs[:-1]]
+        results["votes"] = bench_votes(model, votes_runs[-1], repeat)
+        if peer_voters:
+            results["generators"] = bench_generators(results["votes"], peer_voters,
+                                                     max(1, min(repeat, 3)))
+    if sim_runs:
+        results["simulation_scaling"] = [bench_simulation(model, r, jobs=(2,))
+                                          for r in sim_runs[:-1]]
+        results["simulation"] = bench_simulation(model, sim_runs[-1])
     return results
 
 
-def main(argv: Sequence[str] | None = None, *, alongside: bool = False) -> int:
-    """``python -m benchmarks simulate``: measure, print, optionally write JSON.
+def render_all(results: dict[str, object]) -> str:
+    """:func:`render`, then the generators and the scaling in runs."""
+    lines = [render(results)]
+    if results.get("generators"):
+        lines += ["", render_generators(results["generators"])]
+    return "\n".join(lines)
 
-    alongside: called after the tally benchmark with its command line: only --quick, --repeat
-    and --json are read, and the figures are added to that JSON file under "simulation".
-    """
-    parser = _parser()
-    if alongside:
-        args, _ = parser.parse_known_args(argv)
-    else:
-        args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m benchmarks simulate``: measure, print, optionally write JSON."""
+    args = _parser().parse_args(argv)
     if _draws.KERNEL != "c":
         print("warning: engine._kernels is not built here, so the numpy fallback draws are"
               " measured; build it in place with `pip install -e .`", file=sys.stderr)
     results = measure(args)
-    print(render(results))
+    print(render_all(results))
     if args.json is not None:
-        if alongside:
-            merged = json.loads(args.json.read_text(encoding="utf-8"))
-            merged["simulation"] = {k: v for k, v in results.items() if k != "environment"}
-            write_json(merged, args.json)
-        else:
-            write_json(results, args.json)
+        write_json(results, args.json)
         print(f"\nwrote {args.json}")
     sys.stdout.flush()
     return 0

@@ -1,0 +1,94 @@
+"""Time against size for every case and contender: the table, the slope, the log-log plot.
+
+The slope is the least-squares fit of log(time) on log(size): 1 means the cost grows in
+proportion to the work, below 1 that a fixed cost (a call, start-up) still weighs, above 1 that
+each unit of work gets dearer (caches outgrown).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from benchmarks.timing import slope
+
+__all__ = ["plot", "render", "series"]
+
+Point = tuple[str, str, int, float]  # case, contender, size, seconds
+
+
+def series(points: Iterable[Point]) -> list[dict[str, object]]:
+    """Points grouped by (case, contender), sizes ascending, each with its slope."""
+    groups: dict[tuple[str, str], dict[int, float]] = {}
+    for case, who, size, seconds in points:
+        groups.setdefault((case, who), {})[int(size)] = float(seconds)
+    out = []
+    for (case, who), by_size in groups.items():
+        sizes = sorted(by_size)
+        seconds = [by_size[s] for s in sizes]
+        out.append({"case": case, "contender": who, "sizes": sizes, "seconds": seconds,
+                    "slope": slope(sizes, seconds)})
+    return out
+
+
+def _seconds(s: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s * 1e9:.3g} ns"
+
+
+def render(rows: list[dict[str, object]]) -> str:
+    """One line per series: slope, then time at each size."""
+    lines = ["scaling: time against size; slope of log(time) on log(size) (1 = linear)",
+             f"  {'case':<32} {'contender':<16} {'slope':>5}  time at size"]
+    for r in rows:
+        k = "-" if r["slope"] is None else f"{r['slope']:.2f}"
+        points = ", ".join(f"{s:.0e}: {_seconds(t)}" for s, t in
+                           zip(r["sizes"], r["seconds"], strict=True))
+        lines.append(f"  {r['case']:<32} {r['contender']:<16} {k:>5}  {points}")
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict[str, object]], path: Path) -> None:
+    """Draw every case in its own log-log panel, one line per contender, to a PNG at ``path``.
+
+    Needs matplotlib (``pip install 'saylau[plot]'``); raises ImportError without it.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = list(dict.fromkeys(r["case"] for r in rows))
+    cols = 3 if len(cases) > 4 else 2
+    n_rows = max(1, -(-len(cases) // cols))
+    fig, axes = plt.subplots(n_rows, cols, figsize=(5.2 * cols, 3.9 * n_rows), squeeze=False)
+    for ax, case in zip(axes.flat, cases, strict=False):
+        for r in (r for r in rows if r["case"] == case):
+            k = "" if r["slope"] is None else f" (slope {r['slope']:.2f})"
+            ax.loglog(r["sizes"], r["seconds"], marker="o", markersize=3,
+                      label=f"{r['contender']}{k}")
+        ax.set_title(case, fontsize=10)
+        ax.set_xlabel("size", fontsize=8)
+        ax.set_ylabel("seconds", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=6.5, loc="upper left")
+    for ax in list(axes.flat)[len(cases):]:
+        ax.axis("off")
+    fig.suptitle("saylau benchmarks: time against size (log-log)", fontsize=11)
+    fig.tight_layout()
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)  # a reader sees the old picture or the whole new one
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
