@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from cli import render
+from cli.bench import bench
 from cli.calibrate import calibrate
 from cli.forensics import audit, forensics
 from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors
@@ -95,3 +96,4 @@ main.add_command(simulate)
 main.add_command(calibrate)
 main.add_command(forensics)
 main.add_command(audit)
+main.add_command(bench)
