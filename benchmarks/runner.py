@@ -53,8 +53,10 @@ class Config:
     votes_runs: tuple[int, ...] = (64, 256)
     sim_runs: tuple[int, ...] = (1_000,)
     peer_voters: tuple[int, ...] = (10**4,)
+    sim_repeat: int = 3
     replay_precincts: tuple[int, ...] = (100_000,)
-    historical_repeat: int = 3
+    replay_repeat: int = 2
+    historical_repeat: int = 2
     startup: bool = True  # time a bare interpreter and the CLI's imports
     memory_ballots: int = 10**8
     memory_options: int = 7
@@ -70,15 +72,15 @@ FULL = attrs.evolve(
     precinct_cases=(*QUICK.precinct_cases, (10**7, 10**5)),
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
-    replay_precincts=(10_000, 100_000), historical_repeat=7,
+    sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
     memory_sim_runs=(1_000, 10_000))
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
-    replay_precincts=(300,), historical_repeat=1, startup=False, memory_ballots=10**5,
-    memory_sim_runs=(), memory_contrasts=False)
+    sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
+    memory_ballots=10**5, memory_sim_runs=(), memory_contrasts=False)
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -104,7 +106,13 @@ def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
              " build it with `pip install -e .` (or install saylau with a C compiler)")
     results: dict[str, object] = {"environment": env}
 
-    def section(text: str) -> None:
+    clock = [time.perf_counter()]
+    env["section_seconds"] = {}
+
+    def section(name: str, text: str) -> None:
+        now = time.perf_counter()
+        env["section_seconds"][name] = round(now - clock[0], 1)
+        clock[0] = now
         echo("")
         echo(text)
 
@@ -112,43 +120,43 @@ def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
         cfg.ballot_sizes, cfg.options, cfg.repeat, python_cap=cfg.python_cap,
         peer_sizes=cfg.peer_sizes, slow_repeat=cfg.slow_repeat, streamed=cfg.streamed,
         bandwidth_bytes=cfg.bandwidth_bytes)
-    section(ballots_bench.render(results["ballots"]))
+    section("ballots", ballots_bench.render(results["ballots"]))
     results["precincts"] = [precinct_bench.bench_precincts(rows, races, cfg.repeat)
                             for rows, races in cfg.precinct_cases]
-    section(precinct_bench.render(results["precincts"]))
+    section("precincts", precinct_bench.render(results["precincts"]))
     results["pipeline"] = [pipeline_bench.bench_pipeline(
         r, cfg.repeat, python_cap=cfg.pipeline_python_cap, slow_repeat=cfg.slow_repeat)
         for r in cfg.pipeline_races]
-    section(pipeline_bench.render(results["pipeline"]))
+    section("pipeline", pipeline_bench.render(results["pipeline"]))
     model = simulate_bench.make_model(
         cfg.sim_precincts, cfg.sim_races,
         round(simulate_bench.REGISTERED * cfg.sim_precincts / simulate_bench.PRECINCTS))
     sim = simulate_bench.run_cases(model, cfg.votes_runs, cfg.sim_runs, cfg.peer_voters,
-                                   min(cfg.repeat, 5))
+                                   cfg.sim_repeat)
     sim.pop("environment")
     results["simulation"] = sim
-    section(simulate_bench.render_all(sim))
+    section("simulation", simulate_bench.render_all(sim))
     results["replay"] = [replay_bench.bench_replay(n, max(1, n // 50),
-                                                   repeat=min(cfg.slow_repeat, 3))
+                                                   repeat=cfg.replay_repeat)
                          for n in cfg.replay_precincts]
     results["startup"] = (replay_bench.bench_startup(cfg.historical_repeat) if cfg.startup
                           else None)
     results["historical"] = replay_bench.bench_historical(repeat=cfg.historical_repeat)
-    section("\n".join([*(replay_bench.render(r) for r in results["replay"]),
+    section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim_runs, cfg.memory_contrasts)
-    section(memory_bench.render(results["memory"]))
+    section("memory", memory_bench.render(results["memory"]))
     results["scaling"] = scaling.series(
         ballots_bench.scaling_points(results["ballots"])
         + precinct_bench.scaling_points(results["precincts"])
         + pipeline_bench.scaling_points(results["pipeline"])
         + simulate_bench.scaling_points(sim)
         + replay_bench.scaling_points(results["replay"]))
-    section(scaling.render(results["scaling"]))
+    section("scaling", scaling.render(results["scaling"]))
     results["targets"] = targets(results)
-    section(render_targets(results["targets"]))
+    section("targets", render_targets(results["targets"]))
     env["load_average_end"] = _load()
     env["seconds"] = round(time.perf_counter() - t0, 1)
     echo(f"\n{cfg.name} run: {env['seconds']:.0f} s; load average (1, 5, 15 min) at the start"
