@@ -8,6 +8,7 @@ as whole arrays; a bad cell is located (row and column) only when conversion fai
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -21,6 +22,26 @@ from engine.tally import COUNT_COLUMNS
 __all__ = ["read_csv"]
 
 _TOO_LARGE = 2**62  # as for counts in the scenario file (sums stay inside int64)
+
+
+def read_records(path: Path, name: str, fail: Callable[[str, str], None], key: str, *,
+                 delimiter: str = ",") -> list[list[str]]:
+    """The records of the CSV file ``path``, the header first (UTF-8, a BOM allowed). A missing
+    file is ``fail(problem, key)`` (the scenario's key naming it); bytes that are not UTF-8, a
+    file the csv module cannot read and an empty file are errors naming the file as ``name``."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            records = list(csv.reader(fh, delimiter=delimiter))
+    except FileNotFoundError:
+        fail(f"no such file {str(path)!r}", key)
+        raise  # fail raises; this keeps the flow plain
+    except UnicodeDecodeError as err:
+        raise ScenarioError(name, f"byte {err.start}", "not UTF-8 text") from None
+    except csv.Error as err:
+        raise ScenarioError(name, "", f"not a readable CSV file: {err}") from None
+    if not records:
+        raise ScenarioError(name, "", "is empty: no header row")
+    return records
 
 
 def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, ...]:
@@ -47,19 +68,8 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
     if mapping["race"] is None and len(races) > 1:
         spec.fail("columns.race is required when the scenario has more than one race", "columns")
 
-    path = base / file
     name = Path(file).name
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh, delimiter=delimiter))
-    except FileNotFoundError:
-        spec.fail(f"no such file {str(path)!r}", "file")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(name, f"byte {err.start}", "not UTF-8 text") from None
-    except csv.Error as err:
-        raise ScenarioError(name, "", f"not a readable CSV file: {err}") from None
-    if not rows:
-        raise ScenarioError(name, "", "is empty: no header row")
+    rows = read_records(base / file, name, spec.fail, "file", delimiter=delimiter)
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     index = {h: i for i, h in enumerate(header)}
