@@ -229,10 +229,10 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
                         model=spec, calibration=calibration,
-                        path=(base / name) if base else None)
+                        path=(base / name) if base else None, warnings=warnings)
     _check_counts(scenario)
     _check_model(scenario)
-    return attrs.evolve(scenario, warnings=warnings) if warnings else scenario
+    return scenario
 
 
 def _election(top: Reader) -> Election:
