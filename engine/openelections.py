@@ -1,4 +1,5 @@
-"""OpenElections CSV files: precinct results in (``[[openelections]]``), and out (:func:`to_csv`).
+"""OpenElections CSV files: precinct results in (``[[openelections]]``); out is
+:mod:`engine.openelections_export` (:func:`to_csv`).
 
 OpenElections keeps results as long CSV files, one row per precinct, office and candidate, with
 columns such as ``county, precinct, office, district, party, candidate, votes`` in any order and
@@ -10,10 +11,8 @@ silently; what it cannot mend is a :class:`ScenarioError` naming the file, row a
 
 from __future__ import annotations
 
-import csv
 import difflib
 import functools
-import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import numpy as np
 
 from engine._reader import Reader, type_name
 from engine.errors import ScenarioError
+from engine.precincts import _TOO_LARGE, read_records
 from engine.scenario import Candidate, Figure, Precincts, Race
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ COLUMNS = ("county", "precinct", "office", "district", "party", "candidate", "vo
 AGAINST_ALL, REGISTERED, CAST, INVALID = ("Against All", "Registered Voters", "Ballots Cast",
                                           "Invalid Ballots")
 _ROLES = ("against_all", "registered", "cast", "invalid")
-_TOO_LARGE = 2**62  # as for counts in a scenario file (sums stay inside int64)
 _MISSING = -2       # no row at all (a blank cell is -1, unknown)
 _MAX_SPANS = 10     # row spans listed in one warning
 # Lines that are usually not candidates; read as one, they earn a warning.
@@ -146,17 +145,7 @@ class _File:
 
 
 def _read_file(path: Path, shown: str, columns: dict[str, str], fail: Callable) -> _File:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            records = list(csv.reader(fh))
-    except FileNotFoundError:
-        fail(f"no such file {str(path)!r}", "files")
-    except UnicodeDecodeError as err:
-        raise ScenarioError(shown, f"byte {err.start}", "not UTF-8 text") from None
-    except csv.Error as err:
-        raise ScenarioError(shown, "", f"not a readable CSV file: {err}") from None
-    if not records:
-        raise ScenarioError(shown, "", "is empty: no header row")
+    records = read_records(path, shown, fail, "files")
     header = tuple(h.strip() for h in records[0])
     folded: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -578,36 +567,8 @@ def _make_race(spec: _Spec, election: Election, office: str, options: list[str],
                 precincts=precincts)
 
 
-# -- out ----------------------------------------------------------------------------------------
 def to_csv(rp: Replay) -> str:
-    """The replay in the OpenElections layout: per race, one row per precinct and line, then
-    the race's totals with a blank precinct. ``office`` is the race's name, ``district`` its id,
-    ``county`` the last name of its area. Beside the candidates come the lines AGAINST_ALL (when
-    the rules have it), then REGISTERED, CAST and INVALID where the race knows any of them.
-    Unknown counts are blank cells."""
-    s, t = rp.scenario, rp.races.totals
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(COLUMNS)
-    aa = s.election.rules.against_all
-    for r, race in enumerate(s.races):
-        k = len(race.candidates)
-        # values: (precincts + 1, k + 4), the race's totals last; columns as _ROLES follow
-        total = np.concatenate([t.votes[r, :k], [t.against_all[r], t.registered[r], t.cast[r],
-                                                 t.invalid[r]]])
-        p = race.precincts
-        ids = ([] if p is None else list(p.ids)) + [""]
-        values = total[None, :] if p is None else np.vstack([np.column_stack(
-            [p.votes, p.against_all, p.registered, p.cast, p.invalid]), total])
-        lines = [(c.name, c.party) for c in race.candidates] + [
-            (AGAINST_ALL, ""), (REGISTERED, ""), (CAST, ""), (INVALID, "")]
-        keep = np.ones(k + 4, bool)
-        keep[k] = aa
-        keep[k + 1:] = (values[:, k + 1:] >= 0).any(axis=0)  # a count no one published: no line
-        values, lines = values[:, keep], [x for x, y in zip(lines, keep, strict=True) if y]
-        cells = np.where(values >= 0, values.astype(str), "")
-        county = race.area[-1] if race.area else ""
-        w.writerows([county, pid, race.name, race.id, party, name, v]
-                    for pid, row in zip(ids, cells, strict=True)
-                    for (name, party), v in zip(lines, row, strict=True))
-    return out.getvalue()
+    """The replay in the OpenElections layout (:func:`engine.openelections_export.to_csv`)."""
+    from engine.openelections_export import to_csv as write
+
+    return write(rp)

@@ -13,7 +13,8 @@ import pytest
 from cli.main import main
 from cli.render import replay_dict
 from engine.errors import ScenarioError
-from engine.openelections import AGAINST_ALL, CAST, INVALID, REGISTERED, to_csv
+from engine.openelections import AGAINST_ALL, CAST, INVALID, REGISTERED
+from engine.openelections_export import to_csv
 from engine.replay import replay
 from engine.rules import PRESETS
 from engine.scenario import load, loads
