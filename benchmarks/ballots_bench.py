@@ -195,7 +195,7 @@ def _case(mem: dict[str, object], sampled: dict[str, dict[str, list]]) -> dict[s
     for name, row in sampled.items():
         per, at = _per_ballot(row, n)
         ns[name], timed_at[name] = per * 1e9, at
-        if "tally_seconds" in row:
+        if "tally_seconds" in row and name in peers.PROFILES_OF_BALLOTS:
             tally_ns[name] = _per_ballot(row, n, "tally_seconds")[0] * 1e9
     base = ns["saylau"]
     return {
@@ -272,7 +272,8 @@ def render(results: dict[str, object]) -> str:
         lines.append(peers.skip_line(p, "its ballot tally"))
     tally_only = [c for c in results["cases"] if c["tally_only_ratio"]]
     if tally_only:
-        lines.append("  the peers' tally alone, their profile already built (x saylau):")
+        lines.append("  the peers' tally alone, their profile of the ballots built untimed"
+                     " (x saylau):")
         for c in tally_only:
             parts = ", ".join(f"{p} {_ratio(r, c['timed_at'][p] != c['n_ballots'])}"
                               for p, r in c["tally_only_ratio"].items())
@@ -325,4 +326,7 @@ def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, floa
         for name, row in sampled.items():
             points.extend((f"ballot tally, {k} options", name, n, s)
                           for n, s in zip(row["sizes"], row["seconds"], strict=True))
+    gbps = results["bandwidth"]["gb_per_s"]  # one byte per ballot: the time to read them
+    points.extend((f"ballot tally, {c['n_options']} options", "read bandwidth (derived)",
+                   c["n_ballots"], c["n_ballots"] / gbps * 1e-9) for c in results["cases"])
     return points

@@ -29,6 +29,7 @@ import numpy as np
 __all__ = [
     "GENERATORS",
     "MODULES",
+    "PROFILES_OF_BALLOTS",
     "TALLIES",
     "available",
     "pref_voting_plurality",
@@ -120,6 +121,10 @@ def votelib_plurality(codes: np.ndarray, k: int
 
     return build, tally
 
+
+# Whose input still holds one entry per ballot, so that their tally alone, on the input built,
+# is a count too (votelib's input is already counted: its tally only picks the winner).
+PROFILES_OF_BALLOTS = ("VoteKit", "pref_voting")
 
 TALLIES: dict[str, Tally] = {
     "VoteKit": votekit_plurality,

@@ -60,7 +60,7 @@ class Config:
     startup: bool = True  # time a bare interpreter and the CLI's imports
     memory_ballots: int = 10**8
     memory_options: int = 7
-    memory_sim_runs: tuple[int, ...] = (2_048,)
+    memory_sim: tuple[tuple[int, int], ...] = ((2_048, 2),)  # (runs, jobs)
     memory_contrasts: bool = True
 
 
@@ -73,14 +73,14 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim_runs=(1_000, 10_000))
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)))
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
-    memory_ballots=10**5, memory_sim_runs=(), memory_contrasts=False)
+    memory_ballots=10**5, memory_sim=(), memory_contrasts=False)
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -146,7 +146,7 @@ def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
-                                                  cfg.memory_sim_runs, cfg.memory_contrasts)
+                                                  cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
     results["scaling"] = scaling.series(
         ballots_bench.scaling_points(results["ballots"])

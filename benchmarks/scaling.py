@@ -69,14 +69,16 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
     for ax, case in zip(axes.flat, cases, strict=False):
         for r in (r for r in rows if r["case"] == case):
             k = "" if r["slope"] is None else f" (slope {r['slope']:.2f})"
-            ax.loglog(r["sizes"], r["seconds"], marker="o", markersize=3,
-                      label=f"{r['contender']}{k}")
+            derived = r["contender"].endswith("(derived)")
+            ax.loglog(r["sizes"], r["seconds"], marker="" if derived else "o", markersize=3,
+                      linestyle="--" if derived else "-", color="0.5" if derived else None,
+                      label=f"{r['contender']}{'' if derived else k}")
         ax.set_title(case, fontsize=10)
         ax.set_xlabel("size", fontsize=8)
         ax.set_ylabel("seconds", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(True, which="major", alpha=0.3)
-        ax.legend(fontsize=6.5, loc="upper left")
+        ax.legend(fontsize=6.5, loc="best")
     for ax in list(axes.flat)[len(cases):]:
         ax.axis("off")
     fig.suptitle("saylau benchmarks: time against size (log-log)", fontsize=11)
