@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -53,15 +54,39 @@ votes = [40, 95]
 """
 
 
+# RFC 3339 (the schema's "date" and "date-time"): jsonschema checks "date" only for drafts 3
+# and 7+, and "date-time" only with an optional package, so both are checked here.
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_DATE_TIME = _DATE + r"T\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
+
+
+def _format_checker():
+    """jsonschema's format checks, with strict ISO dates and RFC 3339 date-times."""
+    checker = jsonschema.FormatChecker()
+
+    @checker.checks("date", raises=ValueError)
+    def is_date(value) -> bool:
+        return not isinstance(value, str) or (
+            re.fullmatch(_DATE, value, re.ASCII) is not None
+            and dt.date.fromisoformat(value) is not None)
+
+    @checker.checks("date-time", raises=ValueError)
+    def is_date_time(value) -> bool:
+        return not isinstance(value, str) or (
+            re.fullmatch(_DATE_TIME, value, re.ASCII) is not None
+            and dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00")) is not None)
+
+    return checker
+
+
 @pytest.fixture(scope="module")
 def validator():
-    """A draft-04 validator of the shipped schema, formats checked."""
+    """A draft-04 validator of the shipped schema, formats checked (dates too)."""
     path = ROOT.parent / "shared" / "standards" / "NIST_V2_election_results_reporting.json"
     if not path.is_file():
         pytest.skip(f"the shared folder is not beside the checkout ({path.parent})")
     schema = json.loads(path.read_text(encoding="utf-8"))
-    return jsonschema.Draft4Validator(schema,
-                                      format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    return jsonschema.Draft4Validator(schema, format_checker=_format_checker())
 
 
 def _errors(validator, doc) -> list[str]:
@@ -106,6 +131,19 @@ def test_the_validator_refuses_a_broken_document(validator):
     del doc["Status"]
     doc["Election"][0]["Contest"][0]["ContestSelection"][0]["VoteCounts"][0]["Count"] = "120"
     assert len(_errors(validator, doc)) == 2
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("StartDate", "2021-7-25"), ("StartDate", "25.07.2021"), ("StartDate", "2021-02-30"),
+    ("StartDate", "2021-07-25T00:00:00Z"), ("GeneratedDate", "2025-02-30T09:30:00Z"),
+    ("GeneratedDate", "2025-10-13T09:30:00Z, Almaty"),
+])
+def test_the_validator_checks_dates_and_date_times(validator, key, value):
+    """A date that is not a real YYYY-MM-DD, or a date-time that is not RFC 3339 (though it
+    matches the schema's unanchored pattern), fails the format check."""
+    doc = document(replay(loads(PRECINCTS)), generated=WHEN)
+    (doc["Election"][0] if key == "StartDate" else doc)[key] = value
+    assert len(_errors(validator, doc)) == 1
 
 
 def test_precincts_compose_the_race_and_areas_the_nation(validator):
