@@ -80,7 +80,9 @@ def validate(files: tuple[str, ...]) -> None:
     bad = 0
     for file in files:
         try:
-            warnings = load(file).warnings
+            scenario = load(file)
+            _build_model(scenario)
+            warnings = scenario.warnings
         except (ScenarioError, OSError) as err:
             click.echo(error_line(err), err=True)
             bad += 1
@@ -89,6 +91,19 @@ def validate(files: tuple[str, ...]) -> None:
             click.echo(f"warning: {warning}", err=True)
     if bad:
         sys.exit(EXIT_USER_ERROR)
+
+
+def _build_model(scenario: object) -> None:
+    """A simulation file is sound only if its model can be built (its from file, generated
+    areas, calibration targets): the checks `saylau simulate` and `calibrate` would make."""
+    if scenario.model is None and scenario.calibration is None:
+        return
+    from engine.calibrate import indirect_setup, setup
+
+    if scenario.election.rules.kind == "indirect":
+        indirect_setup(scenario)
+    else:
+        setup(scenario)
 
 
 main.add_command(schedule)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,10 +82,15 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
         "rules": st.rules.name,
         "runs": runs,
         "seed": seed,
-        "calibrated_from": st.source,
+        "calibrated_from": _name(st.source),
         "races": races,
         "areas": _areas(st, sm),
     }
+
+
+def _name(path: str | None) -> str | None:
+    """A file by its name: the output must not depend on the working directory."""
+    return None if path is None else Path(path).name
 
 
 def _num(x: float) -> float | str:
@@ -143,6 +149,7 @@ def to_csv(st: Setup, sm: Summary, seed: int) -> str:
 
 
 def _pc(p: float) -> str:
+    """A probability as a 7-wide percentage: '100.00%', ' 12.50%'."""
     return f"{100 * p:6.2f}%"
 
 
@@ -151,8 +158,8 @@ def to_table(st: Setup, sm: Summary, seed: int) -> str:
     nation = st.scenario.election.nation
     lines = [d["election"],
              f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · "
-             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}"
-             + (f" · calibrated from {st.source}" if st.source else ""), ""]
+             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
+             *([f"calibrated from {d['calibrated_from']}"] if st.source else []), ""]
     if len(d["races"]) <= DETAILED_RACES:
         for r in d["races"]:
             lines += _race_block(r, d["runs"])
@@ -164,8 +171,8 @@ def to_table(st: Setup, sm: Summary, seed: int) -> str:
             name = a["path"][-1] if a["path"] else nation
             lines.append(f"  {name} ({a['races']} race{'s' * (a['races'] != 1)})")
             for c in a["counts"]:
-                lines.append(f"    {c['name'][:38]:<38} {c['mean']:>9.2f}   "
-                             f"{c['p5']:>5} {c['p50']:>5} {c['p95']:>5}")
+                lines.append(f"    {c['name'][:40]:<40} {c['mean']:>9.2f}   "
+                             f"{c['p5']:>6} {c['p50']:>6} {c['p95']:>6}")
         lines.append("")
     return "\n".join(lines)
 
@@ -201,14 +208,16 @@ def _race_block(r: dict[str, Any], runs: int) -> list[str]:
 
 
 def _race_lines(races: list[dict[str, Any]]) -> list[str]:
-    out = [f"{'race':<28} {'favourite':<30} {'P(win)':>8} {'P(fail)':>8} {'P(tie)':>7} "
-           f"{'margin p50':>10} {'P(<=10)':>8}"]
+    """One line per race (80 columns): the favourite and how the race can go wrong."""
+    out = [f"{'race':<20} {'favourite':<21} {'P(win)':>7} {'P(fail)':>7} {'P(tie)':>7} "
+           f"{'margin':>6} {'<=10':>6}",
+           f"{'':<20} {'':<21} {'':>7} {'':>7} {'':>7} {'p50':>6} {'votes':>6}"]
     for r in races:
         best = max(r["candidates"], key=lambda c: c["wins"])
         who = best["name"] if best["party"] in best["name"] else f"{best['name']}, {best['party']}"
-        out.append(f"{r['name'][:28]:<28} {who[:30]:<30} "
-                   f"{_pc(best['p_win'])} {_pc(r['p_failed'])} {_pc(r['p_tie'])[1:]} "
-                   f"{r['margin_votes']['p50']:>10,} {_pc(r['p_margin_le_10'])}")
+        out.append(f"{r['name'][:20]:<20} {who[:21]:<21} {_pc(best['p_win'])} "
+                   f"{_pc(r['p_failed'])} {_pc(r['p_tie'])} {r['margin_votes']['p50']:>6,} "
+                   f"{100 * r['p_margin_le_10']:>5.1f}%")
     return [*out, ""]
 
 
@@ -289,7 +298,8 @@ def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[
         "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
         "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
         "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
-        "early_termination": cm.early, "calibrated_from": st.source, "per_cycle": rows,
+        "early_termination": cm.early, "calibrated_from": _name(st.source),
+        "per_cycle": rows,
     }
 
 
@@ -321,23 +331,24 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
              f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
              f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
              f"seed {seed}",
-             f"an akim who may stand again does with probability {cm.stand:g}; incumbency "
-             f"advantage {cm.advantage:g} (log-share); P(a term ends early) {cm.early:g}",
+             f"an akim the limit does not bar stands again with probability {cm.stand:g};",
+             f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
+             f"{cm.early:g}",
              "",
-             f"{'cycle':<6}{'from':<12}{'elections':>10}{'early':>8}{'failed':>8}"
-             f"{'won by':>9}{'open':>8}{'left at':>9}"
-             + "".join(f"{'term ' + str(k):>9}" for k in range(1, cs.term_limit + 1)),
-             f"{'':<6}{'':<12}{'per run':>10}{'per run':>8}{'per run':>8}"
-             f"{'incumb.':>9}{'seats':>8}{'limit':>9}"
-             + "".join(f"{'winners':>9}" for _ in range(cs.term_limit))]
+             f"{'cycle':<5}{'from':<11}{'elections':>9}{'early':>8}{'failed':>8}"
+             f"{'won by':>8}{'open':>7}{'left at':>8}"
+             + "".join(f"{'term ' + str(k):>8}" for k in range(1, cs.term_limit + 1)),
+             f"{'':<5}{'':<11}{'per run':>9}{'per run':>8}{'per run':>8}"
+             f"{'incumb.':>8}{'seats':>7}{'limit':>8}"
+             + "".join(f"{'winners':>8}" for _ in range(cs.term_limit))]
     for r in d["per_cycle"]:
         won = r["won"]
         lines.append(
-            f"{r['cycle']:<6}{r['from'] or '':<12}{r['elections'] / cs.runs:>10.1f}"
+            f"{r['cycle']:<5}{r['from'] or '':<11}{r['elections'] / cs.runs:>9.1f}"
             f"{r['early_elections'] / cs.runs:>8.2f}{r['failed'] / cs.runs:>8.2f}"
-            f"{pc(r['share_won_by_incumbents']):>9}{pc(r['share_open_seats']):>8}"
-            f"{pc(r['share_leaving_at_limit']):>9}"
-            + "".join(f"{pc(_share(v, won)):>9}" for v in r["winners_by_term"].values()))
+            f"{pc(r['share_won_by_incumbents']):>8}{pc(r['share_open_seats']):>7}"
+            f"{pc(r['share_leaving_at_limit']):>8}"
+            + "".join(f"{pc(_share(v, won)):>8}" for v in r["winners_by_term"].values()))
     lines += ["",
               "won by incumbents: of races won; open seats: of elections (no incumbent on the",
               "ballot); left at limit: of akims leaving office; term k winners: of races won,",

@@ -67,6 +67,7 @@ class SimRace:
     basis: str
     incumbent: int = -1  # the candidate (slot) holding the post at this election, -1 none
     terms_held: int = 0  # consecutive terms that candidate already held
+    noise: Params = attrs.field(factory=Params)  # concentrations and swing, resolved
 
 
 @attrs.frozen(eq=False)
@@ -118,8 +119,20 @@ def setup(scenario: Scenario, source: str | Path | None = None) -> Setup:
         elif has_counts[r]:
             means = _from_replay(itself, r, "from its own counts")
         races.append(_race(scenario, race, means, spec, base))
+    if replayed is not None and not spec.generate and not set(source_ids) & {
+            race.id for race in scenario.races}:
+        raise ScenarioError(scenario.file, f"{spec.place}.from",
+                            f"{src_path.name} has no race with an id of this file's races "
+                            f"({', '.join(r.id for r in scenario.races)}): nothing to "
+                            "calibrate from")
     for g in spec.generate:
         races.extend(_generated(scenario.file, g, replayed, base, rules))
+    seen: dict[str, str] = {}
+    for x in races:
+        if x.id in seen:
+            raise ScenarioError(scenario.file, spec.place, f"two races have the id {x.id!r} "
+                                f"({seen[x.id]}; {x.basis}): generate each area once")
+        seen[x.id] = x.basis
     if not races:
         raise ScenarioError(scenario.file, spec.place, "has no race to simulate")
     return _assemble(scenario, rules, tuple(races), base, src_path)
@@ -187,20 +200,32 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
         registered = int(race.precincts.registered.sum())
         n_precincts = len(race.precincts.ids)
     registered = registered if registered is not None else means.registered
-    if registered is None:
+    if not registered:
         raise ScenarioError(scenario.file, f"{race.place}.registered",
-                            "a simulation needs the race's registered voters")
+                            "a simulation needs the race's registered voters (more than 0)")
+    if n_precincts > registered:
+        where = rm.place if rm is not None and own.precincts else spec.place
+        raise ScenarioError(scenario.file, f"{where}.precincts",
+                            f"{n_precincts:,} precincts for {registered:,} registered voters "
+                            f"in race {race.id!r}: at most one precinct per voter")
     shares, basis = _shares(scenario, race, rm, means, own, base)
     holder = next((j for j, c in enumerate(race.candidates) if c.terms_held), -1)
+    turnout = _first(own.turnout, means.turnout, base.turnout)
+    noise = own.over(base)
+    if turnout in (0.0, 1.0) and noise.turnout_concentration != math.inf:
+        raise ScenarioError(scenario.file, race.place, f"its turnout is {turnout:.0%} "
+                            f"({means.basis}); precinct noise needs a turnout strictly "
+                            f'between 0 and 1: set turnout_concentration = "inf" in '
+                            f"[model.race.{race.id}] to use it exactly, or give a turnout")
     return SimRace(
         id=race.id, name=race.name, area=race.area,
         candidates=tuple(c.name for c in race.candidates),
         parties=tuple(c.party for c in race.candidates), registered=registered,
         precincts=n_precincts,
-        turnout=_first(own.turnout, means.turnout, base.turnout),
+        turnout=turnout,
         invalid_rate=_first(own.invalid_rate, means.invalid_rate, base.invalid_rate),
         shares=shares, basis=basis, incumbent=holder,
-        terms_held=race.candidates[holder].terms_held if holder >= 0 else 0)
+        terms_held=race.candidates[holder].terms_held if holder >= 0 else 0, noise=noise)
 
 
 def _first(*values: float | None) -> float:
@@ -209,13 +234,18 @@ def _first(*values: float | None) -> float:
 
 def _shares(scenario: Scenario, race: Race, rm: object, means: _Means, own: Params,
             base: Params) -> tuple[tuple[float, ...], str]:
+    """The race's mean shares, against all last. Against all comes, first that applies, from
+    the race's shares table, its ``against_all``, the calibration, the [model], the default;
+    the candidates share what it leaves, in the proportions of the first source that has them."""
     against = scenario.election.rules.against_all
-    aa_default = _first(own.against_all, base.against_all) if against else 0.0
+    calibrated = means.shares.get(AGAINST_ALL) if means.shares is not None else None
+    aa = _first(own.against_all, calibrated, base.against_all) if against else 0.0
     if rm is not None and rm.shares is not None:
         given = dict(rm.shares)
         weights = [given[c.name] for c in race.candidates]
-        return _normalise(weights, given.get(AGAINST_ALL) if against else 0.0,
-                          aa_default), f"given in {rm.place}.shares"
+        if against and AGAINST_ALL in given and own.against_all is None:
+            return _normalise(weights, given[AGAINST_ALL], aa), f"given in {rm.place}.shares"
+        return _normalise(weights, None, aa), f"given in {rm.place}.shares"
     if means.shares is not None:
         keys = [c.person or c.name for c in race.candidates]
         missing = [c.name for c, k in zip(race.candidates, keys, strict=True)
@@ -225,11 +255,8 @@ def _shares(scenario: Scenario, race: Race, rm: object, means: _Means, own: Para
                                 f"candidate {missing[0]!r} is not in the race it is calibrated "
                                 f"{means.basis}; give the race's shares in "
                                 f"[model.race.{race.id}].shares")
-        aa = means.shares.get(AGAINST_ALL) if against else 0.0
-        if own.against_all is not None:
-            aa = own.against_all
-        return _normalise([means.shares[k] for k in keys], aa, aa_default), means.basis
-    return (_normalise([1.0] * len(race.candidates), None, aa_default),
+        return _normalise([means.shares[k] for k in keys], None, aa), means.basis
+    return (_normalise([1.0] * len(race.candidates), None, aa),
             "equal (no counts to calibrate from)")
 
 
@@ -289,14 +316,20 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
                                 f"for {list(g.area)}; set {key} here")
         return value
 
-    n = g.races or need(_figure(area, "races")[0], "races")
-    registered = g.registered or need(_figure(area, "registered")[0], "registered")
+    for key in ("registered", "candidates"):
+        if getattr(g, key) == 0:
+            raise ScenarioError(file, f"{g.place}.{key}", "must be >= 1")
+    n = g.races if g.races is not None else need(_figure(area, "races")[0], "races")
+    published_registered, _ = _figure(area, "registered")
+    registered = g.registered if g.registered is not None else need(published_registered,
+                                                                    "registered")
     cast, _ = _figure(area, "cast")
     invalid, _ = _figure(area, "invalid")
     against, _ = _figure(area, "against_all")
     p = g.params
-    turnout = _first(p.turnout, cast / registered if cast is not None and registered else None,
-                     base.turnout)
+    # turnout from the area's own published figures, whatever voters the file gives its races
+    turnout = _first(p.turnout, cast / published_registered
+                     if cast is not None and published_registered else None, base.turnout)
     invalid_rate = _first(p.invalid_rate, invalid / cast if invalid is not None and cast
                           else None, base.invalid_rate)
     aa = 0.0
@@ -334,7 +367,11 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
     for i, q in enumerate(labels):
         dealt[i % n].append(q)
     reg = _split(registered, n)
+    if (p.precincts or n) > registered:
+        raise ScenarioError(file, f"{g.place}.precincts", f"{p.precincts:,} precincts for "
+                            f"{registered:,} registered voters: at most one per voter")
     precincts = _split(max(p.precincts or n, n), n)
+    noise = p.over(base)
     slug = "-".join(g.area).lower().replace(" ", "-") or "nation"
     out = []
     for i, ballot in enumerate(dealt):
@@ -349,7 +386,7 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
                            parties=tuple(ballot), registered=int(reg[i]),
                            precincts=int(precincts[i]), turnout=turnout,
                            invalid_rate=invalid_rate, shares=shares,
-                           basis=f"generated from {g.place}"))
+                           basis=f"generated from {g.place}", noise=noise))
     return out
 
 
@@ -364,7 +401,6 @@ def _split(total: int, parts: int) -> np.ndarray:
 def _assemble(scenario: Scenario, rules: RuleSet, races: tuple[SimRace, ...], base: Params,
               src_path: Path | None) -> Setup:
     spec = scenario.model or ModelSpec()
-    own = {x.race: x.params for x in spec.races}
     r = len(races)
     k = max(len(x.candidates) for x in races)
     precincts = np.array([x.precincts for x in races], np.int64)
@@ -376,8 +412,7 @@ def _assemble(scenario: Scenario, rules: RuleSet, races: tuple[SimRace, ...], ba
         shares[i, k] = x.shares[-1]
 
     def per_race(name: str) -> np.ndarray:
-        return np.array([_first(getattr(own.get(x.id, Params()), name), getattr(base, name))
-                         for x in races])
+        return np.array([getattr(x.noise, name) for x in races])
 
     try:
         model = simulate.Model(

@@ -199,6 +199,8 @@ def read_calibration(top: Reader) -> Calibration | None:
     if c is None:
         return None
     parameters = c.str_list("parameters", default=FIT_PARAMETERS)
+    if not parameters:
+        c.fail(f"must name at least one of {', '.join(FIT_PARAMETERS)}", "parameters")
     for p in parameters:
         if p not in FIT_PARAMETERS:
             c.fail(f"unknown parameter {p!r}; choose among {', '.join(FIT_PARAMETERS)}",

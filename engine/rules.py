@@ -90,8 +90,8 @@ class RuleSet:
     # "Alternative basis": at least two registered candidates.
     min_candidates: int = 2
     # Law on Local Government Art. 36-2 (seed 001): four-year term, two consecutive at most.
-    term_years: int = 4
-    term_limit: int = 2
+    term_years: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    term_limit: int = attrs.field(default=2, validator=attrs.validators.ge(1))
     min_age: int = 25
     # Seed 003: a self-nominee needs signatures of at least 1% of registered voters.
     signature_share: Fraction = attrs.field(default=Fraction(1, 100), converter=_fraction,

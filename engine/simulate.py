@@ -64,6 +64,7 @@ __all__ = [
     "draw",
     "draw_block",
     "map_blocks",
+    "root_seed",
     "run",
     "tally_draws",
     "wilson",
@@ -275,8 +276,12 @@ def draw(model: Model, runs: int, race_rng: np.random.Generator,
                  votes=votes, fraud=fraud)
 
 
-def _root(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+def root_seed(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """``seed`` as a SeedSequence: itself if it is one, else ``SeedSequence(seed)``."""
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+
+
+_root = root_seed  # the old name, which engine.cycles still imports
 
 
 def block_seed(seed: int | np.random.SeedSequence, block: int) -> np.random.SeedSequence:
@@ -284,7 +289,7 @@ def block_seed(seed: int | np.random.SeedSequence, block: int) -> np.random.Seed
 
     (For a ``SeedSequence`` argument: its ``block``-th child, as if it had spawned none before.)
     """
-    root = _root(seed)
+    root = root_seed(seed)
     return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block),
                                   pool_size=root.pool_size)
 
@@ -526,10 +531,10 @@ def map_blocks(runs: int, chunk_runs: int, jobs: int, new_acc: Callable[[], T],
     (``acc += other``). Integer sums do not depend on which thread took which chunk."""
     n_blocks = -(-runs // BLOCK_RUNS)
     per_chunk = -(-chunk_runs // BLOCK_RUNS)
-    chunks = [range(s, min(s + per_chunk, n_blocks)) for s in range(0, n_blocks, per_chunk)]
-    jobs = min(jobs, len(chunks))
+    jobs = min(jobs, -(-n_blocks // per_chunk))
     lock = threading.Lock()
-    queue = iter(chunks)
+    # chunks handed out one at a time: nothing is held per chunk, whatever ``runs`` is
+    queue = (range(s, min(s + per_chunk, n_blocks)) for s in range(0, n_blocks, per_chunk))
     done = 0
 
     def worker() -> T:
@@ -584,7 +589,7 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
         msg = (f"grouping.candidate_party: must have shape {(model.n_races, model.k)}, got "
                f"{grouping.candidate_party.shape}")
         raise ValueError(msg)
-    root = _root(seed)
+    root = root_seed(seed)
 
     def work(blocks: range, acc: _Tallies) -> None:
         _chunk(model, rules, grouping, root, runs, blocks, acc)
