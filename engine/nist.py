@@ -5,6 +5,11 @@ Reporting units (``GpUnit``): the nation (``country``), each area beneath it (``
 the contest's district) and its precincts (``precinct``), every unit listing the units it is made
 of. Per unit: registered voters (``VotersRegistered``), ballots cast (``VotersParticipated``, and
 ``BallotsCast`` in the election's ``BallotCounts``) and invalid ballots (``BallotsRejected``).
+An area's counts are the sums of its races, written only when the file holds all of the area's
+races: when a published ``races`` count of the area, or of an area beneath it, differs from the
+file's races there on its day (a file of by-elections under a national table, a sample of the
+races), the sums would pass for totals they are not, and the area's unit carries no counts (the
+source's own area figures are checked by the replay, not copied here).
 One ``CandidateContest`` per race with a ``CandidateSelection`` per candidate and its
 ``VoteCounts`` (type ``total``) in every precinct and in the race's unit.
 
@@ -86,6 +91,20 @@ def _dates(s: Scenario) -> tuple[list[dt.date], str]:
         f" The polling day is not known: StartDate and EndDate bound it by the year {y}.")
 
 
+def _partial(s: Scenario) -> set[tuple[str, ...]]:
+    """Areas of which the file holds only some races: those whose first published ``races``
+    differs from the file's races beneath them on their day, and every area above one."""
+    partial: set[tuple[str, ...]] = set()
+    for a in s.areas:
+        published = next((f.value for f in a.figures if f.key == "races"), None)
+        day = a.date or s.election.date
+        held = sum(1 for r in s.races
+                   if r.area[:len(a.path)] == a.path and (r.date or s.election.date) == day)
+        if published is not None and published != held:
+            partial.update(a.path[:d] for d in range(len(a.path) + 1))
+    return partial
+
+
 def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, Any]:
     """The replay ``rp`` as an ``ElectionResults.ElectionReport`` (plain JSON-ready data)."""
     s, res, areas = rp.scenario, rp.races, rp.areas
@@ -124,9 +143,10 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
             children[p[:-1]].append(area_id[p])
     for r, race in enumerate(s.races):
         children[race.area].append(race_id[r])
+    partial = _partial(s)
     for p in paths:
         i = areas.paths.index(p) if p in areas.paths else -1
-        counted = i >= 0 and areas.races[i] > 0
+        counted = i >= 0 and areas.races[i] > 0 and p not in partial
         unit(area_id[p], p[-1] if p else e.nation, "country" if not p else "other",
              other=_LEVELS.get(len(p), "area") if p else None, parts=children[p],
              registered=areas.registered[i] if counted else None,

@@ -236,3 +236,47 @@ def test_replay_writes_nist_json_atomically(runner, tmp_path, validator, monkeyp
     assert _errors(validator, doc) == []
     assert doc["GeneratedDate"] == "1970-01-01T00:00:00Z"
     assert [p.name for p in tmp_path.iterdir()] == ["semey.json"]  # no temporary file left
+
+
+def _area_counts(doc) -> dict[str, tuple]:
+    """Each area unit's name and its (registered, participated) counts, None where left out."""
+    return {u["Name"]["Text"][0]["Content"]: (u.get("VotersRegistered"),
+                                              u.get("VotersParticipated"))
+            for u in doc["GpUnit"] if u["Type"] == "country" or
+            u.get("OtherType") in ("region", "district", "area")}
+
+
+def test_an_area_the_file_holds_only_some_races_of_carries_no_counts():
+    """kz-2021-rural holds 4 by-elections, not the 730 races of the national table: the nation
+    and the regions carry no sums of those 4 (5902 would pass for the 1,209,817 published)."""
+    rp = replay(load(ROOT / "scenarios/historical/kz-2021-rural.toml"))
+    doc = document(rp, generated=WHEN)
+    counts = _area_counts(doc)
+    published = {a.path[-1] if a.path else "Kazakhstan" for a in rp.scenario.areas}
+    assert {name: counts[name] for name in published} == dict.fromkeys(published, (None, None))
+    area_ids = {u["@id"] for u in doc["GpUnit"] if u["Name"]["Text"][0]["Content"] in published}
+    assert [b for b in doc["Election"][0]["BallotCounts"] if b["GpUnitId"] in area_ids] == []
+    races = [u for u in doc["GpUnit"] if u.get("OtherType") == "electoral-district"]
+    assert [u["VotersRegistered"] for u in races] == rp.races.totals.registered.tolist()
+
+
+@pytest.mark.parametrize(("published", "nation", "region", "district"), [
+    ("", (550, 350), (550, 350), (550, 350)),             # nothing says there are more
+    ('path = ["Qyzylorda Region"]\npublished = { races = 1 }', (550, 350), (550, 350),
+     (550, 350)),                                         # the region's one race
+    ('path = ["Qyzylorda Region"]\npublished = { races = 2 }', (None, None), (None, None),
+     (550, 350)),                                         # one of two: the region and above
+    ('path = ["Qyzylorda Region", "Aral District"]\npublished = { races = 3 }', (None, None),
+     (None, None), (None, None)),                         # the district's, and so above it
+    ('path = []\npublished = { races = 2 }', (None, None), (550, 350), (550, 350)),
+], ids=["unpublished", "region-1-of-1", "region-1-of-2", "district-1-of-3", "nation-1-of-2"])
+def test_area_counts_are_written_only_for_areas_held_in_full(validator, published, nation,
+                                                             region, district):
+    """A published race count larger than the file's races beneath an area drops the sums of
+    that area and of every area above it, never of the areas beneath."""
+    text = PRECINCTS + (f"[[area]]\n{published}\n" if published else "")
+    doc = document(replay(loads(text)), generated=WHEN)
+    assert _errors(validator, doc) == []
+    counts = _area_counts(doc)
+    assert (counts["Kazakhstan"], counts["Qyzylorda Region"], counts["Aral District"]) == (
+        nation, region, district)
