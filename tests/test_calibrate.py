@@ -193,3 +193,89 @@ def test_a_candidate_missing_from_the_source_race_needs_given_shares(tmp_path: P
     f.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match="candidate 'A Newcomer' is not in the race"):
         setup(load(f))
+
+
+def _semey_2029(tmp_path: Path, extra: str) -> Path:
+    text = (SIMULATIONS / "semey-2029.toml").read_text(encoding="utf-8")
+    text = text.replace('from = "../historical/', f'from = "{HISTORICAL.as_posix()}/')
+    f = tmp_path / "semey.toml"
+    f.write_text(text.replace("[model.race.semey]\n", "[model.race.semey]\n" + extra),
+                 encoding="utf-8")
+    return f
+
+
+def test_a_race_against_all_is_kept_as_given_over_the_calibration(tmp_path: Path) -> None:
+    (race,) = setup(load(_semey_2029(tmp_path, "against_all = 0.2\n"))).races
+    assert race.shares[-1] == pytest.approx(0.2)
+    past = replay(load(HISTORICAL / "semey-2025.toml"))
+    # the candidates keep the replay's proportions
+    assert race.shares[0] / race.shares[1] == pytest.approx(89441 / 12557)
+    assert past.races.totals.votes[0, 0] == 89441
+
+
+def test_shares_given_without_against_all_keep_the_calibrated_against_all(tmp_path) -> None:
+    shares = 'shares = { "Ädilet Qojanbaev" = 6, "Qanyş Töleuov" = 3, "Aibolat Bekjasarov" = 1 }\n'
+    (race,) = setup(load(_semey_2029(tmp_path, shares))).races
+    past = replay(load(HISTORICAL / "semey-2025.toml"))
+    aa = _middle(past, "against_all") / _middle(past, "valid")
+    assert race.shares == pytest.approx((0.6 * (1 - aa), 0.3 * (1 - aa), 0.1 * (1 - aa), aa))
+
+
+def test_generated_races_keep_their_own_noise_and_area_turnout(tmp_path: Path) -> None:
+    f = tmp_path / "gen.toml"
+    f.write_text(f"""[election]
+name = "x"
+rules = "kz-2021-rural"
+[model]
+from = "{(HISTORICAL / 'kz-2021-rural.toml').as_posix()}"
+[[model.generate]]
+area = ["Aqmola Region"]
+registered = 200222
+swing_sd = 0
+share_concentration = "inf"
+turnout_concentration = 7
+""", encoding="utf-8")
+    st = setup(load(f))
+    assert st.model.registered.sum() == 200222
+    assert [r.turnout for r in st.races] == [pytest.approx(75833 / 100111)] * 95
+    assert set(st.model.swing_sd.tolist()) == {0.0}
+    assert np.isinf(st.model.share_concentration).all()
+    assert set(st.model.turnout_concentration.tolist()) == {7.0}
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("[model]\nprecincts = 5000\n", "model.precincts: 5,000 precincts for 1,000 registered"),
+    ("[model.race.a]\nturnout = 1.0\n", 'race[a]: its turnout is 100%'),
+])
+def test_impossible_models_are_refused_with_their_place(extra: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        _setup(extra)
+
+
+def test_a_from_file_without_a_matching_race_is_refused() -> None:
+    text = BASE + f'[model]\nfrom = "{(HISTORICAL / "semey-2025.toml").as_posix()}"\n'
+    with pytest.raises(ScenarioError, match="semey-2025.toml has no race with an id"):
+        setup(loads(text, name="t.toml"))
+
+
+def test_an_area_generated_twice_is_refused(tmp_path: Path) -> None:
+    f = tmp_path / "gen.toml"
+    area = '[[model.generate]]\narea = ["Mangystau Region"]\n'
+    f.write_text(f"""[election]
+name = "x"
+rules = "kz-2021-rural"
+[model]
+from = "{(HISTORICAL / 'kz-2021-rural.toml').as_posix()}"
+{area}{area}""", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="two races have the id 'mangystau-region-1'"):
+        setup(load(f))
+
+
+def test_validate_builds_a_simulation_model(runner, tmp_path: Path) -> None:
+    from cli.main import main
+
+    f = tmp_path / "v.toml"
+    f.write_text(BASE + '[model]\nfrom = "nowhere.toml"\n', encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(f)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: v.toml: model.from: no such file")
