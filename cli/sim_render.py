@@ -285,7 +285,9 @@ def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[
             "incumbents_stood": int(cs.stood[c]), "incumbents_won": int(cs.incumbent_won[c]),
             "open_seats": int(cs.open_seats[c]),
             "share_won_by_incumbents": _share(int(cs.incumbent_won[c]), won),
-            "share_open_seats": _share(int(cs.open_seats[c]), int(cs.elections[c])),
+            "repeats": int(cs.repeats[c]),
+            "share_open_seats": _share(int(cs.open_seats[c]),
+                                       int(cs.elections[c] - cs.repeats[c])),
             "share_leaving_at_limit": _share(int(cs.exits[c, 0]), exits),
             "winners_by_term": {str(k): int(cs.winner_term[c, k])
                                 for k in range(1, cs.term_limit + 1)},
@@ -350,7 +352,7 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
             f"{pc(r['share_leaving_at_limit']):>8}"
             + "".join(f"{pc(_share(v, won)):>8}" for v in r["winners_by_term"].values()))
     lines += ["",
-              "won by incumbents: of races won; open seats: of elections (no incumbent on the",
-              "ballot); left at limit: of akims leaving office; term k winners: of races won,",
-              "by the consecutive term the winner starts.", ""]
+              "won by incumbents: of races won; open seats: of elections other than repeats",
+              "(no incumbent on the ballot); left at limit: of akims leaving office; term k",
+              "winners: of races won, by the consecutive term the winner starts.", ""]
     return "\n".join(lines)

@@ -109,6 +109,7 @@ class _Counts:
         self.elections = np.zeros(c, np.int64)
         self.early = np.zeros(c, np.int64)
         self.failed = np.zeros(c, np.int64)
+        self.repeats = np.zeros(c, np.int64)        # repeats of a failed vote
         self.sitting = np.zeros(c, np.int64)        # a sitting akim at the election
         self.term_limited = np.zeros(c, np.int64)   # ... barred by the limit
         self.stood = np.zeros(c, np.int64)          # ... standing again
@@ -167,12 +168,16 @@ def _block(model: Model, rules: RuleSet, cm: CycleModel, root: np.random.SeedSeq
     person = np.where(sitting >= 0, 0, -1)
     next_person = np.ones((n, r), np.int64)
     dismissed_served = np.zeros((n, r), np.int64)  # > 0: this election is an early one
+    repeat = np.zeros((n, r), bool)        # this election repeats a failed vote
+    stood_before = np.zeros((n, r), bool)
     i = 0
     while (active := month < horizon).any():
         race_seq, precinct_seq, event_seq = _round_seed(root, block, i).spawn(3)
         events = np.random.default_rng(event_seq)
         limited = (sitting >= 0) & (served >= cm.term_limit)
-        stands = (sitting >= 0) & ~limited & (events.random((n, r)) < cm.stand)
+        # a repeat of a failed vote has the same candidates: the incumbent's choice stands
+        drawn = (sitting >= 0) & ~limited & (events.random((n, r)) < cm.stand)
+        stands = np.where(repeat, stood_before, drawn)
         turnout_mean, share_mean = _draws.race_means(model, np.random.default_rng(race_seq), n)
         share_mean = np.array(share_mean)  # writable: the incumbents' shares are boosted
         _boost(share_mean, sitting, stands, cm.advantage)
@@ -191,7 +196,8 @@ def _block(model: Model, rules: RuleSet, cm: CycleModel, root: np.random.SeedSeq
 
         if counts is not None:
             cycle = np.minimum(month // cm.term_months, cm.cycles - 1)
-            _count(counts, cycle, _Round(active=active, won=won, kept=kept, term=term,
+            _count(counts, cycle, _Round(active=active, repeat=repeat, won=won, kept=kept,
+                                         term=term,
                                          leaves=leaves, limited=limited, stands=stands,
                                          served=served, dismissed_served=dismissed_served))
         if record is not None:
@@ -209,12 +215,15 @@ def _block(model: Model, rules: RuleSet, cm: CycleModel, root: np.random.SeedSeq
         sitting = np.where(won, np.where(ends, -1, winner), sitting)
         served = np.where(won, np.where(ends, 0, term), served)
         dismissed_served = np.where(active, np.where(ends, term, 0), dismissed_served)
+        repeat = active & ~won
+        stood_before = stands
         i += 1
 
 
 @attrs.frozen(eq=False)
 class _Round:
     active: np.ndarray
+    repeat: np.ndarray
     won: np.ndarray
     kept: np.ndarray
     term: np.ndarray
@@ -239,11 +248,13 @@ def _count(c: _Counts, cycle: np.ndarray, x: _Round) -> None:
     add(c.elections, x.active)
     add(c.early, early)
     add(c.failed, x.active & ~x.won)
-    add(c.sitting, x.active & (x.served > 0))
-    add(c.term_limited, x.active & x.limited)
-    add(c.stood, x.active & x.stands)
+    first = x.active & ~x.repeat  # a repeat of a failed vote is not a new choice to count
+    add(c.repeats, x.active & x.repeat)
+    add(c.sitting, first & (x.served > 0))
+    add(c.term_limited, first & x.limited)
+    add(c.stood, first & x.stands)
     add(c.incumbent_won, x.kept)
-    add(c.open_seats, x.active & ~x.stands)
+    add(c.open_seats, first & ~x.stands)
     add2(c.winner_term, x.won, np.minimum(x.term, width - 1))
     reasons = (x.leaves & x.limited, x.leaves & ~x.limited & ~x.stands, x.leaves & x.stands,
                early)
@@ -264,6 +275,7 @@ class CycleSummary:
     elections: np.ndarray
     early: np.ndarray
     failed: np.ndarray
+    repeats: np.ndarray
     sitting: np.ndarray
     term_limited: np.ndarray
     stood: np.ndarray

@@ -157,3 +157,17 @@ def test_a_replay_says_when_the_winner_would_be_barred(runner, scenarios: Path,
     d = json.loads(runner.invoke(main, ["replay", str(second), "--format", "json"]).stdout)
     assert d["races"][0]["winner_term"] == {"term": 2, "limit": 2, "may_stand_next": False,
                                             "next_regular_vote": "2029-09-30"}
+
+
+def test_a_repeat_of_a_failed_vote_keeps_the_incumbents_choice() -> None:
+    """Ties (equal candidates, no noise) force repeats; a repeat is not a new choice to count:
+    stood + not stood equals the seats with a sitting akim, once per election."""
+    inf = float("inf")
+    m = Model.build(race=np.arange(4), registered=np.full(4, 20), n_candidates=np.full(4, 2),
+                    turnout_concentration=inf, share_concentration=inf, swing_sd=0.0,
+                    invalid_rate=0.0, against_all=False, turnout_mean=1.0)
+    cm = CycleModel.of(RULES, m.n_races, 3, stand=0.5, early=0.0)
+    s = run_cycles(m, RULES, cm, 128, seed=8)
+    assert s.repeats.sum() > 0
+    assert (s.repeats == s.failed).all()  # every failed vote is repeated within its cycle
+    assert (s.open_seats + s.stood == s.elections - s.repeats).all()
