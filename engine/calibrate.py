@@ -366,11 +366,11 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
     dealt: list[list[str]] = [[] for _ in range(n)]
     for i, q in enumerate(labels):
         dealt[i % n].append(q)
-    reg = _split(registered, n)
+    reg = maslikhat.split_evenly(registered, n)
     if (p.precincts or n) > registered:
         raise ScenarioError(file, f"{g.place}.precincts", f"{p.precincts:,} precincts for "
                             f"{registered:,} registered voters: at most one per voter")
-    precincts = _split(max(p.precincts or n, n), n)
+    precincts = maslikhat.split_evenly(max(p.precincts or n, n), n)
     noise = p.over(base)
     slug = "-".join(g.area).lower().replace(" ", "-") or "nation"
     out = []
@@ -387,13 +387,6 @@ def _generated(file: str, g: Generate, replayed: object, base: Params,
                            precincts=int(precincts[i]), turnout=turnout,
                            invalid_rate=invalid_rate, shares=shares,
                            basis=f"generated from {g.place}", noise=noise))
-    return out
-
-
-def _split(total: int, parts: int) -> np.ndarray:
-    """``total`` split into ``parts`` whole numbers as equal as can be, larger ones first."""
-    out = np.full(parts, total // parts, np.int64)
-    out[:total % parts] += 1
     return out
 
 
@@ -440,7 +433,7 @@ def _precinct_registered(scenario: Scenario, x: SimRace) -> np.ndarray:
     race = next((y for y in scenario.races if y.id == x.id), None)
     if race is not None and race.precincts is not None:
         return race.precincts.registered.astype(np.int64)
-    return _split(x.registered, x.precincts)
+    return maslikhat.split_evenly(x.registered, x.precincts)
 
 
 # -- indirect rules: a round of maslikhat votes ----------------------------------------------

@@ -32,11 +32,12 @@ from engine.simulate import (
     BLOCK_RUNS,
     Draws,
     Model,
-    _block_runs,
-    _root,
+    block_runs,
+    child_seed,
     cores,
     default_chunk_runs,
     map_blocks,
+    root_seed,
     tally_draws,
 )
 
@@ -142,11 +143,6 @@ class History:
     term: np.ndarray
 
 
-def _round_seed(root: np.random.SeedSequence, block: int, i: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block, i),
-                                  pool_size=root.pool_size)
-
-
 def _boost(shares: np.ndarray, slot: np.ndarray, on: np.ndarray, advantage: float) -> None:
     """Multiply shares[n, r, slot[n, r]] by exp(advantage) where ``on``; renormalise in place."""
     if not on.any() or advantage == 0:
@@ -172,7 +168,7 @@ def _block(model: Model, rules: RuleSet, cm: CycleModel, root: np.random.SeedSeq
     stood_before = np.zeros((n, r), bool)
     i = 0
     while (active := month < horizon).any():
-        race_seq, precinct_seq, event_seq = _round_seed(root, block, i).spawn(3)
+        race_seq, precinct_seq, event_seq = child_seed(root, block, i).spawn(3)
         events = np.random.default_rng(event_seq)
         limited = (sitting >= 0) & (served >= cm.term_limit)
         # a repeat of a failed vote has the same candidates: the incumbent's choice stands
@@ -305,11 +301,11 @@ def run_cycles(model: Model, rules: RuleSet, cm: CycleModel, runs: int,
         msg = "incumbent: must be a candidate slot of its race or -1"
         raise ValueError(msg)
     jobs = cores() if jobs is None else jobs
-    root = _root(seed)
+    root = root_seed(seed)
 
     def work(blocks: range, acc: _Counts) -> None:
         for b in blocks:
-            _block(model, rules, cm, root, b, _block_runs(runs, b), acc)
+            _block(model, rules, cm, root, b, block_runs(runs, b), acc)
 
     chunk = chunk_runs or max(BLOCK_RUNS, default_chunk_runs(model, runs, jobs) // cm.cycles)
     total = map_blocks(runs, chunk, jobs, lambda: _Counts(cm.cycles, cm.term_limit), work,
@@ -322,6 +318,6 @@ def history(model: Model, rules: RuleSet, cm: CycleModel, seed: int | np.random.
             block: int = 0, runs: int = BLOCK_RUNS) -> History:
     """Every round of block ``block``, as :func:`run_cycles` draws it."""
     record: list = []
-    _block(model, rules, cm, _root(seed), block, _block_runs(runs, block), None, record)
+    _block(model, rules, cm, root_seed(seed), block, block_runs(runs, block), None, record)
     active, month, winner, person, term = (np.stack(x) for x in zip(*record, strict=True))
     return History(active=active, month=month, winner=winner, person=person, term=term)

@@ -25,11 +25,13 @@ import numpy as np
 import scipy.optimize
 import scipy.stats
 
+from engine.model_spec import FIT_PARAMETERS, FIT_TARGETS
 from engine.rules import Decision, Outcome, RuleSet, decide
+from engine.simulate import child_seed
 from engine.tally import cores
 
 __all__ = ["DEFAULT_ATTENDANCE", "DEFAULT_LOYALTY", "STATISTICS", "Fit", "Round", "RoundCounts",
-           "decide_rounds", "fit", "simulate_round"]
+           "decide_rounds", "fit", "simulate_round", "split_evenly"]
 
 # Defaults, placeholders of a plausible size (no source publishes them): most deputies attend
 # and most vote for the candidate the akim proposed first.
@@ -72,10 +74,10 @@ class Round:
     def even(cls, maslikhats: int, deputies: int, races: int, candidates: int) -> Round:
         """Published totals split as evenly as whole numbers allow: deputies over maslikhats,
         races over maslikhats, candidates over races (at least two each)."""
-        seats = _split(deputies, maslikhats)
-        per = _split(races, maslikhats)
+        seats = split_evenly(deputies, maslikhats)
+        per = split_evenly(races, maslikhats)
         maslikhat = np.repeat(np.arange(maslikhats), per)
-        n_cand = _split(max(candidates, 2 * races), races)
+        n_cand = split_evenly(max(candidates, 2 * races), races)
         return cls(seats=seats, maslikhat=maslikhat, n_candidates=n_cand)
 
     @property
@@ -83,7 +85,8 @@ class Round:
         return self.maslikhat.shape[0]
 
 
-def _split(total: int, parts: int) -> np.ndarray:
+def split_evenly(total: int, parts: int) -> np.ndarray:
+    """``total`` split into ``parts`` whole numbers as equal as can be, larger ones first."""
     out = np.full(parts, total // parts, np.int64)
     out[:total % parts] += 1
     return out
@@ -104,7 +107,7 @@ class RoundCounts:
         return getattr(self, name)
 
 
-STATISTICS = ("elected", "ties", "one_vote_margins", "failed_quorum", "failed_majority")
+STATISTICS = FIT_TARGETS
 
 
 def _votes(choice: np.ndarray, present: np.ndarray, k: int) -> np.ndarray:
@@ -169,12 +172,10 @@ def simulate_round(rnd: Round, rules: RuleSet, *, loyalty: float, attendance: fl
     if not (0 <= loyalty <= 1 and 0 <= attendance <= 1):
         msg = f"loyalty and attendance: must be in [0, 1], got {loyalty}, {attendance}"
         raise ValueError(msg)
-    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     per = max(1, _CHUNK_CELLS // max(1, rnd.n_races * int(rnd.seats.max())))
     parts = []
     for c, start in enumerate(range(0, runs, per)):
-        rng = np.random.default_rng(np.random.SeedSequence(
-            root.entropy, spawn_key=(*root.spawn_key, c), pool_size=root.pool_size))
+        rng = np.random.default_rng(child_seed(seed, c))
         parts.append(_chunk(rnd, rules, loyalty, attendance, rng, min(per, runs - start)))
     return RoundCounts(**{s: np.concatenate([p.stat(s) for p in parts]) for s in STATISTICS})
 
@@ -213,14 +214,14 @@ def _distance(counts: RoundCounts, targets: dict[str, int]) -> float:
 
 
 def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
-        parameters: tuple[str, ...] = ("loyalty", "attendance"),
+        parameters: tuple[str, ...] = FIT_PARAMETERS,
         fixed: dict[str, float] | None = None, runs: int = 200, seed: int = 0,
         grid_points: int = 7, bounds: dict[str, tuple[float, float]] | None = None) -> Fit:
     """Fit ``parameters`` (of loyalty, attendance) so that the simulated ``targets`` (names of
     :data:`STATISTICS`) match the published counts; the same uniforms at every trial."""
     fixed = dict(fixed or {})
     bounds = {"loyalty": (0.3, 1.0), "attendance": (0.5, 1.0)} | (bounds or {})
-    unknown = [p for p in parameters if p not in ("loyalty", "attendance")]
+    unknown = [p for p in parameters if p not in FIT_PARAMETERS]
     if unknown or not parameters:
         msg = f"parameters: choose among loyalty, attendance, got {list(parameters)}"
         raise ValueError(msg)

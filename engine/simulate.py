@@ -59,7 +59,9 @@ __all__ = [
     "Model",
     "Summary",
     "Tallied",
+    "block_runs",
     "block_seed",
+    "child_seed",
     "default_chunk_runs",
     "draw",
     "draw_block",
@@ -284,24 +286,29 @@ def root_seed(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
 _root = root_seed  # the old name, which engine.cycles still imports
 
 
-def block_seed(seed: int | np.random.SeedSequence, block: int) -> np.random.SeedSequence:
-    """Block ``block``'s seed: the same as ``SeedSequence(seed).spawn(n)[block]`` for any n > block.
-
-    (For a ``SeedSequence`` argument: its ``block``-th child, as if it had spawned none before.)
-    """
+def child_seed(seed: int | np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
+    """The descendant of ``seed`` at ``key``: ``child_seed(s, b)`` is the same as
+    ``SeedSequence(s).spawn(n)[b]`` for any n > b, and ``child_seed(s, b, i)`` that child's
+    i-th child, built directly (nothing spawned before counts, no list is held)."""
     root = root_seed(seed)
-    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, block),
+    return np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, *key),
                                   pool_size=root.pool_size)
 
 
-def _block_runs(runs: int, block: int) -> int:
+def block_seed(seed: int | np.random.SeedSequence, block: int) -> np.random.SeedSequence:
+    """Block ``block``'s seed (see :func:`child_seed`)."""
+    return child_seed(seed, block)
+
+
+def block_runs(runs: int, block: int) -> int:
+    """Runs in block ``block`` of a ``runs``-run simulation (the last may be short)."""
     return min(BLOCK_RUNS, runs - block * BLOCK_RUNS)
 
 
 def draw_block(model: Model, seed: int | np.random.SeedSequence, block: int, runs: int) -> Draws:
     """Block ``block`` of a ``runs``-run simulation, drawn exactly as :func:`run` draws it."""
     race_seq, precinct_seq = block_seed(seed, block).spawn(2)
-    return draw(model, _block_runs(runs, block), np.random.default_rng(race_seq),
+    return draw(model, block_runs(runs, block), np.random.default_rng(race_seq),
                 np.random.default_rng(precinct_seq))
 
 
@@ -548,7 +555,7 @@ def map_blocks(runs: int, chunk_runs: int, jobs: int, new_acc: Callable[[], T],
             work(blocks, acc)
             if progress is not None:
                 with lock:
-                    done += sum(_block_runs(runs, b) for b in blocks)
+                    done += sum(block_runs(runs, b) for b in blocks)
                     progress(done)
 
     if jobs == 1:
