@@ -16,7 +16,7 @@ import numpy as np
 
 from engine._reader import Reader
 from engine.errors import ScenarioError
-from engine.scenario import Precincts, Race
+from engine.scenario import Precincts, Race, repeated_precinct
 from engine.tally import COUNT_COLUMNS
 
 __all__ = ["read_csv"]
@@ -179,6 +179,12 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
         if race.precincts is not None:
             raise ScenarioError(name, f"row {int(sel[0]) + 2}",
                                 f"race {race.id!r} already has inline [[race.precinct]] rows")
+        clash = repeated_precinct(precinct_ids[sel].tolist()) if mapping["precinct"] else None
+        if clash is not None:
+            a, b, how = clash
+            raise ScenarioError(name, f"row {int(sel[b]) + 2}, column {mapping['precinct']!r}",
+                                f"duplicate precinct id {str(precinct_ids[sel[b]])!r} in race "
+                                f"{race.id!r} (also row {int(sel[a]) + 2}{how})")
         area = race.area
         if areas is not None:
             first = int(sel[0])

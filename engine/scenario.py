@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -404,8 +405,27 @@ def _inline_precincts(r: Reader, k: int) -> Precincts | None:
         votes.append([check_count(x, lambda m, j=j, p=p: p.fail(m, f"votes[{j}]"))
                       for j, x in enumerate(v, start=1)])
         p.close()
+    clash = repeated_precinct(ids)
+    if clash is not None:
+        first, later, how = clash
+        r.fail(f"duplicate precinct id {ids[later]!r} (also precinct[{first + 1}]{how})",
+               f"precinct[{later + 1}].id")
     return Precincts(ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),
                      **{n: np.array(c, dtype=np.int64) for n, c in cols.items()})
+
+
+def repeated_precinct(ids: Iterable[str]) -> tuple[int, int, str] | None:
+    """The first precinct id of a race that repeats an earlier one, exactly or but for case and
+    spacing (an OpenElections file, which folds names, would make the two one precinct): their
+    positions from 0 and, for a near repeat, how the earlier one is spelled; else None."""
+    seen: dict[str, tuple[int, str]] = {}
+    for i, pid in enumerate(ids):
+        first, spelled = seen.setdefault(" ".join(pid.split()).casefold(), (i, pid))
+        if first != i:
+            how = "" if spelled == pid else (f", as {spelled!r}: ids that differ only in case or "
+                                             "spacing are one precinct")
+            return first, i, how
+    return None
 
 
 def _areas(top: Reader, election: Election) -> tuple[Area, ...]:

@@ -379,3 +379,63 @@ def test_replay_writes_the_openelections_layout(runner, tmp_path):
         "Abai Region,,Semey,semey,Independent,Aibolat Bekjasarov,9763\n"
         "Abai Region,,Semey,semey,,Against All,\n"
         "Abai Region,,Semey,semey,,Registered Voters,220761\n")
+
+
+# -- what a round trip cannot carry ---------------------------------------------------------------
+TWO_PRECINCTS = """
+[election]
+name = "dup"
+rules = "kz-2021-rural"
+[[race]]
+id = "r1"
+[[race.candidate]]
+name = "A"
+[[race.precinct]]
+id = "P1"
+votes = [10]
+[[race.precinct]]
+id = "{second}"
+votes = [20]
+"""
+
+
+@pytest.mark.parametrize(("second", "error"), [
+    ("P1", "dup.toml: race[r1].precinct[2].id: duplicate precinct id 'P1' (also precinct[1])"),
+    ("p1", "dup.toml: race[r1].precinct[2].id: duplicate precinct id 'p1' (also precinct[1], "
+           "as 'P1': ids that differ only in case or spacing are one precinct)"),
+    ("P1 ", "dup.toml: race[r1].precinct[2].id: duplicate precinct id 'P1 ' (also "
+            "precinct[1], as 'P1': ids that differ only in case or spacing are one precinct)"),
+])
+def test_a_precinct_id_repeated_in_a_race_is_refused_at_load(second, error):
+    """Exported, two precincts of one id would come back as one (counted once, or refused)."""
+    with pytest.raises(ScenarioError) as err:
+        loads(TWO_PRECINCTS.format(second=second), name="dup.toml")
+    assert str(err.value) == error
+
+
+def test_precinct_ids_may_repeat_across_races():
+    """Precinct 'P1' of one race and 'P1' of another are different precincts."""
+    race = TWO_PRECINCTS.format(second="P2").split("[[race]]")[1]
+    text = TWO_PRECINCTS.format(second="P2") + "[[race]]" + race.replace('"r1"', '"r2"')
+    assert [r.precincts.ids.tolist() for r in loads(text).races] == [["P1", "P2"], ["P1", "P2"]]
+
+
+@pytest.mark.parametrize(("rows", "error"), [
+    ("r1,P1,5\nr2,P1,6\nr1,P1,7\n", "rows.csv: row 4, column 'precinct': duplicate precinct id "
+     "'P1' in race 'r1' (also row 2)"),
+    ("r1,P1,5\nr1,p1,7\n", "rows.csv: row 3, column 'precinct': duplicate precinct id 'p1' in "
+     "race 'r1' (also row 2, as 'P1': ids that differ only in case or spacing are one "
+     "precinct)"),
+])
+def test_a_precinct_id_repeated_in_a_csv_file_is_refused(tmp_path, rows, error):
+    """The same precinct twice in a [precincts] file: one line naming the row and column."""
+    (tmp_path / "rows.csv").write_text("race,precinct,A\n" + rows, encoding="utf-8")
+    (tmp_path / "dup.toml").write_text(
+        '[election]\nname = "dup"\nrules = "kz-2021-rural"\n'
+        '[[race]]\nid = "r1"\n[[race.candidate]]\nname = "A"\n'
+        '[[race]]\nid = "r2"\n[[race.candidate]]\nname = "A"\n'
+        '[precincts]\nfile = "rows.csv"\n[precincts.columns]\nrace = "race"\n'
+        'precinct = "precinct"\ncandidates = ["A"]\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load(tmp_path / "dup.toml")
+    assert str(err.value) == error
