@@ -2,7 +2,9 @@
 
 The layout :mod:`engine.openelections` reads: one row per precinct, office and line, then each
 race's totals on rows with a blank precinct. Read back with the line names below mapped
-(``against_all = "Against All"``, ...), the file replays to the same results.
+(``against_all = "Against All"``, ...), the file replays to the same results; what such a file
+cannot carry back as it was (two candidates of a race whose names the reader takes for one, a
+candidate named like a count line, a blank precinct id) is refused, never written.
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from engine.openelections import AGAINST_ALL, CAST, COLUMNS, INVALID, REGISTERED
+from engine.errors import ScenarioError
+from engine.openelections import (
+    AGAINST_ALL,
+    CAST,
+    COLUMNS,
+    INVALID,
+    REGISTERED,
+    _fold,
+    _name_key,
+)
 
 if TYPE_CHECKING:
     from engine.replay import Replay
+    from engine.scenario import Scenario
 
 __all__ = ["to_csv"]
 
@@ -26,8 +38,10 @@ def to_csv(rp: Replay) -> str:
     the race's totals with a blank precinct. ``office`` is the race's name, ``district`` its id,
     ``county`` the last name of its area. Beside the candidates come the lines AGAINST_ALL (when
     the rules have it), then REGISTERED, CAST and INVALID where the race knows any of them.
-    Unknown counts are blank cells."""
+    Unknown counts are blank cells. Raises :class:`ScenarioError` (see :func:`_check_names`)
+    where the file would not read back as the replay."""
     s, t = rp.scenario, rp.races.totals
+    _check_names(s)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(COLUMNS)
@@ -53,3 +67,46 @@ def to_csv(rp: Replay) -> str:
                     for pid, row in zip(ids, cells, strict=True)
                     for (name, party), v in zip(lines, row, strict=True))
     return out.getvalue()
+
+
+def _check_names(s: Scenario) -> None:
+    """Refuse what the reader would read back otherwise: two races of one office and district,
+    two candidates of a race whose names differ only in case, spacing or punctuation (the reader
+    takes them for one), a candidate named like a line the file is read back with (it would
+    become that count), a name or precinct id that begins or ends with a space (the reader
+    strips cells), a blank precinct id (the race's totals row)."""
+    lines = {_fold(x): x for x in (REGISTERED, CAST, INVALID)}
+    if s.election.rules.against_all:
+        lines[_fold(AGAINST_ALL)] = AGAINST_ALL
+    cannot = "an OpenElections file cannot carry"
+    offices: dict[tuple[str, str], str] = {}
+    for race in s.races:
+        first_race = offices.setdefault((_fold(race.name), _fold(race.id)), race.place)
+        if first_race != race.place:
+            raise ScenarioError(s.file, race.place, f"name {race.name!r} and id {race.id!r} are "
+                                f"{first_race}'s but for case and spacing: {cannot} the two "
+                                "races apart (office and district)")
+        names: dict[str, int] = {}
+        for j, c in enumerate(race.candidates, start=1):
+            where = f"{race.place}.candidate[{j}].name"
+            if c.name != c.name.strip():
+                raise ScenarioError(s.file, where, f"{c.name!r} begins or ends with a space, "
+                                    f"which {cannot} (its cells are stripped)")
+            if _fold(c.name) in lines:
+                raise ScenarioError(s.file, where, f"{c.name!r} is the name of the line "
+                                    f"{lines[_fold(c.name)]!r} the export writes beside the "
+                                    f"candidates: {cannot} the candidate apart from that count")
+            first = names.setdefault(_name_key(c.name), j)
+            if first != j:
+                raise ScenarioError(s.file, where, f"{c.name!r} and candidate[{first}] "
+                                    f"{race.candidates[first - 1].name!r} differ only in case, "
+                                    f"spacing or punctuation: {cannot} them apart")
+        if race.precincts is not None:
+            for i, pid in enumerate(race.precincts.ids.tolist(), start=1):
+                if not pid or pid != pid.strip():
+                    raise ScenarioError(s.file, f"{race.place}.precinct[{i}]",
+                                        f"precinct id {pid!r} " + (
+                                            "is blank, which an OpenElections file reads as "
+                                            "the race's totals" if not pid.strip() else
+                                            f"begins or ends with a space, which {cannot} "
+                                            "(its cells are stripped)"))

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli.main import main
 from cli.render import replay_dict
@@ -439,3 +442,90 @@ def test_a_precinct_id_repeated_in_a_csv_file_is_refused(tmp_path, rows, error):
     with pytest.raises(ScenarioError) as err:
         load(tmp_path / "dup.toml")
     assert str(err.value) == error
+
+
+def _one_race(names: list[str], ids: tuple[str, ...] = ("1", "2")) -> str:
+    """A scenario of one race: candidates ``names``, precincts ``ids``, known counts."""
+    cands = "".join(f"[[race.candidate]]\nname = {json.dumps(n)}\n" for n in names)
+    votes = [[100 + 7 * j + i for j in range(len(names))] for i in range(len(ids))]
+    rows = "".join(f"[[race.precinct]]\nid = {json.dumps(pid)}\nregistered = 900\ncast = "
+                   f"{sum(v) + 9}\ninvalid = 4\nagainst_all = 5\nvotes = {v}\n"
+                   for pid, v in zip(ids, votes, strict=True))
+    return ('[election]\nname = "names"\ndate = 2021-07-25\nrules = "kz-2021-rural"\n'
+            f'[[race]]\nid = "r1"\n{cands}{rows}')
+
+
+@pytest.mark.parametrize(("names", "error"), [
+    (["Smith, Ann", "SMITH  ANN"], "names.toml: race[r1].candidate[2].name: 'SMITH  ANN' and "
+     "candidate[1] 'Smith, Ann' differ only in case, spacing or punctuation: an OpenElections "
+     "file cannot carry them apart"),
+    (["A", "Registered Voters"], "names.toml: race[r1].candidate[2].name: 'Registered Voters' "
+     "is the name of the line 'Registered Voters' the export writes beside the candidates: an "
+     "OpenElections file cannot carry the candidate apart from that count"),
+    (["against  ALL"], "names.toml: race[r1].candidate[1].name: 'against  ALL' is the name of "
+     "the line 'Against All' the export writes beside the candidates: an OpenElections file "
+     "cannot carry the candidate apart from that count"),
+    ([" A"], "names.toml: race[r1].candidate[1].name: ' A' begins or ends with a space, which "
+     "an OpenElections file cannot carry (its cells are stripped)"),
+])
+def test_the_export_refuses_names_it_cannot_write_back(runner, tmp_path, names, error):
+    """Names the reader would merge, or read as a count line, are refused: one line, exit 2."""
+    rp = replay(loads(_one_race(names), name="names.toml"))
+    with pytest.raises(ScenarioError) as err:
+        to_csv(rp)
+    assert str(err.value) == error
+    (tmp_path / "names.toml").write_text(_one_race(names), encoding="utf-8")
+    result = runner.invoke(main, ["replay", str(tmp_path / "names.toml"), "--format",
+                                  "openelections"])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {error}\n")
+
+
+def test_the_export_refuses_a_blank_precinct_id(tmp_path):
+    """A [precincts] file may leave a precinct cell blank; exported, it would be the totals."""
+    (tmp_path / "rows.csv").write_text("precinct,A\n1,10\n,20\n", encoding="utf-8")
+    (tmp_path / "blank.toml").write_text(
+        '[election]\nname = "blank"\nrules = "kz-2021-rural"\n[[race]]\nid = "r1"\n'
+        '[[race.candidate]]\nname = "A"\n[precincts]\nfile = "rows.csv"\n'
+        '[precincts.columns]\nprecinct = "precinct"\ncandidates = ["A"]\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        to_csv(replay(load(tmp_path / "blank.toml")))
+    assert str(err.value) == ("blank.toml: race[r1].precinct[2]: precinct id '' is blank, "
+                              "which an OpenElections file reads as the race's totals")
+
+
+_NAMES = st.one_of(
+    st.sampled_from([REGISTERED, CAST, INVALID, AGAINST_ALL, "registered voters", "Total",
+                     "None Of These Candidates", "Smith, Ann", "SMITH ANN", "smith ann."]),
+    st.text(alphabet="aAbB ,.-'", min_size=1, max_size=5).filter(str.strip))
+
+
+@given(names=st.lists(_NAMES, min_size=1, max_size=4, unique=True))
+def test_any_candidate_names_are_refused_or_round_trip_exactly(names):
+    """Whatever the names, the export either refuses them (one line) or they come back as they
+    went out, with the same counts and results."""
+    rp = replay(loads(_one_race(names), name="names.toml"))
+    try:
+        text = to_csv(rp)
+    except ScenarioError as err:
+        refused = str(err)
+    else:
+        refused = None
+    if refused is not None:
+        assert "\n" not in refused
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "out.csv").write_text(text, encoding="utf-8")
+        (Path(tmp) / "back.toml").write_text(_reimport(rp, "out.csv"), encoding="utf-8")
+        back = replay(load(Path(tmp) / "back.toml"))
+    assert [c.name for c in back.scenario.races[0].candidates] == names
+    assert _results(back) == _results(rp)
+
+
+def test_the_export_refuses_two_races_it_would_read_back_as_one():
+    """Races 'R1' and 'r1' of one name are one office and district to the reader."""
+    text = _one_race(["A"]) + '[[race]]\nid = "R1"\nname = "r1"\n[[race.candidate]]\nname = "B"\n'
+    with pytest.raises(ScenarioError) as err:
+        to_csv(replay(loads(text, name="names.toml")))
+    assert str(err.value) == ("names.toml: race[R1]: name 'r1' and id 'R1' are race[r1]'s but "
+                              "for case and spacing: an OpenElections file cannot carry the two "
+                              "races apart (office and district)")
