@@ -283,9 +283,6 @@ def root_seed(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     return seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
 
 
-_root = root_seed  # the old name, which engine.cycles still imports
-
-
 def child_seed(seed: int | np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
     """The descendant of ``seed`` at ``key``: ``child_seed(s, b)`` is the same as
     ``SeedSequence(s).spawn(n)[b]`` for any n > b, and ``child_seed(s, b, i)`` that child's
