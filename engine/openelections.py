@@ -16,6 +16,7 @@ import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,25 +129,69 @@ def _spec(r: Reader, election: Election) -> _Spec:
 
 
 # -- the files ----------------------------------------------------------------------------------
+# Each file is parsed once per load however many tables read it (_Table, by path), and indexed
+# once per column mapping (_File): its rows grouped by folded office, district and county, so that
+# a table visits only the rows of its own office, never the whole file again.
 @attrs.frozen(eq=False)
-class _File:
-    """One CSV file: its body rows, their row numbers (the header is row 1) and where each
-    standard column is (-1: absent)."""
+class _Table:
+    """A CSV file parsed: its header, the row numbers of its body rows (the header is row 1;
+    blank lines skipped) and every column's cells, stripped."""
 
     name: str
     header: tuple[str, ...]
-    rows: list[list[str]]
     numbers: list[int]
-    at: dict[str, int]
-
-    def cell(self, row: list[str], column: str) -> str:
-        i = self.at[column]
-        return row[i].strip() if i >= 0 else ""
+    columns: list[list[str]]
 
 
-def _read_file(path: Path, shown: str, columns: dict[str, str], fail: Callable) -> _File:
+def _parse(path: Path, shown: str, fail: Callable) -> _Table:
     records = read_records(path, shown, fail, "files")
     header = tuple(h.strip() for h in records[0])
+    width = len(header)
+    body, numbers = [], []
+    for n, record in enumerate(records[1:], start=2):
+        if len(record) != width:
+            if not "".join(record).strip():
+                continue  # a blank line
+            raise ScenarioError(shown, f"row {n}", f"has {len(record)} cells, the header has "
+                                f"{width}")
+        if "".join(record).strip():
+            body.append(record)
+            numbers.append(n)
+    columns = [[record[i].strip() for record in body] for i in range(width)]
+    return _Table(name=shown, header=header, numbers=numbers, columns=columns)
+
+
+def _folded(cells: list[str]) -> list[str]:
+    """:func:`_fold` of every cell, each distinct cell folded once."""
+    folded = {cell: " ".join(cell.split()).casefold() for cell in set(cells)}
+    return [folded[cell] for cell in cells]
+
+
+# A group of rows: (office, district, county) folded, and whether the rows name a candidate.
+_Key = tuple[str, str, str, bool]
+_FILTERS = {"office": 0, "district": 1, "county": 2}   # where each filter is in a _Key
+
+
+@attrs.frozen(eq=False)
+class _File:
+    """One file as a mapping of its columns reads it: the standard columns' cells ("" in every
+    row for an absent column), each row's unit (its folded county and precinct, "" for a
+    race-level row), and the rows of each group, in file order."""
+
+    name: str
+    header: tuple[str, ...]
+    numbers: list[int]
+    at: dict[str, int]                  # standard column -> its index in the header, -1: absent
+    cells: dict[str, list[str]]
+    units: list[str]
+    groups: dict[_Key, list[int]]
+    by_office: dict[str, list[_Key]]
+    by_district: dict[str, list[_Key]]
+    scopes: dict[tuple, dict[str, int]] = attrs.field(factory=dict)  # _scope's, cached
+
+
+def _index(table: _Table, columns: dict[str, str], fail: Callable) -> _File:
+    header, shown = table.header, table.name
     folded: dict[str, int] = {}
     for i, h in enumerate(header):
         folded.setdefault(h.casefold(), i)
@@ -161,16 +206,23 @@ def _read_file(path: Path, shown: str, columns: dict[str, str], fail: Callable) 
     if missing:
         raise ScenarioError(shown, "row 1", f"has no {missing[0]!r} column (header: "
                             f"{', '.join(header)}); name it in columns.{missing[0]}")
-    rows, numbers = [], []
-    for n, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # a blank line
-        if len(record) != len(header):
-            raise ScenarioError(shown, f"row {n}",
-                                f"has {len(record)} cells, the header has {len(header)}")
-        rows.append(record)
-        numbers.append(n)
-    return _File(name=shown, header=header, rows=rows, numbers=numbers, at=at)
+    n = len(table.numbers)
+    cells = {c: table.columns[at[c]] if at[c] >= 0 else [""] * n for c in COLUMNS}
+    office, district, county = (_folded(cells[c]) for c in ("office", "district", "county"))
+    place = _folded(cells["precinct"] if at["precinct"] >= 0 else cells["county"])
+    units = [f"{c}\x1f{p}" if p else "" for c, p in zip(county, place, strict=True)]
+    groups: dict[_Key, list[int]] = {}
+    for i, key in enumerate(zip(office, district, county, map(bool, cells["candidate"]),
+                                strict=True)):
+        groups.setdefault(key, []).append(i)
+    by_office: dict[str, list[_Key]] = defaultdict(list)
+    by_district: dict[str, list[_Key]] = defaultdict(list)
+    for key in groups:
+        by_office[key[0]].append(key)
+        by_district[key[1]].append(key)
+    return _File(name=shown, header=header, numbers=table.numbers, at=at, cells=cells,
+                 units=units, groups=groups, by_office=dict(by_office),
+                 by_district=dict(by_district))
 
 
 def _votes(cells: list[str], refs: list[tuple[str, int]], column: dict[str, str]
@@ -244,7 +296,8 @@ class _Row:
 def read_tables(tables: list[tuple[int, Reader]], races: tuple[Race, ...], election: Election,
                 base: Path) -> tuple[tuple[Race, ...], tuple[str, ...]]:
     """Make one race of every ``[[openelections]]`` table; return the races and the warnings."""
-    files: dict[tuple[Path, tuple], _File] = {}
+    parsed: dict[Path, _Table] = {}                 # each file parsed once per load
+    files: dict[tuple[Path, tuple], _File] = {}     # and indexed once per column mapping
     ids = {r.id for r in races}
     out, warnings = list(races), []
     for _, r in tables:
@@ -254,9 +307,12 @@ def read_tables(tables: list[tuple[int, Reader]], races: tuple[Race, ...], elect
         ids.add(spec.race)
         loaded = []
         for file in spec.files:
-            key = ((base / file).resolve(), tuple(sorted(spec.columns.items())))
+            path = (base / file).resolve()
+            key = (path, tuple(sorted(spec.columns.items())))
             if key not in files:
-                files[key] = _read_file(base / file, Path(file).name, spec.columns, r.fail)
+                if path not in parsed:
+                    parsed[path] = _parse(base / file, Path(file).name, r.fail)
+                files[key] = _index(parsed[path], spec.columns, r.fail)
             loaded.append(files[key])
         race, notes = _race(spec, loaded, election, r.fail)
         out.append(race)
@@ -264,9 +320,46 @@ def read_tables(tables: list[tuple[int, Reader]], races: tuple[Race, ...], elect
     return tuple(out), tuple(warnings)
 
 
+def _groups(f: _File, spec: _Spec, want: dict[str, str]) -> tuple[list[_Key], list[_Key]]:
+    """The groups of rows of ``f`` a table reads: the rows of its office, district and county,
+    and the precinct-wide lines (an office named as one of its lines, no candidate: these match
+    the county alone)."""
+    def match(key: _Key, *filters: str) -> bool:
+        return all(key[_FILTERS[x]] == want[x] for x in filters if x in want)
+
+    if "office" in want:
+        keys = f.by_office.get(want["office"], [])
+    elif "district" in want:
+        keys = f.by_district.get(want["district"], [])
+    else:
+        keys = list(f.groups)
+    rows = [k for k in keys if match(k, *_FILTERS) and (k[3] or k[0] not in spec.lines)]
+    wide = [k for line in spec.lines for k in f.by_office.get(line, [])
+            if not k[3] and match(k, "county")]
+    return rows, wide
+
+
+def _scope(f: _File, spec: _Spec, want: dict[str, str]) -> dict[str, int]:
+    """The precincts of ``f`` in the table's district and county, whatever their office (but
+    for its precinct-wide lines), each with its first row, in file order; shared by the tables
+    of one district, county and lines."""
+    key = (want.get("district"), want.get("county"), frozenset(spec.lines))
+    if key not in f.scopes:
+        keys = f.by_district.get(want["district"], []) if "district" in want else f.groups
+        rows = sorted(chain.from_iterable(
+            f.groups[k] for k in keys if ("county" not in want or k[2] == want["county"])
+            and (k[3] or k[0] not in spec.lines)))
+        first: dict[str, int] = {}
+        for i in rows:
+            first.setdefault(f.units[i], i)
+        first.pop("", None)
+        f.scopes[key] = first
+    return f.scopes[key]
+
+
 def _select(spec: _Spec, files: list[_File], fail: Callable) -> tuple[list[_Row], dict, list]:
     """The rows of the race, the precincts the files hold for other offices in the same county
-    and district, and notes."""
+    and district (unit -> as spelled), and notes."""
     want = {k: _fold(v) for k, v in (("office", spec.office), ("district", spec.district),
                                      ("county", spec.county)) if v is not None}
     for key in want:
@@ -279,43 +372,39 @@ def _select(spec: _Spec, files: list[_File], fail: Callable) -> tuple[list[_Row]
     notes: list[tuple[list, str]] = []
     blank_lines: list[tuple[str, int]] = []
     for f in files:
-        by_precinct = f.at["precinct"] >= 0
-        for row, n in zip(f.rows, f.numbers, strict=True):
-            county, office = f.cell(row, "county"), f.cell(row, "office")
-            if "county" in want and _fold(county) != want["county"]:
-                continue
-            unit_text = f.cell(row, "precinct") if by_precinct else county
-            unit = f"{_fold(county)}\x1f{_fold(unit_text)}" if unit_text else ""
-            line = f.cell(row, "candidate")
-            role = spec.lines.get(_fold(office)) if not line else None
-            if role is None:  # not a precinct-wide line (office "Registered Voters")
-                if "district" in want and _fold(f.cell(row, "district")) != want["district"]:
+        place = f.cells["precinct"] if f.at["precinct"] >= 0 else f.cells["county"]
+        for unit, i in _scope(f, spec, want).items():
+            scope.setdefault(unit, place[i])
+        keys, wide = _groups(f, spec, want)
+        for k in keys:
+            offices[k[0]] += len(f.groups[k])
+            if not k[3]:
+                blank_lines.extend((f.name, f.numbers[i]) for i in f.groups[k])
+        take = sorted(chain.from_iterable(
+            [f.groups[k] for k in keys if k[3]] + [f.groups[k] for k in wide
+                                                   if spec.lines[k[0]] != "skip"]))
+        county, office, line, party, votes = (f.cells[c] for c in (
+            "county", "office", "candidate", "party", "votes"))
+        for i in take:
+            text = line[i]
+            if text:
+                role = spec.lines.get(_fold(text))
+                if role == "skip":
                     continue
-                if unit:
-                    scope.setdefault(unit, unit_text)
-                if "office" in want and _fold(office) != want["office"]:
-                    continue
-                offices[_fold(office)] += 1
-                if not line:
-                    blank_lines.append((f.name, n))
-                    continue
-                role = spec.lines.get(_fold(line))
-            if role == "skip":
-                continue
-            if role is None:
-                line = spec.aliases.get(_name_key(line), line)
-                option = "c:" + _name_key(line)
+                if role is None:
+                    text = spec.aliases.get(_name_key(text), text)
+                option = role or "c:" + _name_key(text)
             else:
-                option = role
-            rows.append(_Row(ref=(f.name, n), unit=unit, unit_text=unit_text, county=county,
-                             option=option, text=line or office, party=f.cell(row, "party"),
-                             votes=f.cell(row, "votes"), office=office, wide=not line))
+                option = spec.lines[_fold(office[i])]
+            rows.append(_Row(ref=(f.name, f.numbers[i]), unit=f.units[i], unit_text=place[i],
+                             county=county[i], option=option, text=text or office[i],
+                             party=party[i], votes=votes[i], office=office[i], wide=not text))
     names = ", ".join(f.name for f in files)
     office_units = {x.unit for x in rows if not x.wide}
     rows = [x for x in rows if not x.wide or x.unit in office_units]
     if not any(not x.wide for x in rows):
         if "office" in want:
-            known = sorted({f.cell(row, "office") for f in files for row in f.rows} - {""})
+            known = sorted({c for f in files for c in f.cells["office"]} - {""})
             fail(f"no rows for office {spec.office!r} in {names}"
                  + (f"; its offices: {', '.join(known[:20])}" if known else ""), "office")
         fail(f"no candidate rows in {names}", "files")
