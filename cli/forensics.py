@@ -204,9 +204,9 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
 
 # -- audit ------------------------------------------------------------------------------------
 def _opponent(e: _Election, r: int, code: int) -> str:
-    from engine.audit import AGAINST_ALL
+    from engine.audit import OPPONENT_AGAINST_ALL
 
-    return "against all" if code == AGAINST_ALL else e.candidates[r][code]
+    return "against all" if code == OPPONENT_AGAINST_ALL else e.candidates[r][code]
 
 
 def _audit_rows(e: _Election, a: object) -> list[dict]:

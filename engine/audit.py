@@ -27,11 +27,11 @@ import numpy as np
 from engine.rules import RuleSet
 from engine.tally import UNKNOWN, RaceResults
 
-__all__ = ["AGAINST_ALL", "GAMMA", "AuditPlan", "bravo_asn", "comparison_sample", "plan",
-           "replay_ballots"]
+__all__ = ["GAMMA", "OPPONENT_AGAINST_ALL", "AuditPlan", "bravo_asn", "comparison_sample",
+           "plan", "replay_ballots"]
 
 GAMMA = 1.03905  # Stark's error inflation for the super-simple method
-AGAINST_ALL = -2  # opponent code of an assertion about against all
+OPPONENT_AGAINST_ALL = -2  # AuditPlan.opponent of the assertion about against all
 RECOUNT_VOTES = 1  # a margin of at most this many votes is flagged for a recount
 RECOUNT_PERCENT = 0.5  # ... or of at most this percentage of valid votes
 
@@ -67,7 +67,8 @@ class AuditPlan:
     ballots : int64, ballots cast the audit samples from (-1 unknown)
     margin : int64, the smallest assertion margin in votes (the race's margin without a winner)
     diluted_margin : float64, margin / ballots
-    opponent : int64, the candidate whose assertion needs the most ballots, or AGAINST_ALL
+    opponent : int64, the candidate whose assertion needs the most ballots, or
+        OPPONENT_AGAINST_ALL
     bravo, comparison : int64, ballots to sample, capped at ``ballots``; -1 nothing to confirm
     full_count : bool, BRAVO would need every ballot: a hand count is the audit
     recount : bool, margin <= ``recount_votes`` or <= ``recount_percent`` % of valid votes
@@ -100,8 +101,8 @@ def _assertions(res: RaceResults, rules: RuleSet) -> tuple[np.ndarray, np.ndarra
     w[:, :k] = top[:, None]
     lose[:, :k] = t.votes
     exists = np.zeros((r, k + 1), bool)
-    exists[:, :k] = (np.arange(k) < t.n_candidates[:, None]) & (np.arange(k) != res.winner[:,
-                                                                                            None])
+    candidate = np.arange(k)
+    exists[:, :k] = (candidate < t.n_candidates[:, None]) & (candidate != res.winner[:, None])
     aa = t.against_all
     if rules.against_all and rules.against_all_effect != "none":
         w[:, k] = top if rules.against_all_effect == "fails_if_top" else t.valid - aa
@@ -143,7 +144,7 @@ def plan(res: RaceResults, rules: RuleSet, *, risk_limit: float = 0.05, gamma: f
     return AuditPlan(
         risk_limit=risk_limit, gamma=gamma, recount_votes=recount_votes,
         recount_percent=recount_percent, ballots=n.astype(np.int64), margin=margin,
-        diluted_margin=diluted, opponent=np.where(worst == k, AGAINST_ALL, worst),
+        diluted_margin=diluted, opponent=np.where(worst == k, OPPONENT_AGAINST_ALL, worst),
         bravo=bravo, comparison=comparison, full_count=audited & (need >= cap),
         recount=recount)
 

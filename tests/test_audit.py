@@ -71,7 +71,7 @@ def test_against_all_is_an_opponent_only_when_it_can_void_the_race():
                                                  counts=np.array(row), n_races=1),
                                    np.array([2])), rules)
     a = audit.plan(res, rules)
-    assert a.opponent.tolist() == [audit.AGAINST_ALL]
+    assert a.opponent.tolist() == [audit.OPPONENT_AGAINST_ALL]
     assert a.margin.tolist() == [200]
     assert a.bravo.tolist() == [math.ceil(_asn(0.5, 0.4, 0.05))]
 
