@@ -41,6 +41,8 @@ def _election(file: str, seed: int) -> _Election:
     from engine.scenario import load
 
     scenario = load(file)
+    for warning in scenario.warnings:  # what loading mended in its files, one line each
+        click.echo(f"warning: {warning}", err=True)
     rules = scenario.election.rules
     if scenario.model is None:
         from engine.audit import replay_ballots
@@ -195,11 +197,11 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
             raise UserError(msg) from None
     e = _election(file, seed)
     fx = examine(precincts_of(e.table, e.results), seed)
+    if plot_path is not None:  # written first: a plot that cannot be written stops it all
+        emit(_plot(e, fx), plot_path)
     text = (_forensics_table(e, fx) if fmt == "table" else _forensics_json(e, fx)
             if fmt == "json" else _forensics_csv(fx))
     emit(text, output)
-    if plot_path is not None:
-        emit(_plot(e, fx), plot_path)
 
 
 # -- audit ------------------------------------------------------------------------------------

@@ -327,6 +327,17 @@ def test_forensics_json_csv_and_plot(runner, scenarios, tmp_path: Path):
     assert again.stdout == out.read_text(encoding="utf-8")  # a seed fixes every number
 
 
+def test_a_plot_that_cannot_be_written_stops_before_anything_is_printed(runner, scenarios,
+                                                                          tmp_path: Path):
+    """--plot into a missing folder: exit 2, one line on stderr, nothing on stdout."""
+    semey = str(scenarios / "historical" / "semey-2025.toml")
+    result = runner.invoke(main, ["forensics", semey, "--plot", str(tmp_path / "no" / "x.png")])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert "does not exist" in result.stderr
+
+
 def test_forensics_user_errors_are_one_line(runner, tmp_path: Path):
     """A missing file and a bad irregularities table: one line on stderr, exit 2."""
     missing = runner.invoke(main, ["forensics", str(tmp_path / "nope.toml")])
@@ -356,3 +367,19 @@ def test_forensics_sees_irregularities_a_scenario_injects(runner, tmp_path: Path
     flagged = {t["name"]: t["flagged"] for t in json.loads(result.stdout)["tests"]}
     assert flagged["share-turnout slope"] is True
     assert flagged["turnout dip (unimodality)"] is True
+
+
+def test_forensics_and_audit_print_what_loading_mended(runner, tmp_path: Path):
+    """An OpenElections file mended on load (cases, a repeated row, ...): each command prints
+    the scenario's 8 warnings on stderr, one line each, and still exits 0."""
+    messy = Path(__file__).parent / "openelections" / "messy.csv"
+    toml = tmp_path / "messy.toml"
+    toml.write_text(f'[election]\nname = "messy"\nrules = "kz-2021-rural"\n[[openelections]]\n'
+                    f'race = "north"\nfiles = [{json.dumps(str(messy))}]\noffice = "akim"\n'
+                    'against_all = "against all"\n', encoding="utf-8")
+    for command in ("forensics", "audit"):
+        result = runner.invoke(main, [command, str(toml)])
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert len(lines) == 8
+        assert all(line.startswith("warning: messy.csv: ") for line in lines)
