@@ -327,6 +327,6 @@ def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, floa
             points.extend((f"ballot tally, {k} options", name, n, s)
                           for n, s in zip(row["sizes"], row["seconds"], strict=True))
     gbps = results["bandwidth"]["gb_per_s"]  # one byte per ballot: the time to read them
-    points.extend((f"ballot tally, {c['n_options']} options", "read bandwidth (derived)",
+    points.extend((f"ballot tally, {c['n_options']} options", "bandwidth (derived)",
                    c["n_ballots"], c["n_ballots"] / gbps * 1e-9) for c in results["cases"])
     return points

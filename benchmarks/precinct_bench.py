@@ -39,8 +39,11 @@ def reduceat_by_race(sorted_values: np.ndarray, starts: np.ndarray, nonempty: np
                      n_races: int) -> np.ndarray:
     """Race sums from race-sorted rows with ``np.add.reduceat``; empty races stay 0.
 
-    (reduceat returns a row, not 0, for an empty segment, so only non-empty starts are used.)
+    (reduceat returns a row, not 0, for an empty segment, so only non-empty starts are used;
+    with no empty race, reduceat's result is the answer as it stands.)
     """
+    if nonempty.size == n_races:
+        return np.add.reduceat(sorted_values, starts, axis=0)
     out = np.zeros((n_races, sorted_values.shape[1]), dtype=np.int64)
     out[nonempty] = np.add.reduceat(sorted_values, starts[nonempty], axis=0)
     return out

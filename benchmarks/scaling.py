@@ -43,12 +43,12 @@ def _seconds(s: float) -> str:
 def render(rows: list[dict[str, object]]) -> str:
     """One line per series: slope, then time at each size."""
     lines = ["scaling: time against size; slope of log(time) on log(size) (1 = linear)",
-             f"  {'case':<32} {'contender':<16} {'slope':>5}  time at size"]
+             f"  {'case':<30} {'contender':<19} {'slope':>5}  time at size"]
     for r in rows:
         k = "-" if r["slope"] is None else f"{r['slope']:.2f}"
         points = ", ".join(f"{s:.0e}: {_seconds(t)}" for s, t in
                            zip(r["sizes"], r["seconds"], strict=True))
-        lines.append(f"  {r['case']:<32} {r['contender']:<16} {k:>5}  {points}")
+        lines.append(f"  {r['case']:<30} {r['contender']:<19} {k:>5}  {points}")
     return "\n".join(lines)
 
 
