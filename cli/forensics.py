@@ -83,12 +83,6 @@ def _fmt(x: float | None) -> str:
     return f"{x:.4g}" if abs(x) >= 0.001 or x == 0 else f"{x:.3e}"
 
 
-def _verdict(flagged: bool | None, statistic: float) -> str:
-    if not math.isfinite(statistic):
-        return "no data"
-    return {True: "FLAGGED", False: "-", None: "descriptive"}[flagged]
-
-
 # -- forensics --------------------------------------------------------------------------------
 def _forensics_table(e: _Election, fx: object) -> str:
     lines = [e.name,
@@ -100,7 +94,7 @@ def _forensics_table(e: _Election, fx: object) -> str:
         test = (f"p = {_fmt(f.p_value)}" if f.p_value is not None
                 else f"[{_fmt(f.interval[0])}, {_fmt(f.interval[1])}]" if f.interval else "-")
         rows.append((f.name, _fmt(f.statistic), _fmt(f.reference), test, f"{f.n:,}",
-                     _verdict(f.flagged, f.statistic)))
+                     f.verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         lines.append("  ".join([r[0].ljust(widths[0])]
@@ -108,9 +102,11 @@ def _forensics_table(e: _Election, fx: object) -> str:
     notes = [f"  {f.name}: {f.note}" for f in fx.findings if f.note]
     if notes:
         lines += ["", *notes]
-    flagged = len(fx.flagged)
-    lines += ["", f"{flagged} of {sum(f.flagged is not None for f in fx.findings)} tests "
-              "flagged.", CAVEAT]
+    tests = [f for f in fx.findings if not f.descriptive]
+    undecided = sum(f.flagged is None for f in tests)
+    lines += ["", f"{len(fx.flagged)} of {len(tests)} tests flagged"
+              + (f"; {undecided} without a verdict (see the notes)." if undecided else "."),
+              CAVEAT]
     return "\n".join(lines) + "\n"
 
 
@@ -126,7 +122,8 @@ def _forensics_json(e: _Election, fx: object) -> str:
         "tests": [{"name": f.name, "statistic": _num(f.statistic),
                    "reference": _num(f.reference), "p_value": _num(f.p_value),
                    "interval": None if f.interval is None else [_num(v) for v in f.interval],
-                   "n": f.n, "flagged": f.flagged, "note": f.note} for f in fx.findings],
+                   "n": f.n, "flagged": f.flagged, "verdict": f.verdict,
+                   "note": f.note} for f in fx.findings],
         "fingerprint": {"bins": fx.fingerprint.bins,
                         "rows": "turnout bin i covers [i, i + 1)% (100% in the last)",
                         "columns": "leader's share of valid votes, the same bins",
