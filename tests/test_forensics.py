@@ -398,9 +398,10 @@ def test_clean_elections_flag_at_the_nominal_rate():
 
 def test_small_counts_do_not_make_a_clean_election_look_rounded():
     """Seven candidates with widely spread shares give many small counts, whose last digits
-    lean low (more counts of 10 than 19). Against a fixed 4.5 the mean flags every one of 64
-    clean elections of 1,000 precincts (measured: 64 of 64, and 100,000 precincts flag too);
-    against the redrawn counts the mean and the 0-or-5 share flag about 5% (measured 0-6%)."""
+    lean low (more counts of 10 than 19). Against a fixed 4.5 the mean flags 78% of clean
+    elections of 1,000 precincts (512 measured; bound: at 60%), and at 100,000 precincts every
+    one; against the redrawn counts the mean and the 0-or-5 share flag 5% (512 measured: 4.7%
+    and 4.9%; bound: at 7%)."""
     rng = np.random.default_rng(9)
     p = 1000
     means = [0.3, 0.2, 0.15, 0.12, 0.1, 0.06, 0.03, 0.04]
@@ -414,7 +415,7 @@ def test_small_counts_do_not_make_a_clean_election_look_rounded():
     for e in elections:
         last = e.candidate_votes[e.candidate_votes >= 10] % 10
         fixed += 2 * stats.norm.sf(abs(last.mean() - 4.5) / np.sqrt(8.25 / last.size)) < 0.05
-    assert fixed >= _at_least(BLOCK_RUNS, 0.9)
+    assert fixed >= _at_least(BLOCK_RUNS, 0.6)
     flags = _flags(elections, lambda e, i: _judged(*fx.digit_tests(e)))
     assert flags["last digit mean"] <= _at_most(BLOCK_RUNS, 0.07)
     assert flags["counts ending in 0 or 5"] <= _at_most(BLOCK_RUNS, 0.07)
