@@ -53,6 +53,7 @@ from engine.tally import (
     RaceResults,
     race_results,
     race_totals,
+    sum_by_group,
 )
 
 __all__ = [
@@ -101,6 +102,8 @@ class Precincts:
     """The precincts forensics reads: every count known, voters and valid votes > 0.
 
     race : (P,) int64; registered, cast, valid, leader (votes of the race's leader) : (P,) int64
+    rest_leader : (P,) int64, votes of the candidate who leads the rest of the race (its other
+        precincts): the slope's leader, chosen without the precinct's own counts
     candidate_votes : (N,) int64, every candidate's votes in every precinct (digit tests)
     candidate_valid : (N,) int64, the valid votes of each of those counts' precinct
     left_out : rows of the table left out for an unknown or impossible count
@@ -111,6 +114,7 @@ class Precincts:
     cast: np.ndarray
     valid: np.ndarray
     leader: np.ndarray
+    rest_leader: np.ndarray
     candidate_votes: np.ndarray
     candidate_valid: np.ndarray
     left_out: int = 0
@@ -146,9 +150,12 @@ def precincts_of(table: PrecinctTable, results: RaceResults) -> Precincts:
     ok = ((registered > 0) & (cast >= 0) & (cast <= registered) & (valid > 0)
           & (valid <= cast) & (parts <= valid) & (votes >= 0).all(axis=1)
           & ((against >= 0) | (against == UNKNOWN)))
-    listed = on_ballot[ok]
-    return Precincts(race=table.race[ok].astype(np.int64), registered=registered[ok],
-                     cast=cast[ok], valid=valid[ok], leader=leader[ok],
+    race, kept, listed = table.race[ok].astype(np.int64), votes[ok], on_ballot[ok]
+    rest = sum_by_group(kept, race, table.n_races)[race] - kept
+    first_of_rest = np.argmax(np.where(listed, rest, -1), axis=1) if k else race * 0
+    rest_leader = kept[np.arange(race.size), first_of_rest] if k else race * 0
+    return Precincts(race=race, registered=registered[ok], cast=cast[ok], valid=valid[ok],
+                     leader=leader[ok], rest_leader=rest_leader,
                      candidate_votes=votes[ok][listed],
                      candidate_valid=np.broadcast_to(valid[ok][:, None], listed.shape)[listed],
                      left_out=int((~ok).sum()))
@@ -484,6 +491,9 @@ def sobyanin_sukhovolsky(p: Precincts) -> Finding:
     heteroscedasticity-robust standard error; one-sided p-value for a positive slope, which
     ballots added for the leader produce.
 
+    The leader here is the one of the rest of the race (:attr:`Precincts.rest_leader`): the
+    race's winner is partly chosen by where its share and turnout happened to rise together,
+    which alone flags 46% of clean elections of 200 seven-candidate races of 10 precincts.
     The standard error is HC3 (each squared residual over (1 - leverage)^2, the leverage
     counting the race means), the p-value Student's t with n - races - 1 degrees of freedom:
     HC0 and the normal flag 12% of clean elections of 10 precincts, this about 5%.
@@ -494,7 +504,7 @@ def sobyanin_sukhovolsky(p: Precincts) -> Finding:
     r = int(p.race.max()) + 1
     per = np.bincount(p.race, minlength=r).astype(np.float64)
     df = p.n - int((per > 0).sum()) - 1
-    t, s = p.turnout, p.share
+    t, s = p.turnout, p.rest_leader / p.valid
     tc = t - (np.bincount(p.race, weights=t, minlength=r) / np.maximum(per, 1))[p.race]
     sc = s - (np.bincount(p.race, weights=s, minlength=r) / np.maximum(per, 1))[p.race]
     sxx = float(tc @ tc)

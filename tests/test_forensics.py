@@ -36,7 +36,8 @@ TESTED = ("integer percentages", "percentages ending in 0 or 5", "last digit mea
           "anomalous votes")
 
 
-def _precincts(registered, cast, leader, valid=None, race=None, votes=None) -> fx.Precincts:
+def _precincts(registered, cast, leader, valid=None, race=None, votes=None,
+               rest_leader=None) -> fx.Precincts:
     """Precincts of two candidates (the leader and the rest) unless ``votes`` are given; every
     count's total is its precinct's valid votes (given ``votes``: the first precinct's)."""
     registered, cast, leader = (np.asarray(a, np.int64) for a in (registered, cast, leader))
@@ -48,7 +49,9 @@ def _precincts(registered, cast, leader, valid=None, race=None, votes=None) -> f
         votes = np.asarray(votes, np.int64)
         totals = np.full(votes.size, max(int(valid[0]), int(votes.max())))
     return fx.Precincts(race=race, registered=registered, cast=cast, valid=valid,
-                        leader=leader, candidate_votes=votes, candidate_valid=totals)
+                        leader=leader,
+                        rest_leader=leader if rest_leader is None else np.asarray(rest_leader),
+                        candidate_votes=votes, candidate_valid=totals)
 
 
 def _at_most(n: int, rate: float) -> int:
@@ -293,6 +296,17 @@ def test_the_slope_is_taken_within_races():
     assert f.p_value < 1e-50
 
 
+def test_the_slope_follows_the_leader_of_the_rest_of_the_race():
+    """A wins a race of three precincts 160-140; without the first precinct B leads the rest
+    130-70, so there the slope reads B's 10 votes, elsewhere A's; the other tests keep A."""
+    counts = np.array([[200, 100, 0, 0, 90, 10], [200, 100, 0, 0, 30, 70],
+                       [200, 100, 0, 0, 40, 60]])
+    table = PrecinctTable(race=np.zeros(3, np.int64), counts=counts, n_races=1)
+    p = fx.precincts_of(table, race_results(race_totals(table, np.array([2])), RULES))
+    assert p.leader.tolist() == [90, 30, 40]
+    assert p.rest_leader.tolist() == [10, 30, 40]
+
+
 def test_anomalous_votes_by_turnout_bins():
     """Nine precincts at 50% (leader 25 of 50) make the clean peak, ratio 1; one at 90% gives
     the leader 60 where 30 were expected: 30 anomalous votes (official turnout 54%)."""
@@ -419,6 +433,27 @@ def test_small_counts_do_not_make_a_clean_election_look_rounded():
     flags = _flags(elections, lambda e, i: _judged(*fx.digit_tests(e)))
     assert flags["last digit mean"] <= _at_most(BLOCK_RUNS, 0.07)
     assert flags["counts ending in 0 or 5"] <= _at_most(BLOCK_RUNS, 0.07)
+
+
+def test_the_slope_of_many_close_races_is_calibrated():
+    """200 races of 10 precincts and seven candidates: each race's winner is partly chosen by
+    where its share and turnout rose together, so the winner's slope flags 42-46% of clean
+    elections (bound: at 35%); the leader of the rest of the race flags about 5% (measured
+    4-5%; bound: at 7%)."""
+    rng = np.random.default_rng(10)
+    races, p = 200, 2000
+    means = [0.3, 0.2, 0.15, 0.12, 0.1, 0.06, 0.03, 0.04]
+    model = Model(race=np.arange(p) % races, registered=rng.integers(200, 3000, p),
+                  n_candidates=[7] * races, turnout_mean=[0.6] * races,
+                  turnout_concentration=[20.0] * races, invalid_rate=[0.02] * races,
+                  share_mean=[means] * races, share_concentration=[3.0] * races,
+                  swing_sd=[0.1] * races)
+    elections = _elections(model, 3000)
+    rest = _flags(elections, lambda e, i: _judged(fx.sobyanin_sukhovolsky(e)))
+    winner = _flags((attrs.evolve(e, rest_leader=e.leader) for e in elections),
+                    lambda e, i: _judged(fx.sobyanin_sukhovolsky(e)))
+    assert winner["share-turnout slope"] >= _at_least(BLOCK_RUNS, 0.35)
+    assert rest["share-turnout slope"] <= _at_most(BLOCK_RUNS, 0.07)
 
 
 def _leader_tests(p: fx.Precincts, seed: int) -> tuple[fx.Finding, ...]:
