@@ -66,13 +66,18 @@ def _pandas_counts(series: object, k: int) -> np.ndarray:
 
 
 def bench_bandwidth(n_bytes: int, repeat: int) -> dict[str, object]:
-    """One core's read bandwidth: the fastest of three read-only passes over ``n_bytes``."""
+    """One core's read bandwidth: the fastest of three read-only passes over ``n_bytes``, each
+    taken at its best sample (a limit: a load elsewhere on the machine only slows a pass)."""
     data = np.full(n_bytes - n_bytes % 8, 1, dtype=np.uint8)
     words = data.view(np.uint64)
     passes = {"max (uint64)": words.max, "bitwise_or.reduce (uint64)":
               lambda: np.bitwise_or.reduce(words), "count_nonzero (uint8)":
               lambda: np.count_nonzero(data)}
-    seconds = interleaved_medians(passes, repeat)
+    samples: dict[str, list[float]] = {name: [] for name in passes}
+    for _ in range(max(3, repeat)):
+        for name, fn in passes.items():
+            samples[name].append(median_seconds(fn, 1, warm_up=False))
+    seconds = {name: min(t) for name, t in samples.items()}
     best = min(seconds, key=seconds.__getitem__)
     return {"bytes": int(data.nbytes), "pass": best, "seconds": seconds[best],
             "gb_per_s": data.nbytes / seconds[best] / 1e9,
@@ -257,7 +262,7 @@ def render(results: dict[str, object]) -> str:
         f"{TARGET_BINCOUNT:g}x np.bincount, >= {TARGET_PEERS:g}x VoteKit and pref_voting)",
         "  x = the baseline's time / saylau's, same ballots; ~ = cost per ballot carried from"
         " the largest size timed",
-        f"  read bandwidth, one core: {gbps:.1f} GB/s ({bw['pass']} over"
+        f"  read bandwidth, one core: {gbps:.1f} GB/s (best {bw['pass']} over"
         f" {bw['bytes'] / 2**20:.0f} MiB), i.e. {1 / gbps:.3f} ns per one-byte ballot",
         f"{'options':>7} {'ballots':>7} {'ns/ballot':>9} {'GB/s':>5} "
         + " ".join(f"{head.get(b, b):>9}" for b in shown),
