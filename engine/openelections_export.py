@@ -16,15 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.openelections import (
-    AGAINST_ALL,
-    CAST,
-    COLUMNS,
-    INVALID,
-    REGISTERED,
-    _fold,
-    _name_key,
-)
+from engine.openelections import AGAINST_ALL, CAST, COLUMNS, INVALID, REGISTERED
+from engine.openelections_files import fold, name_key
 
 if TYPE_CHECKING:
     from engine.replay import Replay
@@ -75,13 +68,13 @@ def _check_names(s: Scenario) -> None:
     takes them for one), a candidate named like a line the file is read back with (it would
     become that count), a name or precinct id that begins or ends with a space (the reader
     strips cells), a blank precinct id (the race's totals row)."""
-    lines = {_fold(x): x for x in (REGISTERED, CAST, INVALID)}
+    lines = {fold(x): x for x in (REGISTERED, CAST, INVALID)}
     if s.election.rules.against_all:
-        lines[_fold(AGAINST_ALL)] = AGAINST_ALL
+        lines[fold(AGAINST_ALL)] = AGAINST_ALL
     cannot = "an OpenElections file cannot carry"
     offices: dict[tuple[str, str], str] = {}
     for race in s.races:
-        first_race = offices.setdefault((_fold(race.name), _fold(race.id)), race.place)
+        first_race = offices.setdefault((fold(race.name), fold(race.id)), race.place)
         if first_race != race.place:
             raise ScenarioError(s.file, race.place, f"name {race.name!r} and id {race.id!r} are "
                                 f"{first_race}'s but for case and spacing: {cannot} the two "
@@ -92,11 +85,11 @@ def _check_names(s: Scenario) -> None:
             if c.name != c.name.strip():
                 raise ScenarioError(s.file, where, f"{c.name!r} begins or ends with a space, "
                                     f"which {cannot} (its cells are stripped)")
-            if _fold(c.name) in lines:
+            if fold(c.name) in lines:
                 raise ScenarioError(s.file, where, f"{c.name!r} is the name of the line "
-                                    f"{lines[_fold(c.name)]!r} the export writes beside the "
+                                    f"{lines[fold(c.name)]!r} the export writes beside the "
                                     f"candidates: {cannot} the candidate apart from that count")
-            first = names.setdefault(_name_key(c.name), j)
+            first = names.setdefault(name_key(c.name), j)
             if first != j:
                 raise ScenarioError(s.file, where, f"{c.name!r} and candidate[{first}] "
                                     f"{race.candidates[first - 1].name!r} differ only in case, "

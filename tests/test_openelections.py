@@ -529,3 +529,14 @@ def test_the_export_refuses_two_races_it_would_read_back_as_one():
     assert str(err.value) == ("names.toml: race[R1]: name 'r1' and id 'R1' are race[r1]'s but "
                               "for case and spacing: an OpenElections file cannot carry the two "
                               "races apart (office and district)")
+
+
+def test_names_that_differ_in_a_number_are_not_taken_for_one_spelled_two_ways(tmp_path):
+    """'Candidate 1' and 'Candidate 2' are two lines (no warning); 'LEE, BO' and 'LEE, BOO' may
+    be one."""
+    rows = ("precinct,office,candidate,votes\n1,Akim,Candidate 1,5\n1,Akim,Candidate 2,6\n"
+            "1,Akim,Candidate 12,7\n1,Akim,\"LEE, BO\",1\n1,Akim,\"LEE, BOO\",2\n")
+    s = load(_messy(tmp_path, rows=rows))
+    assert [w for w in s.warnings if "spelled two ways" in w] == [
+        "messy.csv: rows 5-6: 'LEE, BO' and 'LEE, BOO' may be one candidate spelled two ways: "
+        'kept apart (aliases = { "LEE, BOO" = "LEE, BO" } merges them)']
