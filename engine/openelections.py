@@ -239,6 +239,7 @@ def _race(spec: _Spec, files: list[files_.File], election: Election, fail: Calla
                               "candidate")
     notes += n
     rows = _without_repeats(rows, files, notes)
+    rows = _without_fusion_totals(rows, files, is_cand, cand_name, notes)
     # Options: candidates in order of first appearance, then the four lines.
     options = first_index(rows.option[is_cand[rows.option]])[0].tolist()
     if not options:
@@ -340,6 +341,69 @@ def _without_repeats(rows: Rows, files: list[files_.File], notes: list[_Note]) -
     kept = np.ones(len(rows), bool)
     kept[later] = False
     return rows.take(kept)
+
+
+def _without_fusion_totals(rows: Rows, files: list[files_.File], is_cand: np.ndarray,
+                           cand_name: dict[int, int], notes: list[_Note]) -> Rows:
+    """A candidate's row without a party beside its rows with a party in the same precinct is
+    the usual "fusion" total (DEM 100, WFP 20, and 120 with no party): left out, with a note,
+    when it is their sum (or all are blank); refused when it is not, since counting both would
+    count the votes twice. (A cell that is not a count is left for the votes check.)
+
+    is_cand : by option code, whether it is a candidate
+    """
+    w = rows.words
+    at = np.flatnonzero(is_cand[rows.option])
+    blank = _is(w["party_key"], lambda p: p == "")[rows.party_key[at]]
+    if blank.all() or not blank.any():
+        return rows
+    _, group = np.unique(rows.unit[at] * len(w["option"]) + rows.option[at],
+                         return_inverse=True)
+    group = group.reshape(-1)
+    n = int(group.max()) + 1
+    votes = rows.votes[at]
+    mixed = (np.bincount(group[blank], minlength=n) > 0) & (np.bincount(group[~blank],
+                                                                        minlength=n) > 0)
+    if not mixed.any():
+        return rows
+    parted = ~blank
+    party_sum = np.zeros(n, np.int64)
+    np.add.at(party_sum, group[parted], np.maximum(votes[parted], 0))
+    unknown = np.bincount(group[parted], weights=votes[parted] == -1, minlength=n) > 0
+    every_unknown = np.bincount(group[parted], weights=votes[parted] != -1, minlength=n) == 0
+    bad = np.bincount(group, weights=votes == files_.BAD, minlength=n) > 0
+    total = np.full(n, -1, np.int64)
+    total[group[blank]] = votes[blank]  # one row per group: repeats are gone
+    is_total = mixed & ~bad & (((total >= 0) & ~unknown & (total == party_sum))
+                               | ((total == -1) & every_unknown))
+    wrong = np.flatnonzero(mixed[group] & blank & ~bad[group] & ~is_total[group])
+    if wrong.size:
+        i = int(at[wrong[0]])
+        g = group[wrong[0]]
+        others = at[(group == g) & parted]
+        f = files[rows.file[i]]
+        where = (f"in precinct {rows.word('place', i)!r}" if rows.word("unit", i)
+                 else "in the race's totals")
+        given = str(party_sum[g]) if not unknown[g] else "blank"
+        parties = ", ".join(dict.fromkeys(rows.word("party", j) for j in others))
+        listed = name_rows([x.name for x in files], rows.ref[others])
+        if (rows.file[others] == rows.file[i]).all():
+            listed = listed.split(": ", 1)[1]  # rows of the same file: no need to name it
+        raise ScenarioError(f.name, f"row {f.numbers[rows.row[i]]}",
+                            f"{w['text'][cand_name[int(rows.option[i])]]!r} has "
+                            f"{f.votes_cell(rows.row[i]) or 'blank'} votes without a party "
+                            f"{where}, and {listed} give{'s' * (len(others) == 1)} {given} "
+                            f"with a party ({parties}): not their total; give the row its "
+                            "party, or leave it out")
+    dropped = at[blank & is_total[group]]
+    for o in first_index(rows.option[dropped])[0].tolist():
+        notes.append((rows.ref[dropped[rows.option[dropped] == o]],
+                      f"{w['text'][cand_name[o]]!r} without a party is the sum of the "
+                      "candidate's rows with a party in the same precinct: read as their total "
+                      "and left out"))
+    keep = np.ones(len(rows), bool)
+    keep[dropped] = False
+    return rows.take(keep)
 
 
 def _grid(votes: np.ndarray, unit: np.ndarray, column: np.ndarray, shape: tuple[int, int]

@@ -540,3 +540,62 @@ def test_names_that_differ_in_a_number_are_not_taken_for_one_spelled_two_ways(tm
     assert [w for w in s.warnings if "spelled two ways" in w] == [
         "messy.csv: rows 5-6: 'LEE, BO' and 'LEE, BOO' may be one candidate spelled two ways: "
         'kept apart (aliases = { "LEE, BOO" = "LEE, BO" } merges them)']
+
+
+# -- fusion lines: one candidate on several party lines ----------------------------------------
+FUSION = """county,precinct,office,party,candidate,votes
+North,P1,Akim,DEM,"Smith, Ann",100
+North,P1,Akim,WFP,"Smith, Ann",20
+North,P1,Akim,,"Smith, Ann",{total}
+North,P1,Akim,REP,"Lee, Bo",90
+North,P2,Akim,DEM,"Smith, Ann",50
+North,P2,Akim,REP,"Lee, Bo",60
+"""
+
+
+def test_a_fusion_total_without_a_party_is_left_out_with_a_warning(tmp_path):
+    """DEM 100, WFP 20 and a row with no party of 120: the 120 is their total, counted once
+    (not 240), and the warning names its row; the second party is named as written."""
+    s = load(_messy(tmp_path, rows=FUSION.format(total=120)))
+    assert s.races[0].precincts.votes.tolist() == [[120, 90], [50, 60]]
+    assert s.warnings == (
+        "messy.csv: row 4: 'Smith, Ann' without a party is the sum of the candidate's rows "
+        "with a party in the same precinct: read as their total and left out",
+        "messy.csv: row 3: a second party for 'Smith, Ann': its votes are summed under party "
+        "'DEM'",
+        "messy.csv: race 'north': no row for 'against all' in any precinct: read as 0 votes",
+    )
+
+
+def test_a_fusion_total_of_the_race_is_left_out_too(tmp_path):
+    """Race-level rows (blank precinct) follow the same rule, and the total is then checked."""
+    rows = FUSION.format(total=120) + ("North,,Akim,DEM,\"Smith, Ann\",150\n"
+                                       "North,,Akim,WFP,\"Smith, Ann\",20\n"
+                                       "North,,Akim,,\"Smith, Ann\",170\n")
+    rp = replay(load(_messy(tmp_path, rows=rows)))
+    assert rp.races.totals.votes[0].tolist() == [170, 150]
+    assert [c.status for c in rp.checks] == ["exact"]
+
+
+@pytest.mark.parametrize(("total", "error"), [
+    ("100", "messy.csv: row 4: 'Smith, Ann' has 100 votes without a party in precinct 'P1', and "
+            "rows 2-3 give 120 with a party (DEM, WFP): not their total; give the row its party, "
+            "or leave it out"),
+    ("", "messy.csv: row 4: 'Smith, Ann' has blank votes without a party in precinct 'P1', and "
+         "rows 2-3 give 120 with a party (DEM, WFP): not their total; give the row its party, or "
+         "leave it out"),
+])
+def test_a_row_without_a_party_that_is_not_the_total_is_refused(tmp_path, total, error):
+    """Beside rows with a party, a row without one that is not their sum cannot be read either
+    way (a total? a third line?): one line naming the rows."""
+    with pytest.raises(ScenarioError) as err:
+        load(_messy(tmp_path, rows=FUSION.format(total=total)))
+    assert str(err.value) == error
+
+
+def test_blank_fusion_rows_are_unknown_once(tmp_path):
+    """A precinct whose party rows and total are all blank: the total is left out, the
+    candidate unknown there (not refused)."""
+    rows = FUSION.format(total="").replace(",100\n", ",\n").replace(",20\n", ",\n")
+    s = load(_messy(tmp_path, rows=rows))
+    assert s.races[0].precincts.votes.tolist() == [[-1, 90], [50, 60]]
