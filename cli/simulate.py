@@ -102,9 +102,9 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
         progress.close()
     render = {"table": sim_render.to_table, "json": sim_render.to_json,
               "csv": sim_render.to_csv}[fmt]
-    emit(render(st, summary, seed), output)
-    if plot_path is not None:
+    if plot_path is not None:  # the picture first: a bad path fails before anything is printed
         emit(sim_render.plot(st, summary), plot_path)
+    emit(render(st, summary, seed), output)
 
 
 def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
