@@ -165,7 +165,8 @@ def _rows_of_race(spec: _Spec, files: list[files_.File], fail: Callable) -> tupl
         if bare:
             fail(f"{bare} has no {key!r} column to select rows by", key)
     sel = files_.select(files, want, spec.lines, spec.aliases)
-    rows = sel.rows
+    notes: list[_Note] = []
+    rows, scope = _merge_counties(sel.rows, sel.scope, files, notes)
     if rows.wide.any():  # precinct-wide lines count only in precincts the office has
         rows = rows.take(~rows.wide | np.isin(rows.unit, rows.unit[~rows.wide]))
     names = ", ".join(f.name for f in files)
@@ -178,10 +179,56 @@ def _rows_of_race(spec: _Spec, files: list[files_.File], fail: Callable) -> tupl
     if "office" not in want and len(sel.offices) > 1:
         fail(f"the rows of {names} hold {len(sel.offices)} offices; choose one with office = "
              "\"...\"", "office")
-    notes: list[_Note] = []
     if sel.unnamed.size:
         notes.append((sel.unnamed, "no candidate named: left out"))
-    return rows, sel.scope, notes
+    return rows, scope, notes
+
+
+def _merge_counties(rows: Rows, scope: dict[str, str], files: list[files_.File],
+                    notes: list[_Note]) -> tuple[Rows, dict[str, str]]:
+    """Rows of a precinct with a blank county where the file's other rows of the race give that
+    precinct a county: read in that county when there is exactly one (with a note), refused
+    when there are several. (Apart, they would make a second precinct of the same name.)"""
+    units = rows.words["unit"]
+    blank = _is(units, lambda u: u.startswith("\x1f"))
+    if not blank[rows.unit].any():
+        return rows, scope
+    pair = rows.file * len(units) + rows.unit
+    distinct, first = np.unique(pair, return_index=True)
+    counties: dict[tuple[int, str], dict[str, int]] = {}
+    for d, i in zip(distinct.tolist(), first.tolist(), strict=True):
+        county, _, name = units[d % len(units)].partition("\x1f")
+        if county:
+            counties.setdefault((d // len(units), name), {}).setdefault(county, i)
+    target = {}
+    for d in distinct.tolist():
+        f, u = divmod(d, len(units))
+        found = counties.get((f, units[u][1:])) if blank[u] else None
+        if not found:
+            continue
+        if len(found) > 1:
+            i = int(np.flatnonzero(pair == d)[0])
+            given = ", ".join(f"{rows.word('county', j)!r} in row {rows.ref[j] & 0xFFFFFFFF}"
+                              for j in found.values())
+            raise ScenarioError(files[f].name, f"row {rows.ref[i] & 0xFFFFFFFF}",
+                                f"precinct {rows.word('place', i)!r} has no county, and the "
+                                f"file's rows of the race give it {len(found)} ({given}): fill "
+                                "in its county")
+        target[d] = next(iter(found.values()))  # a row of the county's precinct
+    if not target:
+        return rows, scope
+    moved = np.isin(pair, list(target))
+    source = np.array([target[d] for d in pair[moved].tolist()], np.int64)
+    examples = [f"{rows.word('place', i)!r} in {rows.word('county', i)!r}"
+                for i in dict.fromkeys(source.tolist())]
+    notes.append((rows.ref[moved], "no county: read in the only county the file's rows of the "
+                                   f"race give the precinct ({', '.join(examples[:3])}"
+                                   f"{' and more' if len(examples) > 3 else ''})"))
+    merged = {units[d % len(units)]: units[rows.unit[i]] for d, i in target.items()}
+    scope = {merged.get(u, u): place for u, place in scope.items()}
+    unit, county = rows.unit.copy(), rows.county.copy()
+    unit[moved], county[moved] = rows.unit[source], rows.county[source]
+    return attrs.evolve(rows, unit=unit, county=county), scope
 
 
 def _spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndarray,

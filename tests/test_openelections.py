@@ -599,3 +599,47 @@ def test_blank_fusion_rows_are_unknown_once(tmp_path):
     rows = FUSION.format(total="").replace(",100\n", ",\n").replace(",20\n", ",\n")
     s = load(_messy(tmp_path, rows=rows))
     assert s.races[0].precincts.votes.tolist() == [[-1, 90], [50, 60]]
+
+
+# -- a precinct's county left blank in some rows --------------------------------------------------
+COUNTIES = """county,precinct,office,candidate,votes
+North,P1,Akim,A,10
+North,P1,Akim,B,5
+,P1,Akim,A,10
+,P1,Registered Voters,,40
+North,P2,Akim,A,7
+North,P2,Akim,B,3
+"""
+
+
+def test_rows_without_a_county_join_the_only_county_of_their_precinct(tmp_path):
+    """Precinct P1's rows with a blank county are North's (the file's only county for P1): the
+    repeated row is counted once, not twice in a second 'P1', and the warning names the rows."""
+    s = load(_messy(tmp_path, 'registered = "Registered Voters"', rows=COUNTIES))
+    p = s.races[0].precincts
+    assert (p.ids.tolist(), p.votes.tolist(), p.registered.tolist()) == (
+        ["P1", "P2"], [[10, 5], [7, 3]], [40, -1])
+    assert s.warnings[:2] == (
+        "messy.csv: rows 4-5: no county: read in the only county the file's rows of the race "
+        "give the precinct ('P1' in 'North')",
+        "messy.csv: row 4: repeats row 2: same precinct, office, party, line and votes; counted "
+        "once",
+    )
+
+
+def test_a_precinct_without_a_county_in_a_file_of_several_is_refused(tmp_path):
+    """P1 is in North and in South: a row of P1 without a county could be either's."""
+    rows = COUNTIES + "South,P1,Akim,A,1\nSouth,P1,Akim,B,2\n"
+    with pytest.raises(ScenarioError) as err:
+        load(_messy(tmp_path, rows=rows))
+    assert str(err.value) == ("messy.csv: row 4: precinct 'P1' has no county, and the file's "
+                              "rows of the race give it 2 ('North' in row 2, 'South' in row 8): "
+                              "fill in its county")
+
+
+def test_a_file_without_counties_keeps_its_precincts(tmp_path):
+    """No county anywhere: nothing to merge, no warning about counties."""
+    rows = "".join(line.split(",", 1)[1] + "\n" for line in COUNTIES.splitlines())
+    s = load(_messy(tmp_path, rows=rows))
+    assert s.races[0].precincts.ids.tolist() == ["P1", "P2"]
+    assert not [w for w in s.warnings if "county" in w]
