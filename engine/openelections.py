@@ -240,6 +240,9 @@ def _spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.nda
     """
     if not key.size:
         return {}, []
+    keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    if (text == text[first][inverse.reshape(-1)]).all():  # one spelling each: the usual case
+        return dict(zip(keys.tolist(), text[first].tolist(), strict=True)), []
     pair = key * len(words) + text
     distinct, first, inverse, counts = np.unique(pair, return_index=True, return_inverse=True,
                                                  return_counts=True)

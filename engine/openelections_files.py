@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import count
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -129,16 +130,15 @@ _FILTERS = {"office": 0, "district": 1, "county": 2}   # where each filter is in
 @attrs.frozen(eq=False)
 class File:
     """One file as a column mapping reads it: the standard columns (an absent one is "" in every
-    row), the folded filters, each row's unit (its folded county and precinct, "" for a
-    race-level row) and place (its precinct as written, or its county without a precinct
-    column), the votes as counts, and the rows of each group in file order."""
+    row), each row's unit (its folded county and precinct, "" for a race-level row) and place
+    (its precinct as written, or its county without a precinct column), the votes as counts,
+    and the rows of each group in file order."""
 
     name: str
     header: tuple[str, ...]
     at: dict[str, int]                  # standard column -> its index in the header, -1: absent
     numbers: np.ndarray                 # (N,) int64 row numbers
     col: dict[str, Column]
-    key: dict[str, Column]              # office, district, county, party: folded
     unit: Column
     place: Column
     votes: np.ndarray                   # (N,) int64 counts, -1 blank, BAD not a count
@@ -146,7 +146,7 @@ class File:
     groups: dict[Key, np.ndarray]
     by_office: dict[str, list[Key]]
     by_district: dict[str, list[Key]]
-    scopes: dict[tuple, dict[str, int]] = attrs.field(factory=dict)  # scope()'s, cached
+    scopes: dict[tuple, dict[str, int]] = attrs.field(factory=dict)  # _scope()'s, cached
 
     def votes_cell(self, row: int) -> str:
         """The votes cell of row ``row`` (from 0), as written."""
@@ -191,7 +191,7 @@ def index(parsed: Parsed, columns: dict[str, str], fail: Callable) -> File:
     n = len(parsed.numbers)
     col = {c: parsed.columns[at[c]] if at[c] >= 0 else Column(np.zeros(n, np.int64), [""])
            for c in COLUMNS}
-    key = {c: col[c].folded() for c in ("office", "district", "county", "party")}
+    key = {c: col[c].folded() for c in ("office", "district", "county")}
     place = col["precinct"] if at["precinct"] >= 0 else col["county"]
     unit = _units(key["county"], place.folded())
     votes = np.array([_count(w) for w in col["votes"].words], np.int64)[col["votes"].codes]
@@ -202,7 +202,7 @@ def index(parsed: Parsed, columns: dict[str, str], fail: Callable) -> File:
     for k in groups:
         by_office.setdefault(k[0], []).append(k)
         by_district.setdefault(k[1], []).append(k)
-    return File(name=shown, header=header, at=at, numbers=parsed.numbers, col=col, key=key,
+    return File(name=shown, header=header, at=at, numbers=parsed.numbers, col=col,
                 unit=unit, place=place, votes=votes, named=named, groups=groups,
                 by_office=by_office, by_district=by_district)
 
@@ -310,9 +310,9 @@ class Rows:
         return self.words[column][getattr(self, column)[i]]
 
 
-def _gather(parts: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, list[str]]:
+def _gather(parts: list[tuple[np.ndarray, list[Any]]]) -> tuple[np.ndarray, list[Any]]:
     """Codes of several files' rows into their own words -> codes into one list of words."""
-    words: dict[str, int] = {}
+    words: dict[Any, int] = {}
     out = [np.zeros(0, np.int64)]
     for codes, own in parts:
         distinct, inverse = np.unique(codes, return_inverse=True)
@@ -360,7 +360,7 @@ def _rows_of(files: list[File], take: list[np.ndarray], lines: dict[str, str],
         return _gather([(column(f).codes[rows], column(f).words)
                         for f, rows in zip(files, take, strict=True)])
 
-    options, texts = [], []
+    lines_of = []
     for f, rows in zip(files, take, strict=True):
         line, office = f.col["candidate"], f.col["office"]
         # A candidate cell is a line of the table (a role, or "skip") or a candidate's name
@@ -380,14 +380,18 @@ def _rows_of(files: list[File], take: list[np.ndarray], lines: dict[str, str],
         codes = np.empty(len(rows), np.int64)
         codes[named] = cell_codes.reshape(-1)
         codes[~named] = len(cells) + office_codes.reshape(-1)
-        options.append((codes, option))
-        texts.append((codes, text))
-    columns = {"option": _gather(options), "text": _gather(texts),
-               "unit": gather(lambda f: f.unit), "place": gather(lambda f: f.place),
+        lines_of.append((codes, list(zip(option, text, strict=True))))
+    line, pairs = _gather(lines_of)
+    party, parties = gather(lambda f: f.col["party"])
+    columns = {"unit": gather(lambda f: f.unit), "place": gather(lambda f: f.place),
                "county": gather(lambda f: f.col["county"]),
-               "office": gather(lambda f: f.col["office"]),
-               "party": gather(lambda f: f.col["party"]),
-               "party_key": gather(lambda f: f.key["party"])}
+               "office": gather(lambda f: f.col["office"]), "party": (party, parties)}
+    # What is worked out from the distinct values: options and texts of the lines, folded parties
+    for name, values in (("option", [o for o, _ in pairs]), ("text", [x for _, x in pairs])):
+        codes, words = _factorize(values)
+        columns[name] = (codes[line], words)
+    codes, words = _factorize([fold(w) for w in parties])
+    columns["party_key"] = (codes[party], words)
 
     def joined(per_file: Callable[[int, File, np.ndarray], np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate([np.zeros(0, dtype)] + [

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from cli.render import replay_dict
+from engine import openelections_files
 from engine.errors import ScenarioError
 from engine.openelections import AGAINST_ALL, CAST, INVALID, REGISTERED
 from engine.openelections_export import to_csv
@@ -444,15 +445,22 @@ def test_a_precinct_id_repeated_in_a_csv_file_is_refused(tmp_path, rows, error):
     assert str(err.value) == error
 
 
-def _one_race(names: list[str], ids: tuple[str, ...] = ("1", "2")) -> str:
-    """A scenario of one race: candidates ``names``, precincts ``ids``, known counts."""
+def _race(rid: str, names: list[str], ids: tuple[str, ...] = ("1", "2")) -> str:
+    """A [[race]] table: candidates ``names``, precincts ``ids``, known counts."""
     cands = "".join(f"[[race.candidate]]\nname = {json.dumps(n)}\n" for n in names)
     votes = [[100 + 7 * j + i for j in range(len(names))] for i in range(len(ids))]
     rows = "".join(f"[[race.precinct]]\nid = {json.dumps(pid)}\nregistered = 900\ncast = "
                    f"{sum(v) + 9}\ninvalid = 4\nagainst_all = 5\nvotes = {v}\n"
                    for pid, v in zip(ids, votes, strict=True))
-    return ('[election]\nname = "names"\ndate = 2021-07-25\nrules = "kz-2021-rural"\n'
-            f'[[race]]\nid = "r1"\n{cands}{rows}')
+    return f'[[race]]\nid = "{rid}"\n{cands}{rows}'
+
+
+NAMES = '[election]\nname = "names"\ndate = 2021-07-25\nrules = "kz-2021-rural"\n'
+
+
+def _one_race(names: list[str]) -> str:
+    """A scenario of one race, 'r1'."""
+    return NAMES + _race("r1", names)
 
 
 @pytest.mark.parametrize(("names", "error"), [
@@ -643,3 +651,29 @@ def test_a_file_without_counties_keeps_its_precincts(tmp_path):
     s = load(_messy(tmp_path, rows=rows))
     assert s.races[0].precincts.ids.tolist() == ["P1", "P2"]
     assert not [w for w in s.warnings if "county" in w]
+
+
+def test_a_file_is_parsed_once_and_each_table_takes_only_its_own_rows(tmp_path, monkeypatch):
+    """Twelve races read back from one export: the file is parsed and indexed once, and the
+    twelve tables together take each of its rows once (no table walks the others' rows)."""
+    calls = {"parse": 0, "index": 0, "rows": 0}
+
+    def counted(name, f):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return f(*args, **kwargs)
+        return wrapper
+
+    def taken(files, take, *args):
+        calls["rows"] += sum(len(rows) for rows in take)
+        return rows_of(files, take, *args)
+
+    rows_of = openelections_files._rows_of
+    monkeypatch.setattr(openelections_files, "parse", counted("parse", openelections_files.parse))
+    monkeypatch.setattr(openelections_files, "index", counted("index", openelections_files.index))
+    monkeypatch.setattr(openelections_files, "_rows_of", taken)
+    rp = replay(loads(NAMES + "".join(_race(f"r{r}", [f"A{r}", f"B{r}"]) for r in range(12))))
+    back = _round_trip(rp, tmp_path)
+    assert _results(back) == _results(rp)
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") - 1
+    assert calls == {"parse": 1, "index": 1, "rows": lines}
