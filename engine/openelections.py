@@ -289,9 +289,11 @@ def _race(spec: _Spec, files: list[files_.File], election: Election, fail: Calla
                               "candidate")
     notes += n
     rows = _without_repeats(rows, files, notes)
-    rows = _without_fusion_totals(rows, files, is_cand, cand_name, notes)
-    # Options: candidates in order of first appearance, then the four lines.
+    # Options: candidates in order of first appearance, then the four lines; precincts too
+    # (in the order the file names them, fusion totals included).
     options = first_index(rows.option[is_cand[rows.option]])[0].tolist()
+    units = first_index(rows.unit[has_unit[rows.unit]])[0].tolist()
+    rows = _without_fusion_totals(rows, files, is_cand, cand_name, notes)
     if not options:
         fail(f"no candidate rows for office {spec.office!r}", "office")
     k = len(options)
@@ -304,7 +306,6 @@ def _race(spec: _Spec, files: list[files_.File], election: Election, fail: Calla
     notes += _doubtful_candidates(rows, options, label)
     parties = _parties(rows, options, label, notes)
 
-    units = first_index(rows.unit[has_unit[rows.unit]])[0].tolist()
     unit_words = [w["unit"][u] for u in units]
     shown = [w["place"][unit_name[u]] for u in units]
     if len({x.split("\x1f")[0] for x in unit_words} - {""}) > 1:  # several counties

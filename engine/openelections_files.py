@@ -227,9 +227,9 @@ def _group(office: Column, district: Column, county: Column, named: np.ndarray
             code = np.unique(code, return_inverse=True)[1].reshape(-1)
     code = code * 2 + named
     order = np.argsort(code, kind="stable")
-    starts = np.flatnonzero(np.diff(code[order], prepend=-1))
+    bounds = np.append(np.flatnonzero(np.diff(code[order], prepend=-1)), len(order))
     groups = {}
-    for a, b in zip(starts, [*starts[1:], len(order)], strict=True):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         i = order[a]
         groups[(office.words[office.codes[i]], district.words[district.codes[i]],
                 county.words[county.codes[i]], bool(named[i]))] = order[a:b]

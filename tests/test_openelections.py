@@ -677,3 +677,21 @@ def test_a_file_is_parsed_once_and_each_table_takes_only_its_own_rows(tmp_path, 
     assert _results(back) == _results(rp)
     lines = (tmp_path / "out.csv").read_text(encoding="utf-8").count("\n") - 1
     assert calls == {"parse": 1, "index": 1, "rows": lines}
+
+
+def test_a_file_with_a_header_only_has_no_rows_for_the_office(tmp_path):
+    """A header and no rows: the office has none (one line), not a crash."""
+    with pytest.raises(ScenarioError) as err:
+        load(_messy(tmp_path, rows="county,precinct,office,candidate,votes\n\n"))
+    assert str(err.value) == "messy.toml: openelections[north].office: no rows for office 'akim' " \
+                             "in messy.csv"
+
+
+def test_a_fusion_total_named_first_keeps_the_order_of_the_file(tmp_path):
+    """Candidates and precincts come in the order the file first names them, though that row
+    is a total left out."""
+    rows = FUSION.format(total=120).splitlines()
+    rows = "\n".join([rows[0], rows[3], rows[4], rows[1], rows[2], *rows[5:]]) + "\n"
+    s = load(_messy(tmp_path, rows=rows))
+    assert [c.name for c in s.races[0].candidates] == ["Smith, Ann", "Lee, Bo"]
+    assert s.races[0].precincts.votes.tolist() == [[120, 90], [50, 60]]
