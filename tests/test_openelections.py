@@ -695,3 +695,22 @@ def test_a_fusion_total_named_first_keeps_the_order_of_the_file(tmp_path):
     s = load(_messy(tmp_path, rows=rows))
     assert [c.name for c in s.races[0].candidates] == ["Smith, Ann", "Lee, Bo"]
     assert s.races[0].precincts.votes.tolist() == [[120, 90], [50, 60]]
+
+
+@pytest.mark.parametrize(("content", "error"), [
+    (b"", "messy.csv: is empty: no header row"),
+    (b"county,precinct,office,candidate,votes\nN,1,Akim,\xff,5\n",
+     "messy.csv: byte 48: not UTF-8 text"),
+    (None, "messy.toml: openelections[north].files: no such file '{path}'"),
+])
+def test_unreadable_files_are_named_as_the_precinct_reader_names_them(tmp_path, content, error):
+    """Missing, not UTF-8, empty: the messages of engine.precincts (one helper reads both)."""
+    toml = _messy(tmp_path, rows="")
+    path = tmp_path / "messy.csv"
+    if content is None:
+        path.unlink()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ScenarioError) as err:
+        load(toml)
+    assert str(err.value) == error.format(path=path)
