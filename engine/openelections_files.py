@@ -15,7 +15,7 @@ import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import count
+from itertools import count, pairwise
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,7 @@ def _group(office: Column, district: Column, county: Column, named: np.ndarray
     order = np.argsort(code, kind="stable")
     bounds = np.append(np.flatnonzero(np.diff(code[order], prepend=-1)), len(order))
     groups = {}
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in pairwise(bounds):
         i = order[a]
         groups[(office.words[office.codes[i]], district.words[district.codes[i]],
                 county.words[county.codes[i]], bool(named[i]))] = order[a:b]

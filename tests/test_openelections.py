@@ -714,3 +714,13 @@ def test_unreadable_files_are_named_as_the_precinct_reader_names_them(tmp_path, 
     with pytest.raises(ScenarioError) as err:
         load(toml)
     assert str(err.value) == error.format(path=path)
+
+
+def test_party_lines_add_up_exactly_in_int64(tmp_path):
+    """A candidate's lines are summed as int64: 2**60 + 1 twice is 2**61 + 2 (float sums above
+    2**53 would drop the 2)."""
+    big = 2**60 + 1
+    rows = (f"precinct,office,party,candidate,votes\n1,Akim,DEM,A,{big}\n1,Akim,WFP,A,{big}\n"
+            "1,Akim,REP,B,3\n")
+    s = load(_messy(tmp_path, rows=rows))
+    assert s.races[0].precincts.votes.tolist() == [[2**61 + 2, 3]]
