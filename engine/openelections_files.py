@@ -323,6 +323,8 @@ def _gather(parts: list[tuple[np.ndarray, list[Any]]]) -> tuple[np.ndarray, list
 
 @attrs.frozen
 class Selection:
+    """What :func:`select` found for one table."""
+
     rows: Rows
     scope: dict[str, str]                    # unit -> as spelled, of every office
     offices: Counter                         # folded office -> rows
