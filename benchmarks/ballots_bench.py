@@ -12,10 +12,11 @@ counts before anything is timed:
 The fast contenders are timed at every size, in turns. The slow ones are timed at every size up
 to a cap (the first ballots of the same election) and their cost per ballot at the largest size
 timed is carried to the sizes above it (marked ``~``): linear cost is assumed there, which
-overstates them by at most their fixed cost per call's share at the cap. Streamed: the ballots of a file read in 4 MiB chunks into one
-buffer (``engine.ballots.count_codes_stream``) against ``np.bincount`` and pandas on the same
-chunks, and reading alone. The read bandwidth of one core is measured in the same run: the
-fastest of three read-only numpy passes over a buffer larger than the caches.
+overstates them by at most their fixed cost per call's share at the cap. Streamed: the ballots
+of a file read in 4 MiB chunks into one buffer (``engine.ballots.count_codes_stream``) against
+``np.bincount`` and pandas on the same chunks, and reading alone. The read bandwidth of one core
+is measured in the same run: the fastest of three read-only numpy passes over a buffer larger
+than the caches.
 """
 
 from __future__ import annotations

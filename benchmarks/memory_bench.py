@@ -22,15 +22,13 @@ it), and the transient peak of the imports would hide a smaller call.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import engine
 from benchmarks.streams import CHUNK_BYTES, write_ballots
+from benchmarks.timing import child_process
 
 __all__ = ["TARGET_STREAM_MIB", "bench_memory", "probe", "render", "targets"]
 
@@ -85,19 +83,9 @@ print(json.dumps(out))
 """
 
 
-def _pythonpath() -> str:
-    """The folders engine and benchmarks were imported from, so the probe uses the same."""
-    import benchmarks
-
-    roots = [str(Path(m.__file__).resolve().parents[1]) for m in (engine, benchmarks)]
-    old = os.environ.get("PYTHONPATH")
-    return os.pathsep.join(dict.fromkeys([*roots, *([old] if old else [])]))
-
-
 def probe(**args: object) -> dict[str, object]:
     """Run one probe process (see the module docstring); its report."""
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args)], capture_output=True,
-                          text=True, check=False, env=os.environ | {"PYTHONPATH": _pythonpath()})
+    done = child_process([sys.executable, "-c", _PROBE, json.dumps(args)])
     if done.returncode != 0:
         msg = f"memory probe {args} failed:\n{done.stderr}"
         raise RuntimeError(msg)

@@ -13,14 +13,13 @@ Targets (issues 2 and 3): the 100,000-precinct replay under 3 s, the 2021 replay
 from __future__ import annotations
 
 import csv
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.timing import median_seconds
+from benchmarks.timing import child_process, median_seconds
 from engine.replay import replay
 from engine.scenario import load
 
@@ -82,7 +81,10 @@ def make_election(directory: Path, n_precincts: int, n_races: int, seed: int = S
 
 
 def _command(args: list[str]) -> None:
-    subprocess.run(args, check=True, capture_output=True)
+    done = child_process(args)
+    if done.returncode != 0:
+        msg = f"{' '.join(args[3:])}: exit {done.returncode}\n{done.stderr}"
+        raise RuntimeError(msg)
 
 
 def bench_replay(n_precincts: int = 100_000, n_races: int = 2_000, repeat: int = 3) -> dict:

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ import numpy as np
 __all__ = [
     "SEED",
     "check_equal",
+    "child_process",
     "environment",
     "interleaved_medians",
     "jsonable",
@@ -79,6 +81,21 @@ def check_equal(name: str, expected: object, actual: object) -> None:
     if not np.array_equal(np.asarray(expected), np.asarray(actual)):
         msg = f"{name} disagrees with saylau: results differ, nothing timed"
         raise AssertionError(msg)
+
+
+def child_process(args: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess:
+    """Run ``args`` (a Python command line) with the saylau this process imported: its folders
+    first on PYTHONPATH, and a neutral working folder, so a checkout in the current folder cannot
+    stand in for an installed saylau (or its compiled kernels)."""
+    import benchmarks
+    import engine
+
+    roots = [str(Path(m.__file__).resolve().parents[1]) for m in (engine, benchmarks)]
+    old = os.environ.get("PYTHONPATH")
+    path = os.pathsep.join(dict.fromkeys([*roots, *([old] if old else [])]))
+    return subprocess.run(list(args), capture_output=True, text=True, check=False,
+                          cwd=tempfile.gettempdir(), env=os.environ | {"PYTHONPATH": path},
+                          **kwargs)
 
 
 def slope(sizes: Sequence[float], seconds: Sequence[float]) -> float | None:
