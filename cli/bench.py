@@ -21,8 +21,8 @@ def _folder_exists(path: str | None, option: str) -> None:
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: under 2 minutes "
-              "on 2 cores (the full run: under 15)")
+@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: about a minute "
+              "on 2 cores (the full run: about 6)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write every figure here as JSON (atomically)")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
