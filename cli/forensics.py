@@ -12,7 +12,7 @@ import attrs
 import click
 import numpy as np
 
-from cli.output import UserError, emit, user_errors
+from cli.output import UserError, emit, user_errors, warn
 
 __all__ = ["audit", "forensics"]
 
@@ -41,8 +41,7 @@ def _election(file: str, seed: int) -> _Election:
     from engine.scenario import load
 
     scenario = load(file)
-    for warning in scenario.warnings:  # what loading mended in its files, one line each
-        click.echo(f"warning: {warning}", err=True)
+    warn(scenario.warnings)
     rules = scenario.election.rules
     if scenario.model is None:
         from engine.audit import replay_ballots

@@ -12,7 +12,7 @@ from cli import render
 from cli.bench import bench
 from cli.calibrate import calibrate
 from cli.forensics import audit, forensics
-from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors
+from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors, warn
 from cli.schedule import schedule
 from cli.simulate import simulate
 from engine.errors import ScenarioError
@@ -48,8 +48,7 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
     from engine.scenario import load
 
     scenario = load(file)
-    for warning in scenario.warnings:  # what loading mended in its files, one line each
-        click.echo(f"warning: {warning}", err=True)
+    warn(scenario.warnings)
     result = run_replay(scenario)
     text = (render.to_table(result, all_checks=all_checks) if fmt == "table"
             else render.to_json(result) if fmt == "json" else render.to_csv(result)
@@ -87,8 +86,7 @@ def validate(files: tuple[str, ...]) -> None:
             click.echo(error_line(err), err=True)
             bad += 1
             continue
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
+        warn(warnings)
     if bad:
         sys.exit(EXIT_USER_ERROR)
 

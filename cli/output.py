@@ -14,7 +14,7 @@ import click
 
 from engine.errors import ScenarioError
 
-__all__ = ["EXIT_USER_ERROR", "UserError", "emit", "error_line", "user_errors"]
+__all__ = ["EXIT_USER_ERROR", "UserError", "emit", "error_line", "user_errors", "warn"]
 
 EXIT_USER_ERROR = 2
 
@@ -69,3 +69,9 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_USER_ERROR)
 
     return wrapper
+
+
+def warn(warnings: tuple[str, ...] | list[str]) -> None:
+    """What loading mended in a scenario's files: one ``warning:`` line each on stderr."""
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)

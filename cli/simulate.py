@@ -8,7 +8,7 @@ import time
 import click
 
 from cli import sim_render
-from cli.output import UserError, emit, user_errors
+from cli.output import UserError, emit, user_errors, warn
 
 __all__ = ["simulate"]
 
@@ -79,8 +79,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     if source is not None:
         load(source)  # a bad --from file is named before anything runs
     scenario = load(file)
-    for warning in scenario.warnings:  # what loading mended in its files, one line each
-        click.echo(f"warning: {warning}", err=True)
+    warn(scenario.warnings)
     if scenario.election.rules.kind == "indirect":
         if cycles is not None or plot_path is not None:
             msg = "--cycles and --plot go with direct elections; this round is indirect"
