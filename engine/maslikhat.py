@@ -22,8 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import numpy as np
-import scipy.optimize
-import scipy.stats
 
 from engine.model_spec import FIT_PARAMETERS, FIT_TARGETS
 from engine.rules import Decision, Outcome, RuleSet, decide
@@ -251,6 +249,9 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
     step = np.array([(bounds[p][1] - bounds[p][0]) / (grid_points - 1) for p in parameters])
     grid, chi2 = on_grid([np.linspace(*bounds[p], grid_points) for p in parameters])
     start = grid[int(np.argmin(chi2))]
+    import scipy.optimize  # here, not at import: the CLI starts faster
+    import scipy.stats
+
     best = scipy.optimize.minimize(
         objective, start, method="Nelder-Mead",
         options={"initial_simplex": np.vstack([start, start + np.diag(step / 2)]),
