@@ -7,8 +7,7 @@ each unit of work gets dearer (caches outgrown).
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,8 +51,9 @@ def render(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict[str, object]], path: Path) -> None:
-    """Draw every case in its own log-log panel, one line per contender, to a PNG at ``path``.
+def plot(rows: list[dict[str, object]], path: Path | str) -> None:
+    """Draw every case in its own log-log panel, one line per contender, to a PNG at ``path``
+    (written atomically).
 
     Needs matplotlib (``pip install 'saylau[plot]'``); raises ImportError without it.
     """
@@ -83,14 +83,11 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
         ax.axis("off")
     fig.suptitle("saylau benchmarks: time against size (log-log)", fontsize=11)
     fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
+    from cli.output import write_atomic
+
+    buf = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)  # a reader sees the old picture or the whole new one
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fig.savefig(buf, format="png", dpi=110)
     finally:
         plt.close(fig)
+    write_atomic(path, buf.getvalue())

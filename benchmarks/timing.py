@@ -187,14 +187,7 @@ def jsonable(value: object) -> object:
 
 
 def write_json(results: dict[str, object], path: Path) -> None:
-    """Write the figures to ``path`` through a temporary file, renamed when complete."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(jsonable(results), f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the figures to ``path`` atomically (the CLI's writer)."""
+    from cli.output import write_atomic
+
+    write_atomic(path, (json.dumps(jsonable(results), indent=2) + "\n").encode("utf-8"))

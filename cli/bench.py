@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import click
 
-from cli.output import UserError, emit
+from cli.output import check_folder, emit, require_matplotlib
 
 __all__ = ["bench"]
-
-
-def _folder_exists(path: str | None, option: str) -> None:
-    """Refuse an output in a missing folder before minutes of measuring, not after."""
-    if path is not None and path != "-" and not Path(path).parent.is_dir():
-        msg = f"{option} {path}: the folder {str(Path(path).parent)!r} does not exist"
-        raise UserError(msg)
 
 
 @click.command()
@@ -40,11 +32,10 @@ def bench(quick: bool, output: str | None, plot: str | None, repeat: int | None,
     peak memory, and the targets met or missed. Peers not installed are skipped with a line
     saying so (pip install 'saylau[bench]').
     """
-    _folder_exists(output, "--output")
-    _folder_exists(plot, "--plot")
-    if plot is not None and importlib.util.find_spec("matplotlib") is None:
-        msg = "--plot needs matplotlib: pip install 'saylau[plot]'"
-        raise UserError(msg)
+    check_folder(output, "--output")  # before minutes of measuring, not after
+    check_folder(plot, "--plot")
+    if plot is not None:
+        require_matplotlib()
     from benchmarks import runner, scaling
     from benchmarks.timing import jsonable
 

@@ -8,21 +8,10 @@ from typing import Any
 import click
 import numpy as np
 
-from cli.output import UserError, emit, user_errors
+from cli.output import UserError, emit, format_option, output_option, user_errors
+from cli.sim_render import counts_lines
 
-__all__ = ["calibrate", "counts_lines"]
-
-
-def counts_lines(counts: Any, published: dict[str, int], names: tuple[str, ...]) -> list[str]:
-    """One line per statistic: published, simulated mean and 5/50/95% of runs."""
-    lines = [f"  {'count':<18}{'published':>10}{'mean':>10}{'5%':>8}{'50%':>8}{'95%':>8}"]
-    for name in names:
-        x = counts.stat(name)
-        q = np.percentile(x, [5, 50, 95], method="inverted_cdf")
-        pub = published.get(name)
-        lines.append(f"  {name.replace('_', ' '):<18}{'-' if pub is None else pub:>10}"
-                     f"{x.mean():>10.2f}{q[0]:>8.0f}{q[1]:>8.0f}{q[2]:>8.0f}")
-    return lines
+__all__ = ["calibrate"]
 
 
 def _dict(fit: Any, ind: Any, runs: int, seed: int) -> dict[str, Any]:
@@ -46,10 +35,8 @@ def _dict(fit: Any, ind: Any, runs: int, seed: int) -> dict[str, Any]:
               help="simulated rounds per trial  [default: the file's, else 100]")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="the uniforms shared by every trial  [default: the file's, else 0]")
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
-              show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="write here (atomically) instead of stdout")
+@format_option("table", "json")
+@output_option
 @user_errors
 def calibrate(file: str, runs: int | None, seed: int | None, fmt: str,
               output: str | None) -> None:

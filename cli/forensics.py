@@ -12,11 +12,18 @@ import attrs
 import click
 import numpy as np
 
-from cli.output import UserError, emit, user_errors, warn
+from cli.output import (
+    UserError,
+    emit,
+    format_option,
+    output_option,
+    require_matplotlib,
+    user_errors,
+    warn,
+)
 
 __all__ = ["audit", "forensics"]
 
-FORMATS = ("table", "json", "csv")
 AUDIT_COLUMNS = ("race", "winner", "ballots", "margin", "diluted_margin", "bravo",
                  "bravo_against", "comparison", "full_count", "recount")
 CAVEAT = ("A flag is a departure from what clean counting tends to produce, not proof of fraud; "
@@ -172,10 +179,8 @@ def _plot(e: _Election, fx: object) -> bytes:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="also draw the turnout x leader-share fingerprint to this PNG")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table for people, json for programs, csv for sheets")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="write here (atomically) instead of stdout")
+@format_option("table", "json", "csv")
+@output_option
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="fixes the Monte-Carlo null, the bootstraps and a simulated election")
 @user_errors
@@ -186,11 +191,7 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
     from engine.forensics import examine, precincts_of
 
     if plot_path is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            msg = "--plot needs matplotlib: pip install 'saylau[plot]' (or pip install matplotlib)"
-            raise UserError(msg) from None
+        require_matplotlib()
     e = _election(file, seed)
     fx = examine(precincts_of(e.table, e.results), seed)
     if plot_path is not None:  # written first: a plot that cannot be written stops it all
@@ -266,10 +267,8 @@ def _audit_table(e: _Election, a: object, rows: list[dict]) -> str:
               help="flag a race for a recount at a margin of at most this many votes")
 @click.option("--recount-percent", type=float, default=0.5, show_default=True,
               help="... or of at most this percentage of valid votes")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table for people, json for programs, csv for sheets")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="write here (atomically) instead of stdout")
+@format_option("table", "json", "csv")
+@output_option
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="the simulated election of a simulation scenario")
 @user_errors

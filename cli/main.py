@@ -12,7 +12,15 @@ from cli import render
 from cli.bench import bench
 from cli.calibrate import calibrate
 from cli.forensics import audit, forensics
-from cli.output import EXIT_USER_ERROR, emit, error_line, user_errors, warn
+from cli.output import (
+    EXIT_USER_ERROR,
+    emit,
+    error_line,
+    format_option,
+    output_option,
+    user_errors,
+    warn,
+)
 from cli.schedule import schedule
 from cli.simulate import simulate
 from engine.errors import ScenarioError
@@ -28,16 +36,10 @@ def main() -> None:
     """saylau: replay, reconcile and simulate Kazakhstan's akim elections."""
 
 
-FORMATS = ("table", "json", "csv", "openelections", "nist-json")
-
-
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table for people, json for programs, csv for sheets; "
-              "openelections (CSV) and nist-json (NIST SP 1500-100 v2) for other tools")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="write here (atomically) instead of stdout")
+@format_option("table", "json", "csv", "openelections", "nist-json")
+@output_option
 @click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
 @click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
               "that do not hold (table format)")

@@ -14,7 +14,8 @@ import click
 
 from engine.errors import ScenarioError
 
-__all__ = ["EXIT_USER_ERROR", "UserError", "emit", "error_line", "user_errors", "warn"]
+__all__ = ["EXIT_USER_ERROR", "UserError", "check_folder", "emit", "error_line", "format_option",
+           "output_option", "require_matplotlib", "user_errors", "warn", "write_atomic"]
 
 EXIT_USER_ERROR = 2
 
@@ -26,20 +27,32 @@ class UserError(click.ClickException):
 
 
 def emit(text: str | bytes, output: str | None) -> None:
-    """Print ``text`` to stdout, or write it to ``output`` through a temporary file and rename:
-    a reader sees the old file or the whole new one, never a part."""
+    """Print ``text`` to stdout, or write it to ``output`` atomically (:func:`write_atomic`)."""
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    path = Path(output)
-    if not path.parent.is_dir():
-        msg = f"{output}: the folder {str(path.parent)!r} does not exist"
+    check_folder(output)
+    write_atomic(output, text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def check_folder(output: str | None, option: str = "") -> None:
+    """Refuse an output in a folder that does not exist, before any work is done."""
+    if output is None or output == "-":
+        return
+    parent = Path(output).parent
+    if not parent.is_dir():
+        msg = f"{option + ' ' if option else ''}{output}: the folder {str(parent)!r} does not exist"
         raise UserError(msg)
+
+
+def write_atomic(output: str | Path, data: bytes) -> None:
+    """Write ``data`` through a temporary file in the same folder, then rename it: a reader
+    sees the old file or the whole new one, never a part."""
+    path = Path(output)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:  # name the output, not the temporary file
-        raise OSError(err.errno, err.strerror, output) from None
+        raise OSError(err.errno, err.strerror, str(output)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -49,6 +62,31 @@ def emit(text: str | bytes, output: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def require_matplotlib(option: str = "--plot") -> None:
+    """A drawing option needs the optional matplotlib: one line saying how to get it."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        msg = (f"{option} needs matplotlib: pip install 'saylau[plot]' (or pip install "
+               "matplotlib)")
+        raise UserError(msg) from None
+
+
+_FOR = {"table": "people", "json": "programs", "csv": "sheets",
+        "openelections": "OpenElections tools", "nist-json": "NIST SP 1500-100 readers"}
+
+
+def format_option(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--format``: the first of ``formats`` by default."""
+    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0],
+                        show_default=True,
+                        help=", ".join(f"{f} for {_FOR[f]}" for f in formats))
+
+
+output_option = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+                             help="write here (atomically) instead of stdout")
 
 
 def error_line(err: ScenarioError | OSError) -> str:

@@ -8,7 +8,7 @@ import textwrap
 
 import click
 
-from cli.output import UserError
+from cli.output import UserError, format_option
 from engine import terms
 from engine.errors import ScenarioError
 from engine.rules import preset
@@ -111,8 +111,7 @@ def _render_json(table: terms.Timetable, term: terms.Term | None) -> str:
               help="Vote on this day instead of the latest legal Sunday.")
 @click.option("--rules", "rules_name", default="kz-2023-district", show_default=True,
               help="Rule set whose deadlines apply.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="table for people, json for programs.")
+@format_option("table", "json")
 def schedule(term_start: dt.date | None, early_termination: dt.date | None,
              vote_date: dt.date | None, rules_name: str, fmt: str) -> None:
     """Print the legal calendar of the next election after a term start or an early

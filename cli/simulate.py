@@ -8,11 +8,18 @@ import time
 import click
 
 from cli import sim_render
-from cli.output import UserError, emit, user_errors, warn
+from cli.output import (
+    UserError,
+    emit,
+    format_option,
+    output_option,
+    require_matplotlib,
+    user_errors,
+    warn,
+)
 
 __all__ = ["simulate"]
 
-FORMATS = ("table", "json", "csv")
 PROGRESS_AFTER = 2.0  # seconds before a progress bar appears (on a terminal only)
 
 
@@ -51,10 +58,8 @@ class _Progress:
               help="runs drawn at once; bounds memory, never changes results")
 @click.option("--from", "source", type=click.Path(dir_okay=False), default=None,
               help="calibrate the means from this historical scenario (replayed)")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="table for people, json for programs, csv for sheets")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="write here (atomically) instead of stdout")
+@format_option("table", "json", "csv")
+@output_option
 @click.option("--cycles", type=click.IntRange(min=1), default=None,
               help="simulate this many successive terms of every race: incumbents, the term "
               "limit, early elections")
@@ -70,12 +75,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     from engine.simulate import run
 
     if plot_path is not None:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            msg = ("--plot needs matplotlib: pip install 'saylau[plot]' (or pip install "
-                   "matplotlib)")
-            raise UserError(msg) from None
+        require_matplotlib()
     if source is not None:
         load(source)  # a bad --from file is named before anything runs
     scenario = load(file)
@@ -132,38 +132,12 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
 def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
               output: str | None) -> None:
     """A round of maslikhat votes, simulated ``runs`` times at the file's parameters."""
-    import json
-
-    import numpy as np
-
-    from cli.calibrate import counts_lines
     from engine.calibrate import indirect_setup
-    from engine.maslikhat import STATISTICS, simulate_round
+    from engine.maslikhat import simulate_round
 
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
                             attendance=ind.attendance, runs=runs, seed=seed)
-    if fmt != "table":
-        rows = {name: {"published": ind.published.get(name),
-                       "mean": float(counts.stat(name).mean()),
-                       "distribution": {str(int(v)): int(c) for v, c in zip(
-                           *np.unique(counts.stat(name), return_counts=True), strict=True)}}
-                for name in STATISTICS}
-        if fmt == "json":
-            text = json.dumps({"election": scenario.election.name, "runs": runs, "seed": seed,
-                               "loyalty": ind.loyalty, "attendance": ind.attendance,
-                               "counts": rows}, ensure_ascii=False, indent=2) + "\n"
-        else:
-            text = "count,published,mean\n" + "".join(
-                f"{k},{'' if v['published'] is None else v['published']},{v['mean']}\n"
-                for k, v in rows.items())
-        emit(text, output)
-        return
-    r = ind.round
-    lines = [scenario.election.name,
-             f"simulation · rules {ind.rules.name} · {runs:,} runs · seed {seed} · "
-             f"{r.n_races:,} races in {r.seats.shape[0]:,} maslikhats",
-             f"attendance {ind.attendance:g}, loyalty {ind.loyalty:g}", "",
-             f"Races per round ({runs:,} rounds):",
-             *counts_lines(counts, ind.published, STATISTICS), ""]
-    emit("\n".join(lines), output)
+    render = {"table": sim_render.round_table, "json": sim_render.round_json,
+              "csv": sim_render.round_csv}[fmt]
+    emit(render(ind, counts, seed), output)
