@@ -3,7 +3,7 @@
 Contenders on the same seeded ballots (benchmarks/streams.py), all checked equal to saylau's
 counts before anything is timed:
 
-- saylau: ``engine.ballots.count_codes`` (the compiled kernel when built), and its numpy
+- saylau: ``engine.tally.ballots.count_codes`` (the compiled kernel when built), and its numpy
   fallback kernel;
 - ``np.bincount``; pandas ``Series.value_counts``; ``collections.Counter`` on the bytes; a pure
   Python loop (one list increment per ballot);
@@ -13,7 +13,7 @@ The fast contenders are timed at every size, in turns. The slow ones are timed a
 to a cap (the first ballots of the same election) and their cost per ballot at the largest size
 timed is carried to the sizes above it (marked ``~``): linear cost is assumed there, which
 overstates them by at most their fixed cost per call's share at the cap. Streamed: the ballots
-of a file read in 4 MiB chunks into one buffer (``engine.ballots.count_codes_stream``) against
+of a file read in 4 MiB chunks into one buffer (``engine.tally.ballots.count_codes_stream``) against
 ``np.bincount`` and pandas on the same chunks, and reading alone. The read bandwidth of one core
 is measured in the same run: the fastest of three read-only numpy passes over a buffer larger
 than the caches.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-import engine.ballots
+import engine.tally.ballots
 from benchmarks import peers
 from benchmarks.streams import CHUNK_BYTES, make_ballots, read_chunks, write_ballots
 from benchmarks.timing import check_equal, interleaved_medians, median_seconds
@@ -91,11 +91,11 @@ def bench_in_memory(n: int, k: int, repeat: int) -> dict[str, object]:
     offsets = np.array([0, n], dtype=np.int64)
     out = np.empty((1, k), dtype=np.int64)
     fns: dict[str, Callable[[], object]] = {
-        "saylau": lambda: engine.ballots.count_codes(codes, offsets, k),
-        "numpy_fallback": lambda: engine.ballots._count_numpy(codes, offsets, k, out),
+        "saylau": lambda: engine.tally.ballots.count_codes(codes, offsets, k),
+        "numpy_fallback": lambda: engine.tally.ballots._count_numpy(codes, offsets, k, out),
         "bincount": lambda: np.bincount(codes, minlength=k),
     }
-    expected = engine.ballots.count_codes(codes, offsets, k)[0]
+    expected = engine.tally.ballots.count_codes(codes, offsets, k)[0]
     check_equal("np.bincount", expected, fns["bincount"]())
     fns["numpy_fallback"]()
     check_equal("the numpy fallback kernel", expected, out[0])
@@ -150,7 +150,7 @@ def bench_streamed(n: int, k: int, repeat: int, directory: Path,
     expected = write_ballots(path, n, k)
 
     def saylau() -> np.ndarray:
-        return engine.ballots.count_codes_stream(read_chunks(path, chunk_bytes), k)
+        return engine.tally.ballots.count_codes_stream(read_chunks(path, chunk_bytes), k)
 
     def bincount() -> np.ndarray:
         total = np.zeros(k, dtype=np.int64)

@@ -8,11 +8,11 @@ reset by writing 5 to /proc/self/clear_refs: ``ru_maxrss`` would do elsewhere, b
 the peak of the process that started the probe (a child started by vfork and exec inherits
 it), and the transient peak of the imports would hide a smaller call.
 
-- the streamed tally of a ballot file (``engine.ballots.count_codes_stream`` over one reused
+- the streamed tally of a ballot file (``engine.tally.ballots.count_codes_stream`` over one reused
   4 MiB buffer, benchmarks/streams.py); promised: memory bounded by the largest chunk. Beside
   it, for contrast: the same over ``np.memmap`` slices (the mapped file pages count as resident
   while mapped), ``np.bincount`` on the same chunks, and the whole file read into memory;
-- the whole simulation (``engine.simulate.run``); promised: memory grows with the runs drawn
+- the whole simulation (``engine.simulation.core.run``); promised: memory grows with the runs drawn
   at once (``chunk_runs``) and the jobs drawing them, never with the runs. Each job holds one
   chunk at a time, so the peak is at most the jobs times one chunk's working set (measured
   with one job); the chunk is sized by its precinct table (``default_chunk_runs``: about 32 MB),
@@ -44,12 +44,12 @@ def peak_kib():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 a = json.loads(sys.argv[1])
 import numpy as np
-import engine.ballots
+import engine.tally.ballots
 from benchmarks.streams import read_chunks
 if a["kind"] == "simulation":
     from benchmarks.simulate_bench import RULES, SEED, make_model
-    from engine.rules import preset
-    from engine.simulate import default_chunk_runs, run
+    from engine.law.rules import preset
+    from engine.simulation.core import default_chunk_runs, run
     model = make_model()
     rules = preset(RULES)
 out = {"reset": True}
@@ -60,11 +60,11 @@ except OSError:
     out["reset"] = False
 op, k, path, chunk = a["op"], a.get("k"), a.get("path"), a.get("chunk")
 if op == "saylau":
-    out["counts"] = engine.ballots.count_codes_stream(read_chunks(path, chunk), k).tolist()
+    out["counts"] = engine.tally.ballots.count_codes_stream(read_chunks(path, chunk), k).tolist()
 elif op == "saylau_memmap":
     mm = np.memmap(path, dtype=np.uint8, mode="r")
     parts = (mm[i : i + chunk] for i in range(0, mm.size, chunk))
-    out["counts"] = engine.ballots.count_codes_stream(parts, k).tolist()
+    out["counts"] = engine.tally.ballots.count_codes_stream(parts, k).tolist()
 elif op == "bincount":
     total = np.zeros(k, dtype=np.int64)
     for c in read_chunks(path, chunk):
@@ -72,7 +72,7 @@ elif op == "bincount":
     out["counts"] = total.tolist()
 elif op == "whole":
     codes = np.fromfile(path, dtype=np.uint8)
-    out["counts"] = engine.ballots.count_codes(codes, [0, codes.size], k)[0].tolist()
+    out["counts"] = engine.tally.ballots.count_codes(codes, [0, codes.size], k)[0].tolist()
 elif op == "run":
     s = run(model, rules, a["runs"], SEED, jobs=a["jobs"])
     out["runs"] = int(s.runs)

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.timing import child_process, median_seconds
-from engine.replay import replay
-from engine.scenario import load
+from engine.formats.scenario import load
+from engine.replay.run import replay
 
 __all__ = ["bench_historical", "bench_replay", "bench_startup", "find_scenario",
            "make_election", "render", "render_historical", "scaling_points"]

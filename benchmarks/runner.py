@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import attrs
 
-import engine.ballots
+import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
     memory_bench,
@@ -101,8 +101,8 @@ def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
     t0 = time.perf_counter()
     env = environment() | {"config": cfg.name, "load_average_start": _load()}
     echo(render_environment(env))
-    if engine.ballots.KERNEL != "c":
-        echo("warning: engine._kernels is not built here, so the numpy fallbacks are measured;"
+    if engine.tally.ballots.KERNEL != "c":
+        echo("warning: engine.tally._kernels is not built here, so the numpy fallbacks are measured;"
              " build it with `pip install -e .` (or install saylau with a C compiler)")
     results: dict[str, object] = {"environment": env}
 

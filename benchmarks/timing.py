@@ -144,8 +144,8 @@ def _version(package: str) -> str | None:
 
 def environment() -> dict[str, object]:
     """What the figures were measured on."""
-    import engine.ballots
-    import engine.tally
+    import engine.tally.ballots
+    import engine.tally.core
 
     return {
         "python": platform.python_version(),
@@ -154,8 +154,8 @@ def environment() -> dict[str, object]:
         "cpu": _cpu_model() or platform.processor() or platform.machine(),
         "caches": _caches(),
         "cpu_count": os.cpu_count(),
-        "cpus_usable": engine.tally.cores(),
-        "kernel": engine.ballots.KERNEL,
+        "cpus_usable": engine.tally.core.cores(),
+        "kernel": engine.tally.ballots.KERNEL,
     }
 
 

@@ -41,9 +41,9 @@ def _dict(fit: Any, ind: Any, runs: int, seed: int) -> dict[str, Any]:
 def calibrate(file: str, runs: int | None, seed: int | None, fmt: str,
               output: str | None) -> None:
     """Fit FILE's [calibrate] parameters so its simulated counts match the published ones."""
-    from engine.calibrate import indirect_setup
-    from engine.maslikhat import fit
-    from engine.scenario import load
+    from engine.formats.scenario import load
+    from engine.simulation.indirect import fit
+    from engine.simulation.setup import indirect_setup
 
     scenario = load(file)
     cal = scenario.calibration

@@ -36,8 +36,8 @@ class _Election:
 
     name: str
     source: str          # "replay" or "simulation, seed S"
-    table: object        # engine.tally.PrecinctTable
-    results: object      # engine.tally.RaceResults
+    table: object        # engine.tally.core.PrecinctTable
+    results: object      # engine.tally.core.RaceResults
     rules: object
     races: tuple[str, ...]
     candidates: tuple[tuple[str, ...], ...]
@@ -45,14 +45,14 @@ class _Election:
 
 
 def _election(file: str, seed: int) -> _Election:
-    from engine.scenario import load
+    from engine.formats.scenario import load
 
     scenario = load(file)
     warn(scenario.warnings)
     rules = scenario.election.rules
     if scenario.model is None:
-        from engine.audit import replay_ballots
-        from engine.replay import precinct_table, replay
+        from engine.analysis.audit import replay_ballots
+        from engine.replay.run import precinct_table, replay
 
         rp = replay(scenario)
         return _Election(name=scenario.election.name, source="replay",
@@ -65,8 +65,8 @@ def _election(file: str, seed: int) -> _Election:
         msg = (f"{scenario.file}: a simulated indirect round has deputies' votes, not precinct "
                "counts; replay the historical file instead")
         raise UserError(msg)
-    from engine.calibrate import setup
-    from engine.forensics import simulated_election
+    from engine.analysis.forensics.core import simulated_election
+    from engine.simulation.setup import setup
 
     st = setup(scenario)
     table, res = simulated_election(st.model, st.rules, seed)
@@ -188,7 +188,7 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
               seed: int) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
-    from engine.forensics import examine, precincts_of
+    from engine.analysis.forensics.core import examine, precincts_of
 
     if plot_path is not None:
         require_matplotlib()
@@ -203,7 +203,7 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
 
 # -- audit ------------------------------------------------------------------------------------
 def _opponent(e: _Election, r: int, code: int) -> str:
-    from engine.audit import OPPONENT_AGAINST_ALL
+    from engine.analysis.audit import OPPONENT_AGAINST_ALL
 
     return "against all" if code == OPPONENT_AGAINST_ALL else e.candidates[r][code]
 
@@ -276,7 +276,7 @@ def audit(file: str, risk_limit: float, recount_votes: int, recount_percent: flo
           output: str | None, seed: int) -> None:
     """Risk-limiting audit sizes of FILE's races (BRAVO ballot polling, super-simple
     comparison) and recount flags for close margins."""
-    from engine.audit import plan
+    from engine.analysis.audit import plan
 
     if not 0 < risk_limit < 1:
         msg = f"--risk-limit: must be in (0, 1), got {risk_limit:g}"

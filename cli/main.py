@@ -46,8 +46,8 @@ def main() -> None:
 @user_errors
 def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool) -> None:
     """Replay FILE: recompute every race and area and check every published figure."""
-    from engine.replay import replay as run_replay
-    from engine.scenario import load
+    from engine.formats.scenario import load
+    from engine.replay.run import replay as run_replay
 
     scenario = load(file)
     warn(scenario.warnings)
@@ -64,10 +64,10 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
 def _exporter(fmt: str) -> Callable[[Any], str]:
     """The engine's writer of an exchange format, imported only when asked for."""
     if fmt == "openelections":
-        from engine.openelections import to_csv
+        from engine.formats.openelections.reader import to_csv
 
         return to_csv
-    from engine.nist import to_json
+    from engine.formats.nist import to_json
 
     return to_json
 
@@ -76,7 +76,7 @@ def _exporter(fmt: str) -> Callable[[Any], str]:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES: print nothing when they are sound, one line per file that is not."""
-    from engine.scenario import load
+    from engine.formats.scenario import load
 
     bad = 0
     for file in files:
@@ -98,7 +98,7 @@ def _build_model(scenario: object) -> None:
     areas, calibration targets): the checks `saylau simulate` and `calibrate` would make."""
     if scenario.model is None and scenario.calibration is None:
         return
-    from engine.calibrate import indirect_setup, setup
+    from engine.simulation.setup import indirect_setup, setup
 
     if scenario.election.rules.kind == "indirect":
         indirect_setup(scenario)

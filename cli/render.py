@@ -10,9 +10,9 @@ import textwrap
 from fractions import Fraction
 from typing import Any
 
-from engine.reconcile import STATUSES, Check, count_place
-from engine.replay import Replay
-from engine.rules import Outcome
+from engine.law.rules import Outcome
+from engine.replay.reconcile import STATUSES, Check, count_place
+from engine.replay.run import Replay
 
 __all__ = ["replay_dict", "to_csv", "to_json", "to_table"]
 
@@ -125,7 +125,7 @@ def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | No
     """The winner against the term limit, when the file says how many terms they held."""
     if w < 0 or race.candidates[w].terms_held is None or day is None:
         return None
-    from engine.terms import limit_after
+    from engine.law.terms import limit_after
 
     x = limit_after(race.candidates[w].terms_held, day, rules)
     return {"term": x.term, "limit": x.limit, "may_stand_next": x.may_stand_next,

@@ -9,9 +9,9 @@ import textwrap
 import click
 
 from cli.output import UserError, format_option
-from engine import terms
 from engine.errors import ScenarioError
-from engine.rules import preset
+from engine.law import terms
+from engine.law.rules import preset
 
 __all__ = ["schedule"]
 

@@ -1,6 +1,6 @@
 """Render a simulation for people (table), programs (JSON), spreadsheets (CSV) and eyes (PNG).
 
-Every figure derives from the exact integer counts of :class:`engine.simulate.Summary`;
+Every figure derives from the exact integer counts of :class:`engine.simulation.core.Summary`;
 the JSON keeps the counts beside the probabilities, so a reader can recompute any of them.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from engine._counts import QUANTILES
-from engine.calibrate import Setup
-from engine.cycles import EXIT_REASONS, CycleModel, CycleSummary
-from engine.rules import Outcome
-from engine.simulate import Summary, wilson
+from engine.law.rules import Outcome
+from engine.simulation.core import Summary, wilson
+from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
+from engine.simulation.histograms import QUANTILES
+from engine.simulation.setup import Setup
 
 __all__ = ["counts_lines", "cycles_csv", "cycles_dict", "cycles_json", "cycles_table", "plot",
            "round_csv", "round_dict", "round_json", "round_table", "simulation_dict", "to_csv",
@@ -269,7 +269,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
     """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
-    from engine.terms import anniversary
+    from engine.law.terms import anniversary
 
     start = st.scenario.election.date
     rows = []
@@ -374,7 +374,7 @@ def counts_lines(counts: Any, published: dict[str, int], names: tuple[str, ...])
 
 def round_dict(ind: Any, counts: Any, seed: int) -> dict[str, Any]:
     """Simulated rounds of indirect elections: each count's mean and distribution."""
-    from engine.maslikhat import STATISTICS
+    from engine.simulation.indirect import STATISTICS
 
     rows = {name: {"published": ind.published.get(name),
                    "mean": float(counts.stat(name).mean()),
@@ -398,7 +398,7 @@ def round_csv(ind: Any, counts: Any, seed: int) -> str:
 
 
 def round_table(ind: Any, counts: Any, seed: int) -> str:
-    from engine.maslikhat import STATISTICS
+    from engine.simulation.indirect import STATISTICS
 
     r, runs = ind.round, int(counts.elected.shape[0])
     lines = [ind.scenario.election.name,

@@ -70,9 +70,9 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
              source: str | None, fmt: str, output: str | None, cycles: int | None,
              plot_path: str | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
-    from engine.calibrate import setup
-    from engine.scenario import load
-    from engine.simulate import run
+    from engine.formats.scenario import load
+    from engine.simulation.core import run
+    from engine.simulation.setup import setup
 
     if plot_path is not None:
         require_matplotlib()
@@ -108,7 +108,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
 
 def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
             fmt: str, output: str | None) -> None:
-    from engine.cycles import CycleModel, run_cycles
+    from engine.simulation.cycles import CycleModel, run_cycles
 
     spec = st.scenario.model
     given = {} if spec is None else {
@@ -132,8 +132,8 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
 def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
               output: str | None) -> None:
     """A round of maslikhat votes, simulated ``runs`` times at the file's parameters."""
-    from engine.calibrate import indirect_setup
-    from engine.maslikhat import simulate_round
+    from engine.simulation.indirect import simulate_round
+    from engine.simulation.setup import indirect_setup
 
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,

@@ -4,11 +4,11 @@ The engine prints nothing and imports no CLI code. What users call is listed in 
 """
 
 from engine.errors import ScenarioError
-from engine.reconcile import Check, Inferred, classify
-from engine.replay import Replay, precinct_table, replay
-from engine.rules import PRESETS, Decision, Outcome, RuleSet, decide, preset
-from engine.scenario import Scenario, load, loads
-from engine.tally import (
+from engine.formats.scenario import Scenario, load, loads
+from engine.law.rules import PRESETS, Decision, Outcome, RuleSet, decide, preset
+from engine.replay.reconcile import Check, Inferred, classify
+from engine.replay.run import Replay, precinct_table, replay
+from engine.tally.core import (
     AreaResults,
     PrecinctTable,
     RaceResults,

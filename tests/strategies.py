@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine.tally import PrecinctTable
+from engine.tally.core import PrecinctTable
 
 
 @st.composite

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.replay import replay
-from engine.scenario import loads
+from engine.formats.scenario import loads
+from engine.replay.run import replay
 
 HEAD = """
 [election]

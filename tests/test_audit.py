@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from cli.main import main
-from engine import audit
-from engine.rules import preset
-from engine.tally import PrecinctTable, race_results, race_totals
+from engine.analysis import audit
+from engine.law.rules import preset
+from engine.tally.core import PrecinctTable, race_results, race_totals
 
 
 def _results(rows: list[list[int]], rules_name: str = "kz-2021-rural"):
@@ -98,8 +98,8 @@ def test_recount_flags_at_one_vote_and_half_a_percent():
 def test_unpublished_ballots_are_taken_at_the_top_of_their_interval(scenarios):
     """Semey 2025 published no ballot count; the replay infers 118,538-118,559; the audit
     samples as if 118,559 were cast (more ballots: a smaller diluted margin, a larger sample)."""
-    from engine.replay import replay
-    from engine.scenario import load
+    from engine.formats.scenario import load
+    from engine.replay.run import replay
 
     rp = replay(load(scenarios / "historical" / "semey-2025.toml"))
     assert audit.replay_ballots(rp).tolist() == [118559]

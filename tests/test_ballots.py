@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import engine.ballots as ballots
+import engine.tally.ballots as ballots
 
 # The active kernel ("c" when the extension is built) and the numpy fallback, called directly
 # with the private signature kernel(codes, offsets, n_codes, out) -> None | (race, code).

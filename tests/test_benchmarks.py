@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-import engine.ballots
+import engine.tally.ballots
 from benchmarks import ballots_bench, peers, pipeline_bench, scaling, streams
 from benchmarks import runner as bench_runner
 from cli.main import main
@@ -43,7 +43,7 @@ def test_saylau_bench_smoke_prints_every_case_with_its_ratios(runner, tmp_path, 
     assert all(c["ratio"]["bincount"] > 0 for c in figures["ballots"]["cases"])
     assert figures["precincts"][0]["n_rows"] == 500
     assert figures["memory"]["stream"]["extra_mib"]["saylau"] < 64
-    assert figures["environment"]["kernel"] == engine.ballots.KERNEL
+    assert figures["environment"]["kernel"] == engine.tally.ballots.KERNEL
     assert {t["met"] for t in figures["targets"]} <= {True, False, None}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.calibrate import setup
 from engine.errors import ScenarioError
-from engine.replay import replay
-from engine.scenario import load, loads
+from engine.formats.scenario import load, loads
+from engine.replay.run import replay
+from engine.simulation.setup import setup
 
 ROOT = Path(__file__).resolve().parent.parent
 HISTORICAL = ROOT / "scenarios" / "historical"

@@ -1,4 +1,4 @@
-"""engine._counts.Histogram: exact order statistics, whatever the chunks and their order."""
+"""engine.simulation.histograms.Histogram: exact order statistics, whatever the chunks and their order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine._counts import QUANTILES, Histogram, rank
+from engine.simulation.histograms import QUANTILES, Histogram, rank
 
 
 @st.composite

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import main
-from engine.cycles import EXIT_REASONS, CycleModel, history, run_cycles
-from engine.rules import preset
-from engine.simulate import Model
+from engine.law.rules import preset
+from engine.simulation.core import Model
+from engine.simulation.cycles import EXIT_REASONS, CycleModel, history, run_cycles
 
 RULES = preset("kz-2021-rural")
 LIMIT = EXIT_REASONS.index("term limit")

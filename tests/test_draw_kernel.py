@@ -1,5 +1,5 @@
-"""The compiled binomial and multinomial draws (engine/_kernels.c) against theory, and both
-kernels of engine._draws (compiled and numpy fallback) on the contract of the simulation.
+"""The compiled binomial and multinomial draws (engine/tally/_kernels.c) against theory, and both
+kernels of engine.simulation.draws (compiled and numpy fallback) on the contract of the simulation.
 
 Every test uses fixed seeds, so each run gives the same verdict. The thresholds are set as if
 the seeds were random: a correct sampler fails any one statistical check with probability
@@ -18,18 +18,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from engine import _draws
-from engine.simulate import Model
+from engine.simulation import draws as _draws
+from engine.simulation.core import Model
 
 try:
-    from engine._kernels import binomial as kernel_binomial
-    from engine._kernels import multinomial as kernel_multinomial
+    from engine.tally._kernels import binomial as kernel_binomial
+    from engine.tally._kernels import multinomial as kernel_multinomial
 except ImportError:
     kernel_binomial = kernel_multinomial = None
 
 needs_kernel = pytest.mark.skipif(
     kernel_multinomial is None,
-    reason="engine._kernels is not built here (or predates the draws): build it in place with "
+    reason="engine.tally._kernels is not built here (or predates the draws): build it in place with "
            "`pip install -e .` to test the compiled draws",
 )
 
@@ -288,7 +288,7 @@ def test_any_numpy_bit_generator_serves(bit_generator):
     assert abs(x[:, 1].mean() - 500) < Z * np.sqrt(250 / x.shape[0])
 
 
-# Both kernels of engine._draws, whichever one is active.
+# Both kernels of engine.simulation.draws, whichever one is active.
 CHAINS = [pytest.param(_draws._multinomial_chain_numpy, id="numpy"),
           pytest.param(getattr(_draws, "_multinomial_chain_c", None), id="c",
                        marks=needs_kernel)]
@@ -374,10 +374,10 @@ def test_precincts_on_either_kernel_are_valid_and_seeded(kernel, monkeypatch):
 def test_without_the_compiled_module_the_numpy_kernel_draws(tmp_path):
     script = (
         "import sys\n"
-        "sys.modules['engine._kernels'] = None  # as if built without a compiler\n"
+        "sys.modules['engine.tally._kernels'] = None  # as if built without a compiler\n"
         "import numpy as np\n"
-        "from engine import _draws\n"
-        "from engine.simulate import Model, draw\n"
+        "from engine.simulation import draws as _draws\n"
+        "from engine.simulation.core import Model, draw\n"
         "assert _draws.KERNEL == 'numpy', _draws.KERNEL\n"
         "m = Model.build(np.arange(6) % 2, np.full(6, 500), [2, 3])\n"
         "d = draw(m, 64, np.random.default_rng(1), np.random.default_rng(2))\n"

@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cli.main import main
-from engine import digit_laws
-from engine import forensics as fx
-from engine.dip import dip, dip_p_value
-from engine.irregularities import Irregularities
-from engine.rules import preset
-from engine.simulate import BLOCK_RUNS, Model, draw_block
-from engine.tally import PrecinctTable, race_results, race_totals
+from engine.analysis import digit_laws
+from engine.analysis.dip import dip, dip_p_value
+from engine.analysis.forensics import core as fx
+from engine.law.rules import preset
+from engine.simulation.core import BLOCK_RUNS, Model, draw_block
+from engine.simulation.irregularities import Irregularities
+from engine.tally.core import PrecinctTable, race_results, race_totals
 
 RULES = preset("kz-2023-district")
 FAIL = 1e-4  # the chance a bound may fail a correct implementation

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.frames import precinct_frame, race_frame
-from engine.replay import replay
-from engine.scenario import load, loads
+from engine.formats.frames import precinct_frame, race_frame
+from engine.formats.scenario import load, loads
+from engine.replay.run import replay
 
 pd = pytest.importorskip("pandas")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cli.render import replay_dict
-from engine.replay import replay
-from engine.scenario import load
+from engine.formats.scenario import load
+from engine.replay.run import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.replay import replay
-from engine.scenario import load
+from engine.formats.scenario import load
+from engine.replay.run import replay
 
 HISTORICAL = Path(__file__).resolve().parents[1] / "scenarios" / "historical"
 

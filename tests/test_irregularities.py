@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine import irregularities as irr
 from engine.errors import ScenarioError
-from engine.rules import preset
-from engine.scenario import loads
-from engine.simulate import Model, draw_block, run
+from engine.formats.scenario import loads
+from engine.law.rules import preset
+from engine.simulation import irregularities as irr
+from engine.simulation.core import Model, draw_block, run
 
 HEAD = '[election]\nname = "x"\nrules = "kz-2021-rural"\n'
 RACE = ('[[race]]\nid = "a"\nregistered = 60000\n[[race.candidate]]\nname = "A"\n'

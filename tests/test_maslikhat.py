@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import main
-from engine.maslikhat import Round, _votes, decide_rounds, fit, simulate_round
-from engine.rules import Outcome, decide, preset
+from engine.law.rules import Outcome, decide, preset
+from engine.simulation.indirect import Round, _votes, decide_rounds, fit, simulate_round
 
 INDIRECT = preset("kz-2013-indirect")
 

@@ -12,9 +12,9 @@ import pytest
 
 from cli.main import main
 from engine.errors import ScenarioError
-from engine.nist import AGAINST_ALL_SUFFIX, document
-from engine.replay import replay
-from engine.scenario import load, loads
+from engine.formats.nist import AGAINST_ALL_SUFFIX, document
+from engine.formats.scenario import load, loads
+from engine.replay.run import replay
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from cli.render import replay_dict
-from engine import openelections_files
 from engine.errors import ScenarioError
-from engine.openelections import AGAINST_ALL, CAST, INVALID, REGISTERED
-from engine.openelections_export import to_csv
-from engine.replay import replay
-from engine.rules import PRESETS
-from engine.scenario import load, loads
+from engine.formats.openelections import rows as openelections_files
+from engine.formats.openelections.reader import AGAINST_ALL, CAST, INVALID, REGISTERED
+from engine.formats.openelections.writer import to_csv
+from engine.formats.scenario import load, loads
+from engine.law.rules import PRESETS
+from engine.replay.run import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
@@ -704,7 +704,7 @@ def test_a_fusion_total_named_first_keeps_the_order_of_the_file(tmp_path):
     (None, "messy.toml: openelections[north].files: no such file '{path}'"),
 ])
 def test_unreadable_files_are_named_as_the_precinct_reader_names_them(tmp_path, content, error):
-    """Missing, not UTF-8, empty: the messages of engine.precincts (one helper reads both)."""
+    """Missing, not UTF-8, empty: the messages of engine.formats.precinct_csv (one helper reads both)."""
     toml = _messy(tmp_path, rows="")
     path = tmp_path / "messy.csv"
     if content is None:

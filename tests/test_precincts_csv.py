@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from engine.errors import ScenarioError
-from engine.replay import replay
-from engine.scenario import load
+from engine.formats.scenario import load
+from engine.replay.run import replay
 
 SCENARIO = """
 [election]

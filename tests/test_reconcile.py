@@ -6,10 +6,10 @@ from fractions import Fraction
 
 import pytest
 
-from engine.inference import Ratio, Sum, System, percent_range, solve
-from engine.reconcile import classify
-from engine.replay import replay
-from engine.scenario import loads
+from engine.formats.scenario import loads
+from engine.replay.inference import Ratio, Sum, System, percent_range, solve
+from engine.replay.reconcile import classify
+from engine.replay.run import replay
 from tests.texts import ULKEN
 
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from engine.rules import PRESETS, Outcome, RuleSet, decide, preset
+from engine.law.rules import PRESETS, Outcome, RuleSet, decide, preset
 
 RURAL = PRESETS["kz-2021-rural"]
 

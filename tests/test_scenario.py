@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from engine.errors import ScenarioError
-from engine.scenario import load, loads
+from engine.formats.scenario import load, loads
 
 MINIMAL = """
 [election]

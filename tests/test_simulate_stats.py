@@ -22,11 +22,11 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import expit, logit
 
-from engine import simulate
-from engine._counts import Histogram
-from engine.rules import Outcome, decide, preset
-from engine.simulate import BLOCK_RUNS, Grouping, Model, block_seed, draw_block, run
-from engine.tally import sum_by_group
+from engine.law.rules import Outcome, decide, preset
+from engine.simulation import core as simulate
+from engine.simulation.core import BLOCK_RUNS, Grouping, Model, block_seed, draw_block, run
+from engine.simulation.histograms import Histogram
+from engine.tally.core import sum_by_group
 
 P_MIN = 1e-6
 SIGMAS = 5.0

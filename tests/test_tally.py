@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import tally
-from engine.rules import PRESETS, Outcome
-from engine.tally import (
+from engine.law.rules import PRESETS, Outcome
+from engine.tally import core as tally
+from engine.tally.core import (
     PrecinctTable,
     area_results,
     race_results,
@@ -170,7 +170,7 @@ def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows
                                                              threaded):
     """Compiled kernel (one thread, rows split, groups split) == scipy CSR == np.add.at."""
     if tally._group_sum_c is None:
-        pytest.skip("engine._kernels is not built (installed without a compiler)")
+        pytest.skip("engine.tally._kernels is not built (installed without a compiler)")
     rng = np.random.default_rng([n_rows, n_groups])
     values = rng.integers(0, 5000, size=(n_rows, 9), dtype=np.int64)
     group = rng.integers(0, n_groups, size=n_rows)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import ScenarioError
-from engine.terms import (
+from engine.law.terms import (
     STAGES,
     Term,
     add_months,
