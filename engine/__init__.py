@@ -4,8 +4,9 @@ The engine prints nothing and imports no CLI code. What users call is listed in 
 """
 
 from engine.errors import ScenarioError
-from engine.formats.scenario import Scenario, load, loads
+from engine.formats.scenario import load, loads
 from engine.law.rules import PRESETS, Decision, Outcome, RuleSet, decide, preset
+from engine.records import Scenario
 from engine.replay.reconcile import Check, Inferred, classify
 from engine.replay.run import Replay, precinct_table, replay
 from engine.tally.core import (

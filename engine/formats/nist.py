@@ -30,7 +30,7 @@ import re
 from typing import Any
 
 from engine.errors import ScenarioError
-from engine.formats.scenario import Scenario
+from engine.records import Scenario
 from engine.replay.run import Replay
 
 __all__ = ["AGAINST_ALL_SUFFIX", "document", "to_json"]

@@ -15,9 +15,9 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.scenario import Precincts, Race, repeated_precinct
+from engine.formats.consistency import repeated_precinct
 from engine.formats.toml_reader import Reader
-from engine.tally.core import COUNT_COLUMNS
+from engine.records import COUNT_COLUMNS, Race, RacePrecincts
 
 __all__ = ["read_csv"]
 
@@ -195,7 +195,7 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path) -> tuple[Race, .
                 raise ScenarioError(name, f"race {race.id!r}",
                                     f"rows name more than one area: {[list(p) for p in found]}")
             area = area or next(iter(paths))
-        p = Precincts(ids=precinct_ids[sel], votes=votes[sel, :k],
+        p = RacePrecincts(ids=precinct_ids[sel], votes=votes[sel, :k],
                       **{n: c[sel] for n, c in base_counts.items()})
         out.append(attrs.evolve(race, precincts=p, area=area))
     return tuple(out)

@@ -6,9 +6,7 @@ whole numbers; published percentages are strings, so "53.70" keeps its two decim
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +14,26 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats import model_table as model_spec
+from engine.formats import model_table
+from engine.formats.consistency import check_counts, check_model, repeated_precinct
 from engine.formats.toml_reader import Reader, check_count, type_name
 from engine.law import rules as _rules
-from engine.tally.core import COUNT_COLUMNS
+from engine.records import (
+    COUNT_COLUMNS,
+    SHARE_BASES,
+    Area,
+    Candidate,
+    Election,
+    Figure,
+    PartyFigures,
+    Race,
+    RacePrecincts,
+    Scenario,
+    Withdrawn,
+)
 
-__all__ = [
-    "Area",
-    "Candidate",
-    "Election",
-    "Figure",
-    "PartyFigures",
-    "Precincts",
-    "Race",
-    "Scenario",
-    "Withdrawn",
-    "load",
-]
+__all__ = ["load", "loads"]
 
-SHARE_BASES = ("valid", "cast")
 # What each kind of record may publish: key -> "count" or "percent".
 _CANDIDATE_FIGURES = {"votes": "count", "share": "percent"}
 _RACE_FIGURES = {"registered": "count", "cast": "count", "valid": "count", "invalid": "count",
@@ -55,130 +54,6 @@ _AREA_FIGURES = {
 _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
                   "vote_share": "percent", "candidates": "count",
                   "candidates_nominated": "count"}
-
-
-@attrs.frozen
-class Figure:
-    """One figure as a source published it: a count (int) or a percentage (str)."""
-
-    key: str
-    value: int | str
-    place: str
-    source: str | None = None
-
-
-@attrs.frozen
-class Candidate:
-    """A line on the ballot. ``votes`` is None where the source gave no count."""
-
-    name: str
-    party: str
-    votes: int | None = None
-    person: str | None = None
-    birth_date: dt.date | None = None
-    published: tuple[Figure, ...] = ()
-    # consecutive terms this person already held in this post when this election was held
-    terms_held: int | None = None
-    # indirect rules: the deputies' votes in the re-vote among tied leaders
-    revote: int | None = None
-
-
-@attrs.frozen
-class Withdrawn:
-    """A registered candidate who left before the vote: recorded, not on the ballot."""
-
-    name: str
-    party: str
-    date: dt.date | None = None
-    note: str | None = None
-
-
-@attrs.frozen(eq=False)
-class Precincts:
-    """Precinct rows of one race; -1 marks a count the source did not give.
-
-    ids : (P,) str; registered, cast, invalid, against_all : (P,) int64; votes : (P, K) int64
-    """
-
-    ids: np.ndarray
-    registered: np.ndarray
-    cast: np.ndarray
-    invalid: np.ndarray
-    against_all: np.ndarray
-    votes: np.ndarray
-
-
-@attrs.frozen
-class Race:
-    """One post being filled. Counts are the race's own data, or, when precincts are given,
-    published totals checked against the precincts' sums."""
-
-    id: str
-    name: str
-    area: tuple[str, ...]
-    candidates: tuple[Candidate, ...]
-    place: str
-    registered: int | None = None
-    cast: int | None = None
-    invalid: int | None = None
-    valid: int | None = None
-    against_all: int | None = None
-    against_all_published: tuple[Figure, ...] = ()
-    published: tuple[Figure, ...] = ()
-    withdrawn: tuple[Withdrawn, ...] = ()
-    share_basis: str = "valid"
-    date: dt.date | None = None
-    precincts: Precincts | None = None
-
-
-@attrs.frozen
-class PartyFigures:
-    """What a source published for one party in one area."""
-
-    party: str
-    place: str
-    figures: tuple[Figure, ...] = ()
-
-
-@attrs.frozen
-class Area:
-    """Published figures for an area (region, nation) above the races."""
-
-    path: tuple[str, ...]
-    place: str
-    figures: tuple[Figure, ...] = ()
-    parties: tuple[PartyFigures, ...] = ()
-    share_basis: str = "valid"
-    date: dt.date | None = None  # the day its figures describe; None: the election's date
-
-
-@attrs.frozen
-class Election:
-    name: str
-    date: dt.date | None
-    rules: _rules.RuleSet
-    nation: str = "Kazakhstan"
-    share_basis: str = "valid"
-    source: str | None = None
-
-
-@attrs.frozen
-class Scenario:
-    """A whole scenario file: the election, its races and published area figures."""
-
-    file: str
-    election: Election
-    races: tuple[Race, ...]
-    areas: tuple[Area, ...] = ()
-    model: model_spec.ModelSpec | None = None  # the [model] table of a simulation
-    calibration: model_spec.Calibration | None = None  # the [calibrate] table
-    path: Path | None = None
-    # what loading mended in the files it read (OpenElections rows), one line each
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def max_candidates(self) -> int:
-        return max((len(r.candidates) for r in self.races), default=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,8 +87,8 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     election = _election(top)
     races = _races(top, election)
     areas = _areas(top, election)
-    spec = model_spec.read(top)
-    calibration = model_spec.read_calibration(top)
+    spec = model_table.read(top)
+    calibration = model_table.read_calibration(top)
     precinct_spec = top.table("precincts")
     openelections = list(top.tables("openelections", label_key="race"))
     top.close()
@@ -231,8 +106,8 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
                         model=spec, calibration=calibration,
                         path=(base / name) if base else None, warnings=warnings)
-    _check_counts(scenario)
-    _check_model(scenario)
+    check_counts(scenario)
+    check_model(scenario)
     return scenario
 
 
@@ -388,7 +263,7 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
     return tuple(races)
 
 
-def _inline_precincts(r: Reader, k: int) -> Precincts | None:
+def _inline_precincts(r: Reader, k: int) -> RacePrecincts | None:
     rows = list(r.tables("precinct"))
     if not rows:
         return None
@@ -410,22 +285,8 @@ def _inline_precincts(r: Reader, k: int) -> Precincts | None:
         first, later, how = clash
         r.fail(f"duplicate precinct id {ids[later]!r} (also precinct[{first + 1}]{how})",
                f"precinct[{later + 1}].id")
-    return Precincts(ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),
+    return RacePrecincts(ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),
                      **{n: np.array(c, dtype=np.int64) for n, c in cols.items()})
-
-
-def repeated_precinct(ids: Iterable[str]) -> tuple[int, int, str] | None:
-    """The first precinct id of a race that repeats an earlier one, exactly or but for case and
-    spacing (an OpenElections file, which folds names, would make the two one precinct): their
-    positions from 0 and, for a near repeat, how the earlier one is spelled; else None."""
-    seen: dict[str, tuple[int, str]] = {}
-    for i, pid in enumerate(ids):
-        first, spelled = seen.setdefault(" ".join(pid.split()).casefold(), (i, pid))
-        if first != i:
-            how = "" if spelled == pid else (f", as {spelled!r}: ids that differ only in case or "
-                                             "spacing are one precinct")
-            return first, i, how
-    return None
 
 
 def _areas(top: Reader, election: Election) -> tuple[Area, ...]:
@@ -455,69 +316,3 @@ def _areas(top: Reader, election: Election) -> tuple[Area, ...]:
     return tuple(areas)
 
 
-def _check_counts(s: Scenario) -> None:
-    """Counts that cannot be true together: more ballots than voters, more votes than ballots."""
-    for race in s.races:
-        def fail(problem: str, key: str, race: Race = race) -> None:
-            raise ScenarioError(s.file, f"{race.place}.{key}", problem)
-
-        p = race.precincts
-        if p is not None:
-            _check_precincts(s.file, race, p)
-            continue
-        if race.cast is not None and race.registered is not None and race.cast > race.registered:
-            fail(f"more ballots cast ({race.cast}) than registered voters ({race.registered})",
-                 "cast")
-        if race.cast is not None and race.invalid is not None and race.invalid > race.cast:
-            fail(f"more invalid ballots ({race.invalid}) than ballots cast ({race.cast})",
-                 "invalid")
-        if race.cast is not None:
-            for j, c in enumerate(race.candidates, start=1):
-                if c.votes is not None and c.votes > race.cast:
-                    fail(f"{c.votes} votes exceed the {race.cast} ballots cast",
-                         f"candidate[{j}].votes")
-            known = [c.votes for c in race.candidates if c.votes is not None]
-            known += [race.against_all] if race.against_all is not None else []
-            if sum(known) > race.cast:
-                fail(f"candidate and against-all votes ({sum(known)}) exceed the {race.cast} "
-                     "ballots cast", "cast")
-
-
-def _check_model(s: Scenario) -> None:
-    """[model.race.<id>] names a race of the file, and its shares name that race's options."""
-    if s.model is None:
-        return
-    races = {r.id: r for r in s.races}
-    for rm in s.model.races:
-        race = races.get(rm.race)
-        if race is None:
-            known = ", ".join(sorted(races)) or "none"
-            raise ScenarioError(s.file, rm.place, f"no race with id {rm.race!r} (races: {known})")
-        if rm.shares is None:
-            continue
-        names = {c.name for c in race.candidates}
-        if s.election.rules.against_all:
-            names.add(model_spec.AGAINST_ALL)
-        for option, _ in rm.shares:
-            if option not in names:
-                raise ScenarioError(s.file, f"{rm.place}.shares.{option}",
-                                    f"not an option of race {race.id!r}; options: "
-                                    + ", ".join(sorted(names)))
-        missing = [c.name for c in race.candidates if c.name not in dict(rm.shares)]
-        if missing:
-            raise ScenarioError(s.file, f"{rm.place}.shares",
-                                f"gives no share for candidate {missing[0]!r}")
-
-
-def _check_precincts(file: str, race: Race, p: Precincts) -> None:
-    votes = p.votes.sum(axis=1) + np.maximum(p.against_all, 0)
-    checks = [
-        ((p.cast >= 0) & (p.registered >= 0) & (p.cast > p.registered),
-         "more ballots cast than registered voters"),
-        ((p.cast >= 0) & (p.invalid > p.cast), "more invalid ballots than ballots cast"),
-        ((p.cast >= 0) & (votes > p.cast), "more votes than ballots cast"),
-    ]
-    for bad, problem in checks:
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ScenarioError(file, f"{race.place}.precinct[{p.ids[i]}]", problem)

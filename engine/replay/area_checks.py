@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import attrs
 import numpy as np
 
-from engine.formats.scenario import Area, Figure, Scenario
+from engine.records import Area, Figure, Scenario
 from engine.replay.reconcile import COUNT_NAMES, Check, Inferred, count_check, ratio_check
 from engine.tally.core import RaceResults
 

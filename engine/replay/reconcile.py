@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import attrs
 
-from engine.formats.scenario import Figure, Race
+from engine.records import Figure, Race
 from engine.replay import inference
 from engine.tally.core import RaceTotals
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from engine.formats.scenario import Scenario
+from engine.records import Scenario
 from engine.replay.area_checks import area_checks
 from engine.replay.reconcile import Check, Inferred, race_checks
 from engine.tally import core as tally

@@ -32,8 +32,8 @@ import numpy as np
 from engine.errors import ScenarioError
 from engine.formats import model_table as model_spec
 from engine.formats.model_table import AGAINST_ALL, Generate, ModelSpec, Params
-from engine.formats.scenario import Area, Race, Scenario
 from engine.law.rules import RuleSet
+from engine.records import Area, Race, Scenario
 from engine.simulation import core as simulate
 from engine.simulation import indirect as maslikhat
 

@@ -23,11 +23,11 @@ from engine.formats.openelections import rows as files_
 from engine.formats.openelections.rows import COLUMNS, Rows, first_index, name_rows
 from engine.formats.openelections.rows import fold as _fold
 from engine.formats.openelections.rows import name_key as _name_key
-from engine.formats.scenario import Candidate, Figure, Precincts, Race
 from engine.formats.toml_reader import Reader, type_name
+from engine.records import Candidate, Figure, Race, RacePrecincts
 
 if TYPE_CHECKING:
-    from engine.formats.scenario import Election
+    from engine.records import Election
     from engine.replay.run import Replay
 
 __all__ = ["AGAINST_ALL", "CAST", "COLUMNS", "INVALID", "REGISTERED", "read_tables", "to_csv"]
@@ -312,7 +312,7 @@ def _make_race(spec: _Spec, election: Election, office: str, names: list[str],
             (Figure("votes", int(totals[j]), f"{place}.candidate[{j + 1}].votes", sources[j]),)
             if totals[j] >= 0 else ()))
         for j, (n, p) in enumerate(zip(names, parties, strict=True)))
-    precincts = Precincts(ids=np.array(ids), votes=grid[:, :k].copy(),
+    precincts = RacePrecincts(ids=np.array(ids), votes=grid[:, :k].copy(),
                           against_all=grid[:, k].copy(), registered=grid[:, k + 1].copy(),
                           cast=grid[:, k + 2].copy(), invalid=grid[:, k + 3].copy())
     return Race(id=spec.race, name=spec.name or office, area=spec.area, candidates=candidates,

@@ -20,7 +20,7 @@ from engine.formats.openelections.reader import AGAINST_ALL, CAST, COLUMNS, INVA
 from engine.formats.openelections.rows import fold, name_key
 
 if TYPE_CHECKING:
-    from engine.formats.scenario import Scenario
+    from engine.records import Scenario
     from engine.replay.run import Replay
 
 __all__ = ["to_csv"]

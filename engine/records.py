@@ -1,0 +1,165 @@
+"""The records of an election: what a scenario file holds, as frozen attrs classes.
+
+Every room reads or builds these; this module imports nothing of the engine at run time (the
+rule set and the model table are named for type checkers only). Counts are ints, unknown is
+``None`` (or -1 in arrays); published percentages stay strings, so "53.70" keeps its precision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+import numpy as np
+
+if TYPE_CHECKING:
+    from engine.formats.model_table import Calibration, ModelSpec
+    from engine.law.rules import RuleSet
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "SHARE_BASES",
+    "UNKNOWN",
+    "Area",
+    "Candidate",
+    "Election",
+    "Figure",
+    "PartyFigures",
+    "Race",
+    "RacePrecincts",
+    "Scenario",
+    "Withdrawn",
+]
+
+# A count the source did not give, in arrays of counts.
+UNKNOWN = -1
+# The count lines of a precinct row beside the options, in this order.
+COUNT_COLUMNS = ("registered", "cast", "invalid", "against_all")
+# What shares are percentages of: valid votes, or all ballots cast (valid + invalid).
+SHARE_BASES = ("valid", "cast")
+
+
+@attrs.frozen
+class Figure:
+    """One figure as a source published it: a count (int) or a percentage (str)."""
+
+    key: str
+    value: int | str
+    place: str
+    source: str | None = None
+
+
+@attrs.frozen
+class Candidate:
+    """A line on the ballot. ``votes`` is None where the source gave no count."""
+
+    name: str
+    party: str
+    votes: int | None = None
+    person: str | None = None
+    birth_date: dt.date | None = None
+    published: tuple[Figure, ...] = ()
+    # consecutive terms this person already held in this post when this election was held
+    terms_held: int | None = None
+    # indirect rules: the deputies' votes in the re-vote among tied leaders
+    revote: int | None = None
+
+
+@attrs.frozen
+class Withdrawn:
+    """A registered candidate who left before the vote: recorded, not on the ballot."""
+
+    name: str
+    party: str
+    date: dt.date | None = None
+    note: str | None = None
+
+
+@attrs.frozen(eq=False)
+class RacePrecincts:
+    """Precinct rows of one race; -1 marks a count the source did not give.
+
+    ids : (P,) str; registered, cast, invalid, against_all : (P,) int64; votes : (P, K) int64
+    """
+
+    ids: np.ndarray
+    registered: np.ndarray
+    cast: np.ndarray
+    invalid: np.ndarray
+    against_all: np.ndarray
+    votes: np.ndarray
+
+
+@attrs.frozen
+class Race:
+    """One post being filled. Counts are the race's own data, or, when precincts are given,
+    published totals checked against the precincts' sums."""
+
+    id: str
+    name: str
+    area: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    place: str
+    registered: int | None = None
+    cast: int | None = None
+    invalid: int | None = None
+    valid: int | None = None
+    against_all: int | None = None
+    against_all_published: tuple[Figure, ...] = ()
+    published: tuple[Figure, ...] = ()
+    withdrawn: tuple[Withdrawn, ...] = ()
+    share_basis: str = "valid"
+    date: dt.date | None = None
+    precincts: RacePrecincts | None = None
+
+
+@attrs.frozen
+class PartyFigures:
+    """What a source published for one party in one area."""
+
+    party: str
+    place: str
+    figures: tuple[Figure, ...] = ()
+
+
+@attrs.frozen
+class Area:
+    """Published figures for an area (region, nation) above the races."""
+
+    path: tuple[str, ...]
+    place: str
+    figures: tuple[Figure, ...] = ()
+    parties: tuple[PartyFigures, ...] = ()
+    share_basis: str = "valid"
+    date: dt.date | None = None  # the day its figures describe; None: the election's date
+
+
+@attrs.frozen
+class Election:
+    name: str
+    date: dt.date | None
+    rules: RuleSet
+    nation: str = "Kazakhstan"
+    share_basis: str = "valid"
+    source: str | None = None
+
+
+@attrs.frozen
+class Scenario:
+    """A whole scenario file: the election, its races and published area figures."""
+
+    file: str
+    election: Election
+    races: tuple[Race, ...]
+    areas: tuple[Area, ...] = ()
+    model: ModelSpec | None = None  # the [model] table of a simulation
+    calibration: Calibration | None = None  # the [calibrate] table
+    path: Path | None = None
+    # what loading mended in the files it read (OpenElections rows), one line each
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def max_candidates(self) -> int:
+        return max((len(r.candidates) for r in self.races), default=0)
