@@ -1,5 +1,5 @@
 """The whole rules pipeline: precinct rows -> race totals -> turnout, shares, winners, margins and
-outcomes (``engine.tally.core.race_totals`` then ``race_results``), all races at once.
+outcomes (``engine.tally.races.race_totals`` then ``race_results``), all races at once.
 
 Seeded elections of R races over about 2.5 R precincts (the 2021 rural round: 1,847 precincts
 for 730 races), 2 to 6 candidates and against all. The rules are the 2021 rural rule set with
@@ -20,7 +20,7 @@ import numpy as np
 
 from benchmarks.timing import SEED, interleaved_medians, median_seconds
 from engine.law.rules import Outcome, RuleSet, preset
-from engine.tally.core import PrecinctTable, race_results, race_totals
+from engine.tally.races import PrecinctTable, race_results, race_totals
 
 __all__ = ["RULES", "bench_pipeline", "make_election", "python_pipeline", "render",
            "scaling_points"]

@@ -1,4 +1,4 @@
-"""Precinct rows -> race totals: ``engine.tally.core.sum_by_group`` against numpy and pandas.
+"""Precinct rows -> race totals: ``engine.tally.sums.sum_by_group`` against numpy and pandas.
 
 On the same seeded rows (int64, 11 columns: registered, cast, invalid, against all and up to 7
 candidates), all results checked equal first:
@@ -17,7 +17,7 @@ import numpy as np
 
 from benchmarks import peers
 from benchmarks.timing import SEED, check_equal, interleaved_medians
-from engine.tally.core import sum_by_group
+from engine.tally.sums import sum_by_group
 
 __all__ = ["bench_precincts", "make_precincts", "reduceat_by_race", "render", "scaling_points",
            "targets"]

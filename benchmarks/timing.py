@@ -145,7 +145,7 @@ def _version(package: str) -> str | None:
 def environment() -> dict[str, object]:
     """What the figures were measured on."""
     import engine.tally.ballots
-    import engine.tally.core
+    import engine.tally.threads
 
     return {
         "python": platform.python_version(),
@@ -154,7 +154,7 @@ def environment() -> dict[str, object]:
         "cpu": _cpu_model() or platform.processor() or platform.machine(),
         "caches": _caches(),
         "cpu_count": os.cpu_count(),
-        "cpus_usable": engine.tally.core.cores(),
+        "cpus_usable": engine.tally.threads.cores(),
         "kernel": engine.tally.ballots.KERNEL,
     }
 

@@ -36,8 +36,8 @@ class _Election:
 
     name: str
     source: str          # "replay" or "simulation, seed S"
-    table: object        # engine.tally.core.PrecinctTable
-    results: object      # engine.tally.core.RaceResults
+    table: object        # engine.tally.races.PrecinctTable
+    results: object      # engine.tally.races.RaceResults
     rules: object
     races: tuple[str, ...]
     candidates: tuple[tuple[str, ...], ...]

@@ -9,17 +9,10 @@ from engine.law.rules import PRESETS, Decision, Outcome, RuleSet, decide, preset
 from engine.records import Scenario
 from engine.replay.reconcile import Check, Inferred, classify
 from engine.replay.run import Replay, precinct_table, replay
-from engine.tally.core import (
-    AreaResults,
-    PrecinctTable,
-    RaceResults,
-    RaceTotals,
-    area_results,
-    race_results,
-    race_totals,
-    sum_by_group,
-    tally_ballots,
-)
+from engine.tally.areas import AreaResults, area_results
+from engine.tally.ballots import tally_ballots
+from engine.tally.races import PrecinctTable, RaceResults, RaceTotals, race_results, race_totals
+from engine.tally.sums import sum_by_group
 
 __all__ = [
     "PRESETS",

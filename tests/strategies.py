@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from engine.tally.core import PrecinctTable
+from engine.tally.races import PrecinctTable
 
 
 @st.composite

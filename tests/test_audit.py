@@ -12,7 +12,7 @@ import pytest
 from cli.main import main
 from engine.analysis import audit
 from engine.law.rules import preset
-from engine.tally.core import PrecinctTable, race_results, race_totals
+from engine.tally.races import PrecinctTable, race_results, race_totals
 
 
 def _results(rows: list[list[int]], rules_name: str = "kz-2021-rural"):

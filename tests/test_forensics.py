@@ -27,7 +27,7 @@ from engine.analysis.forensics import core as fx
 from engine.law.rules import preset
 from engine.simulation.core import BLOCK_RUNS, Model, draw_block
 from engine.simulation.irregularities import Irregularities
-from engine.tally.core import PrecinctTable, race_results, race_totals
+from engine.tally.races import PrecinctTable, race_results, race_totals
 
 RULES = preset("kz-2023-district")
 FAIL = 1e-4  # the chance a bound may fail a correct implementation

@@ -26,7 +26,7 @@ from engine.law.rules import Outcome, decide, preset
 from engine.simulation import core as simulate
 from engine.simulation.core import BLOCK_RUNS, Grouping, Model, block_seed, draw_block, run
 from engine.simulation.histograms import Histogram
-from engine.tally.core import sum_by_group
+from engine.tally.sums import sum_by_group
 
 P_MIN = 1e-6
 SIGMAS = 5.0

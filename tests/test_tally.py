@@ -8,15 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.law.rules import PRESETS, Outcome
-from engine.tally import core as tally
-from engine.tally.core import (
-    PrecinctTable,
-    area_results,
-    race_results,
-    race_totals,
-    sum_by_group,
-    tally_ballots,
-)
+from engine.tally import sums as tally
+from engine.tally.areas import area_results
+from engine.tally.ballots import tally_ballots
+from engine.tally.races import PrecinctTable, race_results, race_totals
+from engine.tally.sums import sum_by_group
 from tests.strategies import elections
 
 RURAL = PRESETS["kz-2021-rural"]

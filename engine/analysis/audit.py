@@ -25,7 +25,8 @@ import attrs
 import numpy as np
 
 from engine.law.rules import RuleSet
-from engine.tally.core import UNKNOWN, RaceResults
+from engine.records import UNKNOWN
+from engine.tally.races import RaceResults
 
 __all__ = ["GAMMA", "OPPONENT_AGAINST_ALL", "AuditPlan", "bravo_asn", "comparison_sample",
            "plan", "replay_ballots"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from engine.records import Area, Figure, Scenario
 from engine.replay.reconcile import COUNT_NAMES, Check, Inferred, count_check, ratio_check
-from engine.tally.core import RaceResults
+from engine.tally.races import RaceResults
 
 __all__ = ["area_checks"]
 

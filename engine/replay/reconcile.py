@@ -15,7 +15,7 @@ import attrs
 
 from engine.records import Figure, Race
 from engine.replay import inference
-from engine.tally.core import RaceTotals
+from engine.tally.races import RaceTotals
 
 __all__ = ["COUNT_NAMES", "STATUSES", "Check", "Inferred", "classify", "count_check",
            "count_place", "race_checks", "ratio_check"]

@@ -8,7 +8,8 @@ import numpy as np
 from engine.records import Scenario
 from engine.replay.area_checks import area_checks
 from engine.replay.reconcile import Check, Inferred, race_checks
-from engine.tally import core as tally
+from engine.tally.areas import AreaResults, area_results
+from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
 
 __all__ = ["Replay", "precinct_table", "replay"]
 
@@ -18,8 +19,8 @@ class Replay:
     """What a replay found: race results, area results, checks and inferred counts."""
 
     scenario: Scenario
-    races: tally.RaceResults
-    areas: tally.AreaResults
+    races: RaceResults
+    areas: AreaResults
     checks: tuple[Check, ...]
     inferred: tuple[Inferred, ...]
     candidate_party: np.ndarray  # (R, K) party index into areas.parties, -1 padding
@@ -29,7 +30,7 @@ class Replay:
         return tuple(c for c in self.checks if c.status == "mismatch")
 
 
-def precinct_table(scenario: Scenario) -> tally.PrecinctTable:
+def precinct_table(scenario: Scenario) -> PrecinctTable:
     """One table of every precinct; a race without precinct rows is one precinct."""
     k = scenario.max_candidates
     blocks = []
@@ -48,7 +49,7 @@ def precinct_table(scenario: Scenario) -> tally.PrecinctTable:
         blocks.append(block)
     counts = np.concatenate(blocks) if blocks else np.zeros((0, 4 + k), np.int64)
     race = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
-    return tally.PrecinctTable(race=race, counts=counts, n_races=len(scenario.races))
+    return PrecinctTable(race=race, counts=counts, n_races=len(scenario.races))
 
 
 def replay(scenario: Scenario) -> Replay:
@@ -56,8 +57,8 @@ def replay(scenario: Scenario) -> Replay:
     rules = scenario.election.rules
     table = precinct_table(scenario)
     n_cand = np.array([len(r.candidates) for r in scenario.races], dtype=np.int64)
-    totals = tally.race_totals(table, n_cand, against_all_line=rules.against_all)
-    results = tally.race_results(totals, rules)
+    totals = race_totals(table, n_cand, against_all_line=rules.against_all)
+    results = race_results(totals, rules)
     if rules.kind == "indirect":
         results = _revote(scenario, results)
 
@@ -67,7 +68,7 @@ def replay(scenario: Scenario) -> Replay:
     for r, race in enumerate(scenario.races):
         for j, c in enumerate(race.candidates):
             candidate_party[r, j] = parties.setdefault(c.party, len(parties))
-    areas = tally.area_results(results, [r.area for r in scenario.races], candidate_party,
+    areas = area_results(results, [r.area for r in scenario.races], candidate_party,
                                tuple(parties))
     checks: list[Check] = []
     inferred: list[Inferred] = []
@@ -80,7 +81,7 @@ def replay(scenario: Scenario) -> Replay:
                   inferred=tuple(inferred), candidate_party=candidate_party)
 
 
-def _revote(scenario: Scenario, res: tally.RaceResults) -> tally.RaceResults:
+def _revote(scenario: Scenario, res: RaceResults) -> RaceResults:
     """Indirect rules: where the leaders tied and the re-vote among them is given, it decides
     (engine.simulation.indirect.decide_rounds); a second tie stays a tie (a repeat election)."""
     from engine.law.rules import Outcome

@@ -43,7 +43,9 @@ from engine.simulation import draws as _draws
 from engine.simulation import irregularities
 from engine.simulation.histograms import QUANTILES, Histogram
 from engine.simulation.irregularities import Irregularities
-from engine.tally.core import area_membership, cores, sum_by_group
+from engine.tally.areas import area_membership
+from engine.tally.sums import sum_by_group
+from engine.tally.threads import cores
 
 __all__ = [
     "BASIS_POINTS",

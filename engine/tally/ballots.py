@@ -19,7 +19,11 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["KERNEL", "count_codes", "count_codes_stream"]
+from engine.records import COUNT_COLUMNS
+from engine.tally.races import PrecinctTable
+
+__all__ = ["BALLOT_AGAINST_ALL", "BALLOT_FIRST_CANDIDATE", "BALLOT_INVALID", "KERNEL",
+           "count_codes", "count_codes_stream", "tally_ballots"]
 
 _MAX_CODES = 256  # a uint8 holds 256 codes
 
@@ -207,3 +211,40 @@ def count_codes_stream(chunks: Iterable[np.ndarray], n_codes: int) -> np.ndarray
             raise ValueError(msg)
         total += out[0]
     return total
+
+
+# Ballot-level input: one code per ballot. Code 0 is an invalid (spoiled or blank) ballot, 1 a
+# vote against all, 2 + k a vote for the race's k-th candidate (ballot order).
+BALLOT_INVALID = 0
+
+
+BALLOT_AGAINST_ALL = 1
+
+
+BALLOT_FIRST_CANDIDATE = 2
+
+
+def tally_ballots(codes: np.ndarray, offsets: np.ndarray, n_candidates: np.ndarray,
+                  registered: np.ndarray | None = None) -> PrecinctTable:
+    """Count ballots into a precinct table with one row per race.
+
+    codes : (N,) uint8, see BALLOT_*; offsets : (R + 1,) int64, race r's ballots are
+    codes[offsets[r]:offsets[r + 1]]; n_candidates : (R,) int; registered : (R,) int64 or None
+    """
+    n_candidates = np.asarray(n_candidates, dtype=np.int64)
+    k = int(n_candidates.max(initial=0))
+    counts = count_codes(codes, offsets, BALLOT_FIRST_CANDIDATE + k)
+    r = counts.shape[0]
+    beyond = counts[:, BALLOT_FIRST_CANDIDATE:] * (np.arange(k) >= n_candidates[:, None])
+    if beyond.any():
+        race = int(np.flatnonzero(beyond.any(axis=1))[0])
+        msg = (f"race {race} has {n_candidates[race]} candidates but holds a ballot for "
+               f"candidate {int(np.flatnonzero(beyond[race])[0]) + 1}")
+        raise ValueError(msg)
+    table = np.empty((r, len(COUNT_COLUMNS) + k), np.int64)
+    table[:, 0] = -1 if registered is None else np.asarray(registered, dtype=np.int64)
+    table[:, 1] = counts.sum(axis=1)
+    table[:, 2] = counts[:, BALLOT_INVALID]
+    table[:, 3] = counts[:, BALLOT_AGAINST_ALL]
+    table[:, 4:] = counts[:, BALLOT_FIRST_CANDIDATE:]
+    return PrecinctTable(race=np.arange(r, dtype=np.int64), counts=table, n_races=r)

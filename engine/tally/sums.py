@@ -1,0 +1,124 @@
+"""Rows summed by group, exactly in int64, rows in any order: the one primitive of the tally.
+
+One pass of the compiled kernel (``engine/tally/_kernels.c``, two threads on large tables) when
+it is built, else one sparse indicator-matrix product (scipy CSR). ``python -m benchmarks``
+compares both with ``np.add.reduceat`` on race-sorted rows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.records import UNKNOWN
+from engine.tally.threads import cores, pair_pool
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["group_matrix", "sum_by_group", "sum_known"]
+
+
+def group_matrix(group: np.ndarray, n_groups: int) -> sp.csr_array:
+    """The (n_groups, P) 0/1 indicator matrix of ``group`` : (P,) int in [0, n_groups)."""
+    import scipy.sparse as sp
+
+    group = np.asarray(group)
+    p = group.shape[0]
+    bad = np.flatnonzero((group < 0) | (group >= n_groups))
+    if bad.size:
+        msg = f"group[{bad[0]}] = {group[bad[0]]} is not in [0, {n_groups})"
+        raise ValueError(msg)
+    return sp.csr_array(
+        (np.ones(p, dtype=np.int64), group.astype(np.int64, copy=False), np.arange(p + 1)),
+        shape=(p, n_groups),
+    ).T.tocsr()
+
+
+def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups: int
+                 ) -> np.ndarray:
+    """Sum rows of ``values`` by group, rows in any order.
+
+    values : (P,) or (P, C) int64, or (N, P, C) for N simulation runs at once
+    group : (P,) int in [0, n_groups), or a ready :func:`group_matrix`
+    returns : (n_groups,) or (n_groups, C) int64, or (N, n_groups, C)
+
+    (P, C) rows with a group array take one pass of the compiled kernel when it is built;
+    otherwise (and for many runs at once) a sparse indicator product.
+    """
+    values = np.asarray(values)
+    if values.dtype != np.int64:
+        values = values.astype(np.int64)
+    sparse = hasattr(group, "tocsr")  # a ready group_matrix
+    if _group_sum_c is not None and values.ndim <= 2 and not sparse:
+        return _sum_rows_c(values, group, n_groups)
+    m = group if sparse else group_matrix(group, n_groups)
+    if values.ndim == 3:  # (N, P, C): one product over all runs
+        n, p, c = values.shape
+        flat = np.ascontiguousarray(values.transpose(1, 0, 2)).reshape(p, n * c)
+        return np.asarray(m @ flat).reshape(n_groups, n, c).transpose(1, 0, 2)
+    return np.asarray(m @ values)
+
+
+try:
+    from engine.tally._kernels import group_sum as _group_sum_c
+except ImportError:  # installed without a compiler: the sparse product
+    _group_sum_c = None
+
+
+# From _THREADED_ROWS rows, two threads beat one: the pass is bound by memory, and the compiled
+# kernel releases the GIL. Up to _SMALL_OUT bytes of sums, the threads split the rows (and add
+# their sums); above, they split the groups.
+_SMALL_OUT = 1 << 22
+_THREADED_ROWS = 1 << 16
+
+
+def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """:func:`sum_by_group` for (P,) or (P, C) rows on the compiled kernel."""
+    group = np.ascontiguousarray(group, dtype=np.int64)
+    rows = np.ascontiguousarray(values.reshape(values.shape[0], math.prod(values.shape[1:])))
+    if group.shape != (rows.shape[0],):
+        msg = f"group must have shape ({rows.shape[0]},), got {group.shape}"
+        raise ValueError(msg)
+    n_cols = rows.shape[1]
+    out = np.zeros((n_groups, n_cols), dtype=np.int64)
+    if n_cols == 0:
+        return out.reshape((n_groups, *values.shape[1:]))
+    if rows.shape[0] >= _THREADED_ROWS and cores() >= 2:
+        pool = pair_pool()
+        if out.nbytes <= _SMALL_OUT:  # each thread sums half of the rows; then one add
+            half = rows.shape[0] // 2
+            other = np.empty_like(out)
+            jobs = [pool.submit(_group_sum_c, rows[:half], group[:half], 0, n_groups, n_cols,
+                                out),
+                    pool.submit(_group_sum_c, rows[half:], group[half:], 0, n_groups, n_cols,
+                                other)]
+            summed = sum(job.result() for job in jobs)
+            out += other
+        else:  # each thread sums half of the groups over all rows: no large add
+            half = n_groups // 2
+            jobs = [pool.submit(_group_sum_c, rows, group, lo, hi, n_cols, out[lo:hi])
+                    for lo, hi in ((0, half), (half, n_groups))]
+            summed = sum(job.result() for job in jobs)
+    else:
+        summed = _group_sum_c(rows, group, 0, n_groups, n_cols, out)
+    if summed != rows.shape[0]:
+        bad = int(np.flatnonzero((group < 0) | (group >= n_groups))[0])
+        msg = f"group[{bad}] = {group[bad]} is not in [0, {n_groups})"
+        raise ValueError(msg)
+    return out.reshape((n_groups, *values.shape[1:]))
+
+
+def sum_known(values: np.ndarray, group: np.ndarray, n_groups: int, *,
+              empty: int = UNKNOWN) -> np.ndarray:
+    """Group sums where any unknown (-1) part makes the whole unknown; a group without rows is
+    ``empty``. values : (P,) or (P, C); group : (P,) int in [0, n_groups)."""
+    known = values >= 0
+    sums = sum_by_group(np.where(known, values, 0), group, n_groups)
+    gaps = sum_by_group((~known).astype(np.int64), group, n_groups)
+    rows = np.bincount(group, minlength=n_groups)
+    if sums.ndim == 2:
+        rows = rows[:, None]
+    return np.where(gaps > 0, UNKNOWN, np.where(rows == 0, empty, sums))
