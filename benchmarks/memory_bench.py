@@ -12,7 +12,7 @@ it), and the transient peak of the imports would hide a smaller call.
   4 MiB buffer, benchmarks/streams.py); promised: memory bounded by the largest chunk. Beside
   it, for contrast: the same over ``np.memmap`` slices (the mapped file pages count as resident
   while mapped), ``np.bincount`` on the same chunks, and the whole file read into memory;
-- the whole simulation (``engine.simulation.core.run``); promised: memory grows with the runs drawn
+- the whole simulation (``engine.simulation.runner.run``); promised: memory grows with the runs drawn
   at once (``chunk_runs``) and the jobs drawing them, never with the runs. Each job holds one
   chunk at a time, so the peak is at most the jobs times one chunk's working set (measured
   with one job); the chunk is sized by its precinct table (``default_chunk_runs``: about 32 MB),
@@ -49,7 +49,7 @@ from benchmarks.streams import read_chunks
 if a["kind"] == "simulation":
     from benchmarks.simulate_bench import RULES, SEED, make_model
     from engine.law.rules import preset
-    from engine.simulation.core import default_chunk_runs, run
+    from engine.simulation.runner import default_chunk_runs, run
     model = make_model()
     rules = preset(RULES)
 out = {"reset": True}

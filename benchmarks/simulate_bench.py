@@ -3,13 +3,13 @@
 Votes draw: the multinomial votes of ``runs`` runs of every precinct, shape (runs, precincts,
 options), given realistic valid counts and Dirichlet shares drawn from the model. saylau's
 draw (``engine.simulation.draws._multinomial_chain``: the compiled kernel when built) cut into blocks of
-:data:`engine.simulation.core.BLOCK_RUNS` runs, each block with its own generator, on one thread and
-on two threads (as ``engine.simulation.core.run`` does), against ONE-thread
+:data:`engine.simulation.seeds.BLOCK_RUNS` runs, each block with its own generator, on one thread and
+on two threads (as ``engine.simulation.runner.run`` does), against ONE-thread
 ``Generator.multinomial(valid, shares)`` on the same arrays; also numpy's two threads and the
 numpy fallback chain, for reference. The one- and two-thread draws are checked identical
 before anything is timed; the contenders are timed in turns.
 
-Whole simulation: ``engine.simulation.core.run`` of a model shaped like the 2021 rural elections (730
+Whole simulation: ``engine.simulation.runner.run`` of a model shaped like the 2021 rural elections (730
 races, 1,847 precincts, 1,209,817 registered voters, 2 to 6 candidates and against all) with
 ``jobs=1`` and ``jobs=2``; the two Summaries are checked identical, array by array.
 
@@ -38,8 +38,12 @@ from benchmarks import peers
 from benchmarks.timing import environment, interleaved_medians, median_seconds, write_json
 from engine.law.rules import preset
 from engine.simulation import draws as _draws
-from engine.simulation.core import BLOCK_RUNS, Model, Summary, draw, run
+from engine.simulation.draws import draw
 from engine.simulation.histograms import Histogram
+from engine.simulation.model import Model
+from engine.simulation.runner import run
+from engine.simulation.seeds import BLOCK_RUNS
+from engine.simulation.summary import Summary
 
 __all__ = [
     "bench_generators",
@@ -200,7 +204,7 @@ def summary_arrays(summary: Summary) -> dict[str, np.ndarray]:
 
 
 def bench_simulation(model: Model, runs: int, jobs: Sequence[int] = (1, 2)) -> dict[str, object]:
-    """Seconds of ``engine.simulation.core.run`` for each number of jobs (one run each: the runs are
+    """Seconds of ``engine.simulation.runner.run`` for each number of jobs (one run each: the runs are
     many); the Summaries must be identical."""
     rules = preset(RULES)
     seconds: dict[int, float] = {}
@@ -341,7 +345,7 @@ def render(results: dict[str, object]) -> str:
                   f"target at {TARGET_RUNS:,} runs: < {TARGET_SECONDS:g} s; "
                   f"{s['runs']:,} runs here")
         lines += [
-            f"whole simulation: engine.simulation.core.run, {s['runs']:,} runs of {s['races']} races,"
+            f"whole simulation: engine.simulation.runner.run, {s['runs']:,} runs of {s['races']} races,"
             f" {s['precincts']:,} precincts, {s['registered']:,} registered, {s['options']}"
             f" options ({s['rules']}; kernel {s['kernel']})",
             f"  {target}",

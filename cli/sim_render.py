@@ -1,6 +1,6 @@
 """Render a simulation for people (table), programs (JSON), spreadsheets (CSV) and eyes (PNG).
 
-Every figure derives from the exact integer counts of :class:`engine.simulation.core.Summary`;
+Every figure derives from the exact integer counts of :class:`engine.simulation.summary.Summary`;
 the JSON keeps the counts beside the probabilities, so a reader can recompute any of them.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 
 from engine.law.rules import Outcome
-from engine.simulation.core import Summary, wilson
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
+from engine.simulation.summary import Summary, wilson
 
 __all__ = ["counts_lines", "cycles_csv", "cycles_dict", "cycles_json", "cycles_table", "plot",
            "round_csv", "round_dict", "round_json", "round_table", "simulation_dict", "to_csv",

@@ -71,7 +71,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
              plot_path: str | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
     from engine.formats.scenario import load
-    from engine.simulation.core import run
+    from engine.simulation.runner import run
     from engine.simulation.setup import setup
 
     if plot_path is not None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from cli.main import main
 from engine.law.rules import preset
-from engine.simulation.core import Model
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, history, run_cycles
+from engine.simulation.model import Model
 
 RULES = preset("kz-2021-rural")
 LIMIT = EXIT_REASONS.index("term limit")

@@ -19,7 +19,7 @@ import pytest
 from scipy import stats
 
 from engine.simulation import draws as _draws
-from engine.simulation.core import Model
+from engine.simulation.model import Model
 
 try:
     from engine.tally._kernels import binomial as kernel_binomial
@@ -377,7 +377,8 @@ def test_without_the_compiled_module_the_numpy_kernel_draws(tmp_path):
         "sys.modules['engine.tally._kernels'] = None  # as if built without a compiler\n"
         "import numpy as np\n"
         "from engine.simulation import draws as _draws\n"
-        "from engine.simulation.core import Model, draw\n"
+        "from engine.simulation.draws import draw\n"
+        "from engine.simulation.model import Model\n"
         "assert _draws.KERNEL == 'numpy', _draws.KERNEL\n"
         "m = Model.build(np.arange(6) % 2, np.full(6, 500), [2, 3])\n"
         "d = draw(m, 64, np.random.default_rng(1), np.random.default_rng(2))\n"

@@ -24,9 +24,11 @@ from cli.main import main
 from engine.analysis import digit_laws
 from engine.analysis.dip import dip, dip_p_value
 from engine.analysis.forensics import core as fx
+from engine.formats.model_table import Irregularities
 from engine.law.rules import preset
-from engine.simulation.core import BLOCK_RUNS, Model, draw_block
-from engine.simulation.irregularities import Irregularities
+from engine.simulation.draws import draw_block
+from engine.simulation.model import Model
+from engine.simulation.seeds import BLOCK_RUNS
 from engine.tally.races import PrecinctTable, race_results, race_totals
 
 RULES = preset("kz-2023-district")

@@ -10,7 +10,9 @@ from engine.errors import ScenarioError
 from engine.formats.scenario import loads
 from engine.law.rules import preset
 from engine.simulation import irregularities as irr
-from engine.simulation.core import Model, draw_block, run
+from engine.simulation.draws import draw_block
+from engine.simulation.model import Model
+from engine.simulation.runner import run
 
 HEAD = '[election]\nname = "x"\nrules = "kz-2021-rural"\n'
 RACE = ('[[race]]\nid = "a"\nregistered = 60000\n[[race.candidate]]\nname = "A"\n'

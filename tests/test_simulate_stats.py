@@ -23,9 +23,12 @@ from scipy import stats
 from scipy.special import expit, logit
 
 from engine.law.rules import Outcome, decide, preset
-from engine.simulation import core as simulate
-from engine.simulation.core import BLOCK_RUNS, Grouping, Model, block_seed, draw_block, run
+from engine.simulation.draws import Draws, draw, draw_block
 from engine.simulation.histograms import Histogram
+from engine.simulation.model import Model
+from engine.simulation.runner import run
+from engine.simulation.seeds import BLOCK_RUNS, block_seed
+from engine.simulation.summary import Grouping, Summary
 from engine.tally.sums import sum_by_group
 
 P_MIN = 1e-6
@@ -34,10 +37,10 @@ INF = np.inf
 RURAL = preset("kz-2021-rural")
 
 
-def _draw(model: Model, runs: int, seed: int) -> simulate.Draws:
+def _draw(model: Model, runs: int, seed: int) -> Draws:
     """``runs`` runs of ``model`` from two generators seeded by ``seed``."""
     race_seq, precinct_seq = np.random.SeedSequence(seed).spawn(2)
-    return simulate.draw(model, runs, np.random.default_rng(race_seq),
+    return draw(model, runs, np.random.default_rng(race_seq),
                          np.random.default_rng(precinct_seq))
 
 
@@ -387,7 +390,7 @@ def _small_election() -> tuple[Model, Grouping]:
     return model, grouping
 
 
-def _arrays(s: simulate.Summary) -> dict[str, np.ndarray]:
+def _arrays(s: Summary) -> dict[str, np.ndarray]:
     out = {name: getattr(s, name) for name in
            ("win_count", "outcome_count", "tie_count", "against_all_top", "margin_le_1",
             "margin_le_10", "margin_le_1pct")}
@@ -397,7 +400,7 @@ def _arrays(s: simulate.Summary) -> dict[str, np.ndarray]:
     return out
 
 
-def _same(a: simulate.Summary, b: simulate.Summary) -> bool:
+def _same(a: Summary, b: Summary) -> bool:
     x, y = _arrays(a), _arrays(b)
     return all(x[name].dtype == y[name].dtype and np.array_equal(x[name], y[name]) for name in x)
 

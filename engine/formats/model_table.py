@@ -3,7 +3,7 @@
 It says where the model's means come from (``from`` a historical scenario, or the file's own
 counts), overrides any parameter for all races or per race (``[model.race.<id>]``), and can
 generate the races a source published only as area aggregates (``[[model.generate]]``).
-``engine.simulation.setup`` turns it into the arrays of :class:`engine.simulation.core.Model`.
+``engine.simulation.setup`` turns it into the arrays of :class:`engine.simulation.model.Model`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import math
 import attrs
 
 from engine.formats.toml_reader import Reader, type_name
-from engine.simulation import irregularities as _irregularities
 
-__all__ = ["Calibration", "Generate", "Indirect", "ModelSpec", "Params", "RaceModel",
+__all__ = ["Calibration", "Generate", "Indirect", "Irregularities", "ModelSpec", "Params", "RaceModel",
            "Succession", "read", "read_calibration"]
 
 AGAINST_ALL = "against_all"
@@ -104,6 +103,22 @@ FIT_TARGETS = ("elected", "ties", "one_vote_margins", "failed_quorum", "failed_m
 
 
 @attrs.frozen
+class Irregularities:
+    """``[model.irregularities]``: fractions of precincts and how much fraud each gets."""
+
+    incremental: float = 0.0
+    extreme: float = 0.0
+    stuffing: float = 0.0
+    switching: float = 0.0
+    spread: float = 0.05
+    place: str = "model.irregularities"
+
+    @property
+    def active(self) -> bool:
+        return self.incremental + self.extreme > 0
+
+
+@attrs.frozen
 class ModelSpec:
     source: str | None = None  # the "from" file, relative to the scenario
     params: Params = Params()
@@ -112,7 +127,7 @@ class ModelSpec:
     races: tuple[RaceModel, ...] = ()
     generate: tuple[Generate, ...] = ()
     place: str = "model"
-    irregularities: _irregularities.Irregularities | None = None  # [model.irregularities]
+    irregularities: Irregularities | None = None  # [model.irregularities]
 
 
 _PARAMS = {
@@ -186,7 +201,7 @@ def read(top: Reader) -> ModelSpec | None:
     if generate and source is None:
         m.fail("generates races from an area's published figures, so it needs "
                'from = "<historical scenario>"', "generate")
-    irregularities = _irregularities.read(m)
+    irregularities = _irregularities(m)
     m.close()
     return ModelSpec(source=source, params=params, succession=succession, indirect=indirect,
                      races=tuple(races),
@@ -219,3 +234,21 @@ def read_calibration(top: Reader) -> Calibration | None:
     c.close()
     return Calibration(parameters=parameters, targets=targets, runs=runs or 100,
                        seed=seed or 0, place=c.place)
+
+
+def _irregularities(m: Reader) -> Irregularities | None:
+    """The ``irregularities`` table of the ``[model]`` reader ``m``, strictly, or None."""
+    t = m.table("irregularities")
+    if t is None:
+        return None
+    values = {key: t.number(key) for key in ("incremental", "extreme", "stuffing",
+                                             "switching", "spread")}
+    given = {k: v for k, v in values.items() if v is not None}
+    irr = Irregularities(**given, place=t.place)
+    if irr.incremental + irr.extreme > 1:
+        t.fail(f"incremental + extreme must be <= 1 (fractions of precincts), got "
+               f"{irr.incremental:g} + {irr.extreme:g}")
+    if irr.incremental > 0 and irr.stuffing == 0 and irr.switching == 0:
+        t.fail("incremental fraud needs stuffing or switching above 0", "incremental")
+    t.close()
+    return irr

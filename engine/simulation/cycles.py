@@ -5,7 +5,7 @@ election the sitting akim stands again with probability ``stand`` unless the lim
 (``rules.term_limit`` consecutive terms, Law on Local Government Art. 36-2, seed 001); a standing
 incumbent's mean share is multiplied by ``exp(advantage)`` (the incumbency advantage, on the log
 scale of the model's race swing) before the race's shares are renormalised. The vote itself is
-the Monte-Carlo of :mod:`engine.simulation.core`, tallied and decided by the same rules. The winner
+the Monte-Carlo of :mod:`engine.simulation`, tallied and decided by the same rules. The winner
 serves ``rules.term_years``; with probability ``early`` the term ends early (dismissal, at a
 month drawn uniformly within it), and an early election ``early_months`` later starts a new
 full term. A failed or tied election is repeated ``repeat_months`` later, the sitting akim
@@ -16,7 +16,7 @@ incumbent while they stand, else a newcomer of the same party with the slot's me
 term-limited akim's seat opens, and their party's next candidate starts again at term one.
 
 Elections are counted by the cycle (four-year window from the first election) they fall in.
-Runs are drawn in blocks like :func:`engine.simulation.core.run`; round ``i`` of block ``b`` draws from
+Runs are drawn in blocks like :func:`engine.simulation.runner.run`; round ``i`` of block ``b`` draws from
 ``SeedSequence(seed)``'s child ``(b, i)``, so results are the same bytes for any chunking and
 any number of threads.
 """
@@ -28,18 +28,12 @@ import numpy as np
 
 from engine.law.rules import RuleSet
 from engine.simulation import draws as _draws
-from engine.simulation.core import (
-    BLOCK_RUNS,
-    Draws,
-    Model,
-    block_runs,
-    child_seed,
-    cores,
-    default_chunk_runs,
-    map_blocks,
-    root_seed,
-    tally_draws,
-)
+from engine.simulation.draws import Draws
+from engine.simulation.model import Model
+from engine.simulation.runner import default_chunk_runs, map_blocks
+from engine.simulation.seeds import BLOCK_RUNS, block_runs, child_seed, root_seed
+from engine.simulation.tallies import tally_draws
+from engine.tally.threads import cores
 
 __all__ = [
     "DEFAULT_ADVANTAGE",

@@ -1,6 +1,6 @@
 """The random draws of the simulation model, vectorised over (runs, precincts, options).
 
-Private kernels behind :mod:`engine.simulation.core`: they assume a validated model and never check
+The kernels behind :func:`draw`: they assume a validated model and never check
 their input. Each function takes its own ``numpy.random.Generator`` and consumes it in a fixed
 order, so the draws of a block of runs depend on that block's seed only.
 
@@ -23,17 +23,57 @@ seed gives the same draws on every machine with the same kernel, not across kern
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+import attrs
 import numpy as np
 from scipy.special import expit, logit
 
-if TYPE_CHECKING:
-    from engine.simulation.core import Model
+from engine.simulation import irregularities
+from engine.simulation.model import Model
+from engine.simulation.seeds import block_runs, block_seed
 
 # Smallest Beta parameter passed to numpy: a swing can push a race's turnout mean so close to
 # 0 or 1 that m * concentration underflows to 0, which numpy rejects.
 _TINY = np.finfo(np.float64).tiny
+
+
+@attrs.frozen(eq=False)
+class Draws:
+    """The raw draws of ``n`` runs (for tests and for callers that want precinct detail).
+
+    turnout_mean : (n, R) float64 and share_mean : (n, R, C) float64, the race means after swing
+    turnout : (n, P) float64; cast, invalid : (n, P) int64; votes : (n, P, C) int64
+    """
+
+    turnout_mean: np.ndarray
+    share_mean: np.ndarray
+    turnout: np.ndarray
+    cast: np.ndarray
+    invalid: np.ndarray
+    votes: np.ndarray
+    fraud: np.ndarray | None = None  # (n, P) int8 irregularities kind, None without any
+
+
+def draw(model: Model, runs: int, race_rng: np.random.Generator,
+         precinct_rng: np.random.Generator) -> Draws:
+    """Draw ``runs`` runs of ``model`` from two generators (race shocks, precinct noise)."""
+    t, s = race_means(model, race_rng, runs)
+    turnout, cast, invalid, votes = precincts(model, precinct_rng, t, s)
+    fraud = None
+    if model.irregularities is not None and model.irregularities.active:
+        # after the clean draws, from the same stream: a clean model's draws do not change
+        favourite = np.argmax(model.share_mean[:, :model.k], axis=1)
+        cast, votes, fraud = irregularities.apply(model.irregularities, model.race, favourite,
+                                                  model.registered, cast, votes, precinct_rng)
+    return Draws(turnout_mean=t, share_mean=s, turnout=turnout, cast=cast, invalid=invalid,
+                 votes=votes, fraud=fraud)
+
+
+def draw_block(model: Model, seed: int | np.random.SeedSequence, block: int, runs: int) -> Draws:
+    """Block ``block`` of a ``runs``-run simulation, drawn exactly as :func:`run` draws it."""
+    race_seq, precinct_seq = block_seed(seed, block).spawn(2)
+    return draw(model, block_runs(runs, block), np.random.default_rng(race_seq),
+                np.random.default_rng(precinct_seq))
 
 
 def race_means(model: Model, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ import numpy as np
 
 from engine.formats.model_table import FIT_PARAMETERS, FIT_TARGETS
 from engine.law.rules import Decision, Outcome, RuleSet, decide
-from engine.simulation.core import child_seed
+from engine.simulation.seeds import child_seed
 from engine.tally.threads import cores
 
 __all__ = ["DEFAULT_ATTENDANCE", "DEFAULT_LOYALTY", "STATISTICS", "Fit", "Round", "RoundCounts",

@@ -19,48 +19,13 @@ votes + invalid == cast in every precinct.
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 
-from engine.formats.toml_reader import Reader
+from engine.formats.model_table import Irregularities
 
-__all__ = ["CLEAN", "EXTREME", "INCREMENTAL", "Irregularities", "apply", "read"]
+__all__ = ["CLEAN", "EXTREME", "INCREMENTAL", "apply"]
 
 CLEAN, INCREMENTAL, EXTREME = 0, 1, 2
-
-
-@attrs.frozen
-class Irregularities:
-    """``[model.irregularities]``: fractions of precincts and how much fraud each gets."""
-
-    incremental: float = 0.0
-    extreme: float = 0.0
-    stuffing: float = 0.0
-    switching: float = 0.0
-    spread: float = 0.05
-    place: str = "model.irregularities"
-
-    @property
-    def active(self) -> bool:
-        return self.incremental + self.extreme > 0
-
-
-def read(m: Reader) -> Irregularities | None:
-    """The ``irregularities`` table of the ``[model]`` reader ``m``, strictly, or None."""
-    t = m.table("irregularities")
-    if t is None:
-        return None
-    values = {key: t.number(key) for key in ("incremental", "extreme", "stuffing",
-                                             "switching", "spread")}
-    given = {k: v for k, v in values.items() if v is not None}
-    irr = Irregularities(**given, place=t.place)
-    if irr.incremental + irr.extreme > 1:
-        t.fail(f"incremental + extreme must be <= 1 (fractions of precincts), got "
-               f"{irr.incremental:g} + {irr.extreme:g}")
-    if irr.incremental > 0 and irr.stuffing == 0 and irr.switching == 0:
-        t.fail("incremental fraud needs stuffing or switching above 0", "incremental")
-    t.close()
-    return irr
 
 
 def apply(irr: Irregularities, race: np.ndarray, favourite: np.ndarray,

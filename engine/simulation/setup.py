@@ -1,4 +1,4 @@
-"""From a simulation scenario to the arrays of :class:`engine.simulation.core.Model`.
+"""From a simulation scenario to the arrays of :class:`engine.simulation.model.Model`.
 
 Each race's means (turnout, invalid rate, option shares) come, first that applies:
 1. from its ``[model.race.<id>]`` table;
@@ -6,7 +6,7 @@ Each race's means (turnout, invalid rate, option shares) come, first that applie
    ``person``, else by name; counts the source did not publish are taken at the middle of the
    interval the replay inferred for them);
 3. from the race's own counts, when the file gives them (a historical file simulated as is);
-4. from the ``[model]`` table, else the defaults of :mod:`engine.simulation.core`.
+4. from the ``[model]`` table, else the defaults of :mod:`engine.simulation.model`.
 Noise parameters (concentrations, swing) come from 1, 4 or the defaults.
 
 ``[[model.generate]]`` adds races the ``from`` scenario published only as an area's aggregates
@@ -34,8 +34,9 @@ from engine.formats import model_table as model_spec
 from engine.formats.model_table import AGAINST_ALL, Generate, ModelSpec, Params
 from engine.law.rules import RuleSet
 from engine.records import Area, Race, Scenario
-from engine.simulation import core as simulate
 from engine.simulation import indirect as maslikhat
+from engine.simulation import model as simulate
+from engine.simulation.summary import Grouping
 
 __all__ = ["Setup", "SimRace", "setup"]
 
@@ -43,7 +44,7 @@ INDEPENDENT = "Independent"
 
 
 def defaults(rules: RuleSet) -> Params:
-    """The model's documented defaults (engine.simulation.core) under ``rules``."""
+    """The model's documented defaults (engine.simulation.model) under ``rules``."""
     return Params(turnout=simulate.DEFAULT_TURNOUT_MEAN,
                   turnout_concentration=simulate.DEFAULT_TURNOUT_CONCENTRATION,
                   invalid_rate=simulate.DEFAULT_INVALID_RATE,
@@ -80,7 +81,7 @@ class Setup:
     rules: RuleSet
     races: tuple[SimRace, ...]
     model: simulate.Model
-    grouping: simulate.Grouping
+    grouping: Grouping
     source: str | None = None
 
 
@@ -425,7 +426,7 @@ def _assemble(scenario: Scenario, rules: RuleSet, races: tuple[SimRace, ...], ba
     for i, x in enumerate(races):
         for j, q in enumerate(x.parties):
             candidate_party[i, j] = party_index.setdefault(q, len(party_index))
-    grouping = simulate.Grouping.of([x.area for x in races], candidate_party,
+    grouping = Grouping.of([x.area for x in races], candidate_party,
                                     tuple(party_index))
     return Setup(scenario=scenario, rules=rules, races=races, model=model, grouping=grouping,
                  source=None if src_path is None else str(src_path))

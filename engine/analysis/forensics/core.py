@@ -47,7 +47,8 @@ from engine.analysis.digit_laws import poisson_binomial_sf, tested_last_digit_la
 from engine.analysis.dip import DIP_MIN_N, dip, dip_p_value
 from engine.records import UNKNOWN
 from engine.simulation import draws as _draws
-from engine.simulation.core import BLOCK_RUNS, child_seed, draw_block, root_seed
+from engine.simulation.draws import draw_block
+from engine.simulation.seeds import BLOCK_RUNS, child_seed, root_seed
 from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
 from engine.tally.sums import sum_by_group
 
