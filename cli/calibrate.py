@@ -42,8 +42,8 @@ def calibrate(file: str, runs: int | None, seed: int | None, fmt: str,
               output: str | None) -> None:
     """Fit FILE's [calibrate] parameters so its simulated counts match the published ones."""
     from engine.formats.scenario import load
-    from engine.simulation.indirect import fit
-    from engine.simulation.setup import indirect_setup
+    from engine.simulation.fit import fit
+    from engine.simulation.indirect_setup import indirect_setup
 
     scenario = load(file)
     cal = scenario.calibration

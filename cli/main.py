@@ -98,7 +98,8 @@ def _build_model(scenario: object) -> None:
     areas, calibration targets): the checks `saylau simulate` and `calibrate` would make."""
     if scenario.model is None and scenario.calibration is None:
         return
-    from engine.simulation.setup import indirect_setup, setup
+    from engine.simulation.indirect_setup import indirect_setup
+    from engine.simulation.setup import setup
 
     if scenario.election.rules.kind == "indirect":
         indirect_setup(scenario)

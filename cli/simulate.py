@@ -133,7 +133,7 @@ def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
               output: str | None) -> None:
     """A round of maslikhat votes, simulated ``runs`` times at the file's parameters."""
     from engine.simulation.indirect import simulate_round
-    from engine.simulation.setup import indirect_setup
+    from engine.simulation.indirect_setup import indirect_setup
 
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,

@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import main
+from engine.law.indirect import decide_rounds
 from engine.law.rules import Outcome, decide, preset
-from engine.simulation.indirect import Round, _votes, decide_rounds, fit, simulate_round
+from engine.simulation.fit import fit
+from engine.simulation.indirect import Round, _votes, simulate_round
 
 INDIRECT = preset("kz-2013-indirect")
 

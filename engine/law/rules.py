@@ -167,7 +167,7 @@ def decide(
     and ``cast`` the deputies present: below ``rules.quorum`` of the seats the session cannot
     vote (failed_quorum); ``rules.threshold`` "majority_present" / "majority_seats" needs more
     than half of the deputies present / of the seats (failed_majority). The one re-vote among
-    tied leaders is :func:`engine.simulation.indirect.decide_rounds`.
+    tied leaders is :func:`engine.law.indirect.decide_rounds`.
     """
     votes = np.asarray(votes, dtype=np.int64)
     shape = votes.shape[:-1]

@@ -83,9 +83,9 @@ def replay(scenario: Scenario) -> Replay:
 
 def _revote(scenario: Scenario, res: RaceResults) -> RaceResults:
     """Indirect rules: where the leaders tied and the re-vote among them is given, it decides
-    (engine.simulation.indirect.decide_rounds); a second tie stays a tie (a repeat election)."""
+    (engine.law.indirect.decide_rounds); a second tie stays a tie (a repeat election)."""
+    from engine.law.indirect import decide_rounds
     from engine.law.rules import Outcome
-    from engine.simulation.indirect import decide_rounds
 
     k = res.totals.votes.shape[1]
     revote = np.full((len(scenario.races), k), -1, np.int64)
