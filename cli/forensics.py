@@ -65,7 +65,7 @@ def _election(file: str, seed: int) -> _Election:
         msg = (f"{scenario.file}: a simulated indirect round has deputies' votes, not precinct "
                "counts; replay the historical file instead")
         raise UserError(msg)
-    from engine.analysis.forensics.core import simulated_election
+    from engine.analysis.forensics import simulated_election
     from engine.simulation.setup import setup
 
     st = setup(scenario)
@@ -188,7 +188,7 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
               seed: int) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
-    from engine.analysis.forensics.core import examine, precincts_of
+    from engine.analysis.forensics import examine, precincts_of
 
     if plot_path is not None:
         require_matplotlib()

@@ -22,8 +22,11 @@ from scipy import stats
 
 from cli.main import main
 from engine.analysis import digit_laws
+from engine.analysis import forensics as fx
 from engine.analysis.dip import dip, dip_p_value
-from engine.analysis.forensics import core as fx
+from engine.analysis.forensics.digits import _second_digit
+from engine.analysis.forensics.findings import judged
+from engine.analysis.forensics.percentages import _near_integer, _whole_percent
 from engine.formats.model_table import Irregularities
 from engine.law.rules import preset
 from engine.simulation.draws import draw_block
@@ -39,7 +42,7 @@ TESTED = ("integer percentages", "percentages ending in 0 or 5", "last digit mea
 
 
 def _precincts(registered, cast, leader, valid=None, race=None, votes=None,
-               rest_leader=None) -> fx.Precincts:
+               rest_leader=None) -> fx.ForensicPrecincts:
     """Precincts of two candidates (the leader and the rest) unless ``votes`` are given; every
     count's total is its precinct's valid votes (given ``votes``: the first precinct's)."""
     registered, cast, leader = (np.asarray(a, np.int64) for a in (registered, cast, leader))
@@ -50,7 +53,7 @@ def _precincts(registered, cast, leader, valid=None, race=None, votes=None,
     else:
         votes = np.asarray(votes, np.int64)
         totals = np.full(votes.size, max(int(valid[0]), int(votes.max())))
-    return fx.Precincts(race=race, registered=registered, cast=cast, valid=valid,
+    return fx.ForensicPrecincts(race=race, registered=registered, cast=cast, valid=valid,
                         leader=leader,
                         rest_leader=leader if rest_leader is None else np.asarray(rest_leader),
                         candidate_votes=votes, candidate_valid=totals)
@@ -70,7 +73,7 @@ def _at_least(n: int, rate: float) -> int:
 def test_near_an_integer_percentage_is_exact_at_0_05_points():
     """1/2000 is 0.05%: within; 2/2000 is 0.1%: not; 19/2000 is 0.95%: within (0.05 below 1)."""
     x = np.array([0, 1, 2, 19, 18, 1000, 1001, 1002])
-    assert fx._near_integer(x, np.full(8, 2000)).tolist() == [True, True, False, True, False,
+    assert _near_integer(x, np.full(8, 2000)).tolist() == [True, True, False, True, False,
                                                               True, True, False]
 
 
@@ -83,16 +86,16 @@ def test_whole_percent_kernels_match_exact_fractions(pairs):
     n = np.array([b for _, b in pairs], np.int64)
     pct = [Fraction(100 * int(a), int(b)) for a, b in zip(x, n, strict=True)]
     near = [abs(q - round(q)) <= Fraction(1, 20) for q in pct]
-    assert fx._near_integer(x, n).tolist() == near
-    assert fx._whole_percent(x, n).tolist() == [math.floor(q + Fraction(1, 2)) for q in pct]
+    assert _near_integer(x, n).tolist() == near
+    assert _whole_percent(x, n).tolist() == [math.floor(q + Fraction(1, 2)) for q in pct]
     big = n[n >= 10]
-    assert fx._second_digit(big).tolist() == [int(str(v)[1]) for v in big]
+    assert _second_digit(big).tolist() == [int(str(v)[1]) for v in big]
 
 
 def test_percentages_round_half_up():
     """12.5% rounds to 13, 12.49% to 12, 2.5% to 3 and 37.5% to 38, exactly in integers."""
     x, n = np.array([1, 1249, 1, 3]), np.array([8, 10000, 40, 8])
-    assert fx._whole_percent(x, n).tolist() == [13, 12, 3, 38]
+    assert _whole_percent(x, n).tolist() == [13, 12, 3, 38]
 
 
 def test_integer_percentages_count_only_qualifying_precincts():
@@ -124,15 +127,15 @@ def test_the_percentage_nulls_have_their_binomial_means():
         return float(stats.binom.pmf(x, n, q)[hit(x, np.full(n + 1, n))].sum())
 
     def near(x, n):
-        return fx._near_integer(x, n)
+        return _near_integer(x, n)
 
     def ends_0_5(x, n):
-        return fx._whole_percent(x, n) % 5 == 0
+        return _whole_percent(x, n) % 5 == 0
 
     a = np.array([chance(n, c / n, near) for n, c in zip(reg, cast, strict=True)])
     b = np.array([chance(n, v / n, near) for n, v in zip(cast, lead, strict=True)])
     q = 1 - (1 - a) * (1 - b)
-    observed = int((fx._near_integer(cast, reg) | fx._near_integer(lead, cast)).sum())
+    observed = int((_near_integer(cast, reg) | _near_integer(lead, cast)).sum())
     z = stats.norm.isf(FAIL / 4)
     assert abs(observed - integer.statistic - q.sum()) < z * np.sqrt((q * (1 - q)).sum() / runs)
     t = np.array([chance(n, c / n, ends_0_5) for n, c in zip(reg, cast, strict=True)])
@@ -221,7 +224,7 @@ def test_too_few_precincts_or_counts_give_no_verdict():
     note of what it needs; 10 precincts and 30 counts: every test has a verdict."""
     rng = np.random.default_rng(8)
 
-    def election(n_precincts: int, n_counts: int) -> fx.Precincts:
+    def election(n_precincts: int, n_counts: int) -> fx.ForensicPrecincts:
         reg = rng.integers(300, 900, n_precincts)
         cast = rng.binomial(reg, 0.6)
         lead = rng.binomial(cast, 0.5)
@@ -374,7 +377,7 @@ def test_forensics_draws_on_a_branch_no_simulation_block_uses():
 
 
 # -- clean and dirty simulated elections ------------------------------------------------------
-def _elections(model: Model, seed: int, n: int = BLOCK_RUNS) -> list[fx.Precincts]:
+def _elections(model: Model, seed: int, n: int = BLOCK_RUNS) -> list[fx.ForensicPrecincts]:
     """The first n runs of one block of a simulation, each tallied into precincts."""
     d = draw_block(model, seed, 0, BLOCK_RUNS)
     k = model.k
@@ -398,7 +401,7 @@ def _flags(elections, test) -> dict[str, int]:
 
 
 def _judged(*findings: fx.Finding) -> tuple[fx.Finding, ...]:
-    return tuple(fx._judged(f, fx.ALPHA) for f in findings)
+    return tuple(judged(f, fx.ALPHA) for f in findings)
 
 
 def test_clean_elections_flag_at_the_nominal_rate():
@@ -458,7 +461,7 @@ def test_the_slope_of_many_close_races_is_calibrated():
     assert rest["share-turnout slope"] <= _at_most(BLOCK_RUNS, 0.07)
 
 
-def _leader_tests(p: fx.Precincts, seed: int) -> tuple[fx.Finding, ...]:
+def _leader_tests(p: fx.ForensicPrecincts, seed: int) -> tuple[fx.Finding, ...]:
     return _judged(fx.dip_test(p.turnout), fx.sobyanin_sukhovolsky(p),
                    fx.anomalous_votes(p, seed))
 
@@ -483,7 +486,7 @@ def test_extreme_fraud_makes_turnout_bimodal():
     assert flags["anomalous votes"] >= _at_least(n, 0.97)
 
 
-def _rounded_turnout(p: fx.Precincts, seed: int) -> fx.Precincts:
+def _rounded_turnout(p: fx.ForensicPrecincts, seed: int) -> fx.ForensicPrecincts:
     """A tenth of the precincts report a turnout rounded to a whole percentage (a target)."""
     rng = np.random.default_rng(seed)
     chosen = rng.random(p.n) < 0.1
@@ -493,7 +496,7 @@ def _rounded_turnout(p: fx.Precincts, seed: int) -> fx.Precincts:
                         leader=p.leader + cast - p.cast)
 
 
-def _rounded_counts(p: fx.Precincts, seed: int) -> fx.Precincts:
+def _rounded_counts(p: fx.ForensicPrecincts, seed: int) -> fx.ForensicPrecincts:
     """A fifth of the counts are written down to the nearest multiple of 5."""
     rng = np.random.default_rng(seed)
     v = p.candidate_votes

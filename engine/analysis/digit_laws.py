@@ -1,4 +1,4 @@
-"""Exact laws behind the digit tests of :mod:`engine.analysis.forensics.core`: the last digit of a binomial
+"""Exact laws behind the digit tests of :mod:`engine.analysis.forensics`: the last digit of a binomial
 count, and the sum of independent Bernoulli variables (the Poisson binomial law).
 
 Each kernel is checked in ``tests/test_forensics.py`` against a slow obvious reference (sums of

@@ -32,6 +32,8 @@ from engine.simulation import irregularities
 from engine.simulation.model import Model
 from engine.simulation.seeds import block_runs, block_seed
 
+__all__ = ["KERNEL", "Draws", "binomial", "draw", "draw_block", "precincts", "race_means"]
+
 # Smallest Beta parameter passed to numpy: a swing can push a race's turnout mean so close to
 # 0 or 1 that m * concentration underflows to 0, which numpy rejects.
 _TINY = np.finfo(np.float64).tiny
@@ -220,3 +222,9 @@ else:
     _binomial = _binomial_c
     _multinomial_chain = _multinomial_chain_c
     KERNEL = "c"
+
+
+def binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Binomial(n, p), broadcast, on the kernel in use (:data:`KERNEL`): for other seeded
+    streams that draw as the simulation does (forensics' nulls)."""
+    return _binomial(rng, n, p)

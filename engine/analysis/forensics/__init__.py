@@ -1,0 +1,120 @@
+"""Election forensics on precinct counts: tests that observers and researchers run on published
+results, vectorised over precincts.
+
+Each test gives a :class:`Finding`: its statistic, the value clean counting is expected to give
+(the reference), and a p-value or a 95% interval. None proves fraud and none proves its absence:
+each measures one departure from what independent, honest counting tends to produce (README,
+"Forensics and audits").
+
+- fingerprint: turnout against the leader's share, a 2D histogram weighted by registered voters
+  (Klimek et al. 2012), summarised by the voter-weighted correlation of the two;
+- percentages: precincts whose turnout or leader's share sits within 0.05 points of a whole
+  percentage (Kobak, Shpilkin, Pshenichnikov 2016), and whole percentages ending in 0 or 5,
+  against one binomial Monte-Carlo null built from the data;
+- digits: the mean last digit and the share of counts ending in 0 or 5, against the exact laws
+  of those digits when every count is redrawn Binomial(its precinct's valid votes, its share);
+  the mean second digit beside Benford's 4.187, descriptive (vote counts need not follow it);
+- shape: skewness and kurtosis (population formulas, kurtosis not excess) of turnout and the
+  leader's share (descriptive), and Hartigan's dip test of unimodality of turnout;
+- turnout and the leader: the within-race slope of the leader's share on turnout (Sobyanin and
+  Sukhovolsky) and the turnout-binned estimate of anomalous votes.
+
+A verdict needs :data:`MIN_PRECINCTS` precincts (precinct-level tests) or :data:`MIN_COUNTS`
+counts >= 10 (digit tests); with fewer the statistic is nan and there is no verdict. p-values
+are one-sided in the direction fraud would push, except the last-digit mean (two-sided).
+
+The leader of a precinct is its race's winner (else the candidate with most votes in the race);
+shares are of valid votes, turnout of registered voters. Random draws come from the branch
+``child_seed(seed, FORENSICS_STREAM)`` of the seed tree, which no simulation block reaches, one
+child per test, so a seed fixes every number and never reuses a simulated election's draws.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from engine.analysis.forensics.digits import (
+    BENFORD_SECOND_DIGIT_MEAN,
+    digit_tests,
+    second_digit,
+)
+from engine.analysis.forensics.findings import (
+    ALPHA,
+    BOOTSTRAP,
+    MIN_COUNTS,
+    MIN_PRECINCTS,
+    Finding,
+    judged,
+)
+from engine.analysis.forensics.fingerprint import Fingerprint, fingerprint
+from engine.analysis.forensics.percentages import NULL_RUNS, percentage_tests
+from engine.analysis.forensics.precincts import (
+    ForensicPrecincts,
+    precincts_of,
+    simulated_election,
+)
+from engine.analysis.forensics.shape import dip_test, shape_moments
+from engine.analysis.forensics.turnout import anomalous_votes, sobyanin_sukhovolsky
+from engine.simulation.seeds import FORENSICS_STREAM, child_seed
+
+__all__ = [
+    "BENFORD_SECOND_DIGIT_MEAN",
+    "MIN_COUNTS",
+    "MIN_PRECINCTS",
+    "Finding",
+    "Fingerprint",
+    "ForensicPrecincts",
+    "Forensics",
+    "anomalous_votes",
+    "digit_tests",
+    "dip_test",
+    "examine",
+    "fingerprint",
+    "percentage_tests",
+    "precincts_of",
+    "second_digit",
+    "shape_moments",
+    "simulated_election",
+    "sobyanin_sukhovolsky",
+]
+
+
+# -- all of them ------------------------------------------------------------------------------
+@attrs.frozen(eq=False)
+class Forensics:
+    """Every test on one election: ``findings`` in a fixed order, the ``fingerprint``."""
+
+    precincts: int
+    left_out: int
+    registered: int
+    cast: int
+    findings: tuple[Finding, ...]
+    fingerprint: Fingerprint
+    seed: int
+    alpha: float
+
+    @property
+    def flagged(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.flagged)
+
+
+def _streams(seed: int) -> list[np.random.SeedSequence]:
+    """The seeds of the randomised tests (percentages, anomalous votes, second digit, moments):
+    children of ``child_seed(seed, FORENSICS_STREAM)``, a branch no simulation draws from."""
+    return [child_seed(seed, FORENSICS_STREAM, i) for i in range(4)]
+
+
+def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA, null_runs: int = NULL_RUNS,
+            bootstrap: int = BOOTSTRAP) -> Forensics:
+    """Run every test on ``p``; ``seed`` fixes every random draw, each test its own stream on
+    forensics' branch of the seed tree (no simulation block draws from it)."""
+    s = _streams(seed)
+    tested = (*percentage_tests(p, s[0], runs=null_runs), *digit_tests(p),
+              dip_test(p.turnout), sobyanin_sukhovolsky(p),
+              anomalous_votes(p, s[1], runs=bootstrap))
+    descriptive = (second_digit(p, s[2]), *shape_moments(p, s[3], runs=bootstrap))
+    return Forensics(precincts=p.n, left_out=p.left_out, registered=int(p.registered.sum()),
+                     cast=int(p.cast.sum()),
+                     findings=tuple(judged(f, alpha) for f in (*tested, *descriptive)),
+                     fingerprint=fingerprint(p), seed=seed, alpha=alpha)
