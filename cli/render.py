@@ -125,7 +125,7 @@ def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | No
     """The winner against the term limit, when the file says how many terms they held."""
     if w < 0 or race.candidates[w].terms_held is None or day is None:
         return None
-    from engine.law.terms import limit_after
+    from engine.law.calendar import limit_after
 
     x = limit_after(race.candidates[w].terms_held, day, rules)
     return {"term": x.term, "limit": x.limit, "may_stand_next": x.may_stand_next,

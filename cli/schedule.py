@@ -10,7 +10,8 @@ import click
 
 from cli.output import UserError, format_option
 from engine.errors import ScenarioError
-from engine.law import terms
+from engine.law import calendar, terms
+from engine.law.dates import term_end
 from engine.law.rules import preset
 
 __all__ = ["schedule"]
@@ -52,7 +53,7 @@ def _iso(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
 
 
-def _heading(table: terms.Timetable, term: terms.Term | None) -> list[str]:
+def _heading(table: calendar.Timetable, term: terms.Term | None) -> list[str]:
     if term is not None:
         lines = [f"Regular election under {table.rules}: term {term.start} to {term.end}"]
     elif table.terminated is not None:
@@ -67,7 +68,7 @@ def _heading(table: terms.Timetable, term: terms.Term | None) -> list[str]:
     return lines
 
 
-def _render_table(table: terms.Timetable, term: terms.Term | None) -> str:
+def _render_table(table: calendar.Timetable, term: terms.Term | None) -> str:
     rows = [("stage", "from", "to", "rule")]
     rows += [(name.replace("_", " "), _show(s.start), _show(s.end), s.rule)
              for name, s in table.stages()]
@@ -83,7 +84,7 @@ def _render_table(table: terms.Timetable, term: terms.Term | None) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _render_json(table: terms.Timetable, term: terms.Term | None) -> str:
+def _render_json(table: calendar.Timetable, term: terms.Term | None) -> str:
     basis: dict[str, str] = {}
     if term is not None:
         basis = {"term_start": term.start.isoformat(), "term_end": term.end.isoformat()}
@@ -121,13 +122,13 @@ def schedule(term_start: dt.date | None, early_termination: dt.date | None,
         raise UserError(msg)
     try:
         if term_start is not None:
-            terms.deadlines(rules_name)  # an unknown name fails here, as a ScenarioError
+            calendar.deadlines(rules_name)  # an unknown name fails here, as a ScenarioError
             years = preset(rules_name).term_years
-            term = terms.Term(start=term_start, end=terms.term_end(term_start, years))
-            table = terms.regular_timetable(term, rules_name, vote=vote_date)
+            term = terms.Term(start=term_start, end=term_end(term_start, years))
+            table = calendar.regular_timetable(term, rules_name, vote=vote_date)
         else:
             term = None
-            table = terms.early_timetable(early_termination, rules_name, vote=vote_date)
+            table = calendar.early_timetable(early_termination, rules_name, vote=vote_date)
     except ScenarioError as err:
         raise UserError(str(err)) from None
     render = _render_json if fmt == "json" else _render_table

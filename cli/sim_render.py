@@ -269,7 +269,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
     """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
-    from engine.law.terms import anniversary
+    from engine.law.dates import anniversary
 
     start = st.scenario.election.date
     rows = []

@@ -9,23 +9,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine.errors import ScenarioError
-from engine.law.terms import (
+from engine.law.calendar import (
     STAGES,
-    Term,
-    add_months,
-    age_on,
-    anniversary,
-    consecutive_terms,
     deadlines,
     early_timetable,
-    eligible,
-    next_term,
     regular_timetable,
     regular_vote_date,
-    signatures_needed,
-    term_end,
-    terminate,
     timetable,
+)
+from engine.law.dates import add_months, age_on, anniversary, term_end
+from engine.law.terms import (
+    Term,
+    consecutive_terms,
+    eligible,
+    next_term,
+    signatures_needed,
+    terminate,
 )
 
 D = dt.date

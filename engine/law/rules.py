@@ -13,6 +13,8 @@ from fractions import Fraction
 import attrs
 import numpy as np
 
+from engine.errors import ScenarioError
+
 __all__ = [
     "AGAINST_ALL_EFFECTS",
     "PRESETS",
@@ -22,6 +24,7 @@ __all__ = [
     "RuleSet",
     "decide",
     "preset",
+    "ruleset_of",
 ]
 
 AGAINST_ALL_EFFECTS = ("none", "fails_if_top", "fails_if_majority")
@@ -225,3 +228,13 @@ def decide(
     winner = np.where(failed, -1, winner).astype(np.int64)
     return Decision(winner=winner, runner_up=runner_up.astype(np.int64), top=top,
                     margin_votes=margin.astype(np.int64), tie=tie, outcome=outcome)
+
+
+def ruleset_of(rules: RuleSet | str) -> RuleSet:
+    """``rules`` itself, or the preset of that name; ``ScenarioError`` for an unknown name."""
+    if isinstance(rules, RuleSet):
+        return rules
+    try:
+        return preset(rules)
+    except KeyError as err:
+        raise ScenarioError("", "rules", str(err.args[0])) from None

@@ -1,206 +1,21 @@
-"""Four-year terms, the two-consecutive-terms limit and the legal timetable of an election.
+"""Four-year terms, the two-consecutive-terms limit, and who may stand.
 
-How days are counted (one convention everywhere, because every published date we hold fits it):
-
-- "N days before the vote" means N whole days lie between the deadline's day and voting day, so
-  the deadline falls on ``vote - (N + 1)``. Semey 2025 nomination closed on 11 Sep and
-  registration on 16 Sep for a 12 Oct vote (30 and 25 days, seed 001); the 2021 rural nomination
-  closed on 9 Jul for a 25 Jul vote (15 days), and registration in Ülken and Berşügır closed 11
-  days before their votes (10 days, seed 003). Plain subtraction misses each by one day.
-- "Within N days after" is ``day + N`` (Semey 2025: results by 15 Oct, winner by 19 Oct).
-- A term runs from its first day to the day before the anniversary ``term_years`` later, and ends
-  at the end of that day; the anniversary of 29 February in a common year is 1 March (so a term
-  begun on 29 Feb ends on 28 Feb, and a person born on 29 Feb comes of age on 1 Mar).
-- "Within N months" moves to the same day number, or to the month's last day if it has none
-  (31 Jan + 1 month = 28 or 29 Feb).
+Days are counted as :mod:`engine.law.dates` says.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from fractions import Fraction
 
 import attrs
 
-from engine.errors import ScenarioError
-from engine.law.rules import RuleSet, preset
+from engine.law.dates import DAY, age_on, term_end
+from engine.law.rules import RuleSet, ruleset_of
 
-__all__ = [
-    "DEADLINES",
-    "STAGES",
-    "Deadlines",
-    "LimitAfter",
-    "Stage",
-    "Term",
-    "Timetable",
-    "add_months",
-    "age_on",
-    "anniversary",
-    "consecutive_terms",
-    "deadlines",
-    "early_timetable",
-    "eligible",
-    "limit_after",
-    "next_term",
-    "regular_timetable",
-    "regular_vote_date",
-    "signatures_needed",
-    "term_end",
-    "terminate",
-    "timetable",
-]
-
-_DAY = dt.timedelta(days=1)
-_MIDNIGHT = dt.time(0)
-SUNDAY = 6
-
-# --------------------------------------------------------------------------- calendar arithmetic
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months``; a missing day number becomes the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
-def anniversary(day: dt.date, years: int) -> dt.date:
-    """The day ``years`` full years after ``day`` begin (29 Feb -> 1 Mar in a common year)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February, common year
-        return dt.date(day.year + years, 3, 1)
-
-
-def term_end(start: dt.date, years: int = 4) -> dt.date:
-    """The last day of a term begun on ``start``: the day before its ``years``-th anniversary."""
-    return anniversary(start, years) - _DAY
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Full years of age on ``day``."""
-    years = day.year - birth.year
-    return years - 1 if day < anniversary(birth, years) else years
-
-
-def _before(day: dt.date, whole_days: int) -> dt.date:
-    # The last day leaving `whole_days` whole days before `day` (module docstring).
-    return day - dt.timedelta(days=whole_days + 1)
-
-
-def _last_weekday(day: dt.date, weekday: int) -> dt.date:
-    return day - dt.timedelta(days=(day.weekday() - weekday) % 7)
-
-
-def _hour(time: dt.time | None) -> str:
-    return "" if time is None else f" {time:%H:%M}"
-
-
-def _months(n: int) -> str:
-    return f"{n} month" + ("" if n == 1 else "s")
-
-
-def _at(day: dt.date, time: dt.time | None) -> dt.date | dt.datetime:
-    return day if time is None else dt.datetime.combine(day, time)
-
-
-# ------------------------------------------------------------------------------------ rule data
-
-
-@attrs.frozen(kw_only=True)
-class Deadlines:
-    """The legal periods of one rule set's timetable (DESIGN.md section 4), as data.
-
-    Days count as the module docstring says; a ``*_time`` of None means the rule names no hour
-    (the deadline is the end of the day).
-    """
-
-    name: str
-    call_days: int  # calling at least this many days before the vote
-    term_end_days: int  # vote at least this many days before the term ends
-    nomination_days: int  # nomination closes this many days before the vote
-    nomination_time: dt.time | None
-    registration_days: int  # registration closes this many days before the vote
-    registration_time: dt.time | None
-    vote_opens: dt.time
-    vote_closes: dt.time
-    results_days: int  # results within this many days after the vote
-    winner_days: int  # the winner registered within this many days after the vote
-    early_call_months: int  # after an early termination, called within this many months
-    early_vote_months: int  # ... and held within this many months after the calling deadline
-    # Assumption: every known vote fell on a Sunday (2021-07-25, 2023-11-05, 2025-10-12), so a
-    # computed vote date is the latest Sunday the law allows.
-    vote_weekday: int = SUNDAY
-
-
-_BOTH = {
-    # DESIGN sec 4 "timetable, both" (seeds 001, 003): called >= 40 days before the vote.
-    "call_days": 40,
-    # Same row; seed 003 "Procedure": held 10 days before the incumbent's term expires.
-    "term_end_days": 10,
-    # Same row; seed 001 timetable: election day 07:00 to 20:00 local time.
-    "vote_opens": dt.time(7),
-    "vote_closes": dt.time(20),
-    # Same row; seed 003 "Results" and seed 001 (results 15 Oct, winner by 19 Oct 2025).
-    "results_days": 3,
-    "winner_days": 7,
-    # Same row: early termination -> called within 1 month, held within 1 month. We count the
-    # second month from the calling deadline: from the calling itself it would clash with the
-    # 40-day notice, and Semey 2025 (seed 001) was held 46 days after its calling.
-    "early_call_months": 1,
-    "early_vote_months": 1,
-}
-
-DEADLINES: dict[str, Deadlines] = {
-    "kz-2021-rural": Deadlines(
-        name="kz-2021-rural",
-        # DESIGN sec 4 "timetable, rural" (commission statements 2021): nomination from the day
-        # after calling to 18:00 fifteen days before the vote; seed 003: closed 9 Jul for 25 Jul.
-        nomination_days=15,
-        nomination_time=dt.time(18),
-        # Same row: registration closes ten days before (no hour given).
-        registration_days=10,
-        registration_time=None,
-        **_BOTH,
-    ),
-    "kz-2023-district": Deadlines(
-        name="kz-2023-district",
-        # DESIGN sec 4 "timetable, district" (commission statements 2023; seed 001 fits):
-        # nomination from the day after calling to 30 days before the vote.
-        nomination_days=30,
-        nomination_time=None,
-        # Same row: registration closes 25 days before at 18:00 (Semey: 16 Sep 18:00, seed 001).
-        registration_days=25,
-        registration_time=dt.time(18),
-        **_BOTH,
-    ),
-}
-
-
-def _ruleset(rules: RuleSet | str) -> RuleSet:
-    if isinstance(rules, RuleSet):
-        return rules
-    try:
-        return preset(rules)
-    except KeyError as err:
-        raise ScenarioError("", "rules", str(err.args[0])) from None
-
-
-def deadlines(rules: RuleSet | str) -> Deadlines:
-    """The timetable periods of a rule set, by its name; ``ScenarioError`` if it has none."""
-    name = rules.name if isinstance(rules, RuleSet) else rules
-    if name not in DEADLINES:
-        _ruleset(name)  # an unknown name is reported as such
-        known = ", ".join(sorted(DEADLINES))
-        msg = f"rule set {name!r} has no election timetable (known: {known})"
-        raise ScenarioError("", "rules", msg)
-    return DEADLINES[name]
-
-
-# ---------------------------------------------------------------------------------------- terms
+__all__ = ["Term", "consecutive_terms", "eligible", "next_term", "signatures_needed",
+           "terminate"]
 
 
 def _not_before_start(term: Term, _attribute: attrs.Attribute, end: dt.date) -> None:
@@ -251,10 +66,10 @@ def next_term(
     the 2025 vote (seed 001), and the law allows seven days to register the winner.
     """
     if start is None:
-        start = previous.end + _DAY if previous and previous.end >= vote else vote + _DAY
+        start = previous.end + DAY if previous and previous.end >= vote else vote + DAY
     if unit is None:
         unit = previous.unit if previous else ""
-    return Term(start=start, end=term_end(start, _ruleset(rules).term_years), unit=unit,
+    return Term(start=start, end=term_end(start, ruleset_of(rules).term_years), unit=unit,
                 holder=holder)
 
 
@@ -267,7 +82,7 @@ def consecutive_terms(terms: Iterable[Term], unit: str, start: dt.date) -> int:
     held = sorted((t for t in terms if t.unit == unit and t.start < start), key=lambda t: t.start)
     count, following = 0, start
     for term in reversed(held):
-        if term.end + _DAY < following:
+        if term.end + DAY < following:
             break
         count, following = count + 1, term.start
     return count
@@ -287,7 +102,7 @@ def eligible(
     Age is taken on election day. The new term is taken to start on ``term_start`` (default: the
     election day, so a sitting akim's term runs up to it).
     """
-    r = _ruleset(rules)
+    r = ruleset_of(rules)
     reasons = []
     age = age_on(birth, election_date)
     if age < r.min_age:  # Art. 36-2: at least 25 on election day (seed 001)
@@ -305,185 +120,5 @@ def signatures_needed(registered: int, rules: RuleSet | str) -> int:
     if registered < 0:
         msg = f"registered voters must be >= 0, got {registered}"
         raise ValueError(msg)
-    share = Fraction(_ruleset(rules).signature_share)
+    share = Fraction(ruleset_of(rules).signature_share)
     return -(-registered * share.numerator // share.denominator)
-
-
-# ----------------------------------------------------------------------------------- timetables
-
-STAGES = ("calling", "nomination", "registration", "campaign", "vote", "results",
-          "winner_registration")
-
-
-@attrs.frozen
-class Stage:
-    """One stage of a timetable: ``start`` to ``end``; a bare date means its whole day."""
-
-    start: dt.date | dt.datetime
-    end: dt.date | dt.datetime
-    rule: str
-
-
-@attrs.frozen(kw_only=True)
-class Timetable:
-    """The legal calendar of one election, stage by stage (names in :data:`STAGES`).
-
-    ``call_by`` is the last legal day for calling this vote, ``vote_by`` the last legal vote
-    day (None when neither the term's end nor an early termination is known).
-    """
-
-    rules: str
-    calling: Stage
-    nomination: Stage
-    registration: Stage
-    campaign: Stage
-    vote: Stage
-    results: Stage
-    winner_registration: Stage
-    call_by: dt.date
-    vote_by: dt.date | None = None
-    term_end: dt.date | None = None
-    terminated: dt.date | None = None
-
-    @property
-    def vote_date(self) -> dt.date:
-        return self.vote.start.date()
-
-    @property
-    def early_call_by(self) -> dt.date | None:
-        """After an early termination, the last day of the month for calling the election."""
-        if self.terminated is None:
-            return None
-        return add_months(self.terminated, DEADLINES[self.rules].early_call_months)
-
-    def stages(self) -> list[tuple[str, Stage]]:
-        """``(name, stage)`` in legal order."""
-        return [(name, getattr(self, name)) for name in STAGES]
-
-
-def _fail(place: str, problem: str) -> ScenarioError:
-    return ScenarioError("", place, problem)
-
-
-def timetable(
-    vote: dt.date,
-    rules: RuleSet | str,
-    *,
-    called: dt.date | None = None,
-    term_end: dt.date | None = None,
-    terminated: dt.date | None = None,
-) -> Timetable:
-    """The timetable of a vote on ``vote``; calling ``called`` (default: as late as allowed).
-
-    Give ``term_end`` (the outgoing term's last day) or ``terminated`` (the day powers ended
-    early) to check the vote date against them. Raises ``ScenarioError`` on an illegal date.
-    """
-    d = deadlines(rules)
-    call_by = _before(vote, d.call_days)
-    vote_by = None
-    if term_end is not None:
-        vote_by = term_end - dt.timedelta(days=d.term_end_days)
-    if terminated is not None:
-        call_by = min(call_by, add_months(terminated, d.early_call_months))
-        vote_by = add_months(add_months(terminated, d.early_call_months), d.early_vote_months)
-        if called is None and call_by <= terminated:
-            earliest = terminated + _DAY + dt.timedelta(days=d.call_days + 1)
-            raise _fail("vote", f"{vote} leaves no room for {d.call_days} days' notice after "
-                                f"the termination on {terminated}; the earliest is {earliest}")
-        if called is not None and called <= terminated:
-            raise _fail("calling", f"{called} is not after the termination on {terminated}")
-    if vote_by is not None and vote > vote_by:
-        raise _fail("vote", f"{vote} is after the last legal day, {vote_by}")
-    if called is None:
-        called = call_by
-    elif called > call_by:
-        whole = (vote - called).days - 1
-        raise _fail("calling", f"{called} is after the last legal day, {call_by} ({whole} whole "
-                               f"days before the vote {vote}; {d.call_days} needed)")
-    reg_close = _before(vote, d.registration_days)
-    campaign_from = (dt.datetime.combine(reg_close, d.registration_time) if d.registration_time
-                     else dt.datetime.combine(reg_close + _DAY, _MIDNIGHT))
-    opens = dt.datetime.combine(vote, d.vote_opens)
-    closes = dt.datetime.combine(vote, d.vote_closes)
-    if terminated is not None:
-        vote_rule = f"by call-by + {_months(d.early_vote_months)}"
-    elif term_end is not None:
-        vote_rule = f"by term end - {d.term_end_days} days"
-    else:
-        vote_rule = f"{d.vote_opens:%H:%M}-{d.vote_closes:%H:%M}"
-    call_rule = f"by end + {_months(d.early_call_months)}, " if terminated else ""
-    return Timetable(
-        rules=d.name,
-        calling=Stage(called, called, f"{call_rule}>= {d.call_days} days before vote"),
-        nomination=Stage(called + _DAY, _at(_before(vote, d.nomination_days), d.nomination_time),
-                         f"to {d.nomination_days} days before{_hour(d.nomination_time)}"),
-        registration=Stage(called + _DAY, _at(reg_close, d.registration_time),
-                           f"to {d.registration_days} days before{_hour(d.registration_time)}"),
-        campaign=Stage(campaign_from, dt.datetime.combine(vote - _DAY, _MIDNIGHT),
-                       "to 00:00 the day before"),
-        vote=Stage(opens, closes, vote_rule),
-        results=Stage(vote, vote + dt.timedelta(days=d.results_days),
-                      f"within {d.results_days} days"),
-        winner_registration=Stage(vote + _DAY, vote + dt.timedelta(days=d.winner_days),
-                                  f"within {d.winner_days} days of vote"),
-        call_by=call_by,
-        vote_by=vote_by,
-        term_end=term_end,
-        terminated=terminated,
-    )
-
-
-def regular_vote_date(term: Term, rules: RuleSet | str) -> dt.date:
-    """The regular vote for the term after ``term``: the latest Sunday (an assumption, see
-    :class:`Deadlines`) at least ``term_end_days`` days before the term ends."""
-    d = deadlines(rules)
-    return _last_weekday(term.end - dt.timedelta(days=d.term_end_days), d.vote_weekday)
-
-
-@attrs.frozen
-class LimitAfter:
-    """Where a winner stands against the term limit after an election."""
-
-    term: int             # the consecutive term this election starts
-    limit: int
-    next_vote: dt.date    # the next regular vote, the term taken as starting on election day
-
-    @property
-    def may_stand_next(self) -> bool:
-        return self.term < self.limit
-
-
-def limit_after(terms_held: int, elected_on: dt.date, rules: RuleSet | str) -> LimitAfter:
-    """The term a winner who already held ``terms_held`` consecutive terms starts, and whether
-    the limit lets them stand at the next regular election."""
-    ruleset = _ruleset(rules)
-    return LimitAfter(term=terms_held + 1, limit=ruleset.term_limit,
-                      next_vote=regular_vote_date(Term(start=elected_on), ruleset))
-
-
-def regular_timetable(
-    term: Term, rules: RuleSet | str, *, vote: dt.date | None = None,
-    called: dt.date | None = None,
-) -> Timetable:
-    """The timetable of the regular election that ends ``term`` (vote as late as allowed)."""
-    if vote is None:
-        vote = regular_vote_date(term, rules)
-    elif vote <= term.start:
-        raise _fail("vote", f"{vote} is not after the term's start, {term.start}")
-    return timetable(vote, rules, called=called, term_end=term.end)
-
-
-def early_timetable(
-    terminated: dt.date, rules: RuleSet | str, *, vote: dt.date | None = None,
-    called: dt.date | None = None,
-) -> Timetable:
-    """The timetable of the early election after powers ended on ``terminated``.
-
-    Called within ``early_call_months`` of the termination, held within ``early_vote_months``
-    of that calling deadline; the vote defaults to the latest Sunday allowed.
-    """
-    d = deadlines(rules)
-    if vote is None:
-        vote_by = add_months(add_months(terminated, d.early_call_months), d.early_vote_months)
-        vote = _last_weekday(vote_by, d.vote_weekday)
-    return timetable(vote, rules, called=called, terminated=terminated)
