@@ -64,7 +64,7 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
 def _exporter(fmt: str) -> Callable[[Any], str]:
     """The engine's writer of an exchange format, imported only when asked for."""
     if fmt == "openelections":
-        from engine.formats.openelections.reader import to_csv
+        from engine.formats.openelections.writer import to_csv
 
         return to_csv
     from engine.formats.nist import to_json

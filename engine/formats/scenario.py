@@ -93,11 +93,13 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     openelections = list(top.tables("openelections", label_key="race"))
     top.close()
     if precinct_spec is not None:
+        # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.precinct_csv import read_csv
 
         races = read_csv(precinct_spec, races, base or Path.cwd())
     warnings: tuple[str, ...] = ()
     if openelections:
+        # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.openelections.reader import read_tables
 
         races, warnings = read_tables(openelections, races, election, base or Path.cwd())

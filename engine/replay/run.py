@@ -5,6 +5,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from engine.law.indirect import decide_rounds
+from engine.law.rules import Outcome
 from engine.records import Scenario
 from engine.replay.area_checks import area_checks
 from engine.replay.reconcile import Check, Inferred, race_checks
@@ -84,8 +86,6 @@ def replay(scenario: Scenario) -> Replay:
 def _revote(scenario: Scenario, res: RaceResults) -> RaceResults:
     """Indirect rules: where the leaders tied and the re-vote among them is given, it decides
     (engine.law.indirect.decide_rounds); a second tie stays a tie (a repeat election)."""
-    from engine.law.indirect import decide_rounds
-    from engine.law.rules import Outcome
 
     k = res.totals.votes.shape[1]
     revote = np.full((len(scenario.races), k), -1, np.int64)

@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.model_table import AGAINST_ALL, ModelSpec, Params
+from engine.formats.scenario import load
 from engine.law.rules import RuleSet
 from engine.records import Race, Scenario
 from engine.replay.run import replay
@@ -80,7 +81,6 @@ def setup(scenario: Scenario, source: str | Path | None = None) -> Setup:
     src_path = source_path(scenario, spec, source)
     replayed = None
     if src_path is not None:
-        from engine.formats.scenario import load
         replayed = replay(load(src_path))
     source_ids = [x.id for x in replayed.scenario.races] if replayed is not None else []
     has_counts = [any(c.votes is not None for c in race.candidates) or race.precincts is not None

@@ -28,11 +28,10 @@ from engine.records import Candidate, Figure, Race, RacePrecincts
 
 if TYPE_CHECKING:
     from engine.records import Election
-    from engine.replay.run import Replay
 
-__all__ = ["AGAINST_ALL", "CAST", "COLUMNS", "INVALID", "REGISTERED", "read_tables", "to_csv"]
+__all__ = ["AGAINST_ALL", "CAST", "COLUMNS", "INVALID", "REGISTERED", "read_tables"]
 
-# The lines :func:`to_csv` writes beside the candidates (the names its files are read back with).
+# The lines the writer (:func:`engine.formats.openelections.writer.to_csv`) puts beside the candidates (the names its files are read back with).
 AGAINST_ALL, REGISTERED, CAST, INVALID = ("Against All", "Registered Voters", "Ballots Cast",
                                           "Invalid Ballots")
 _ROLES = ("against_all", "registered", "cast", "invalid")
@@ -319,10 +318,3 @@ def _make_race(spec: _Spec, election: Election, office: str, names: list[str],
                 place=place, registered=registered, cast=cast, invalid=invalid,
                 against_all=against_all, share_basis=election.share_basis, date=spec.date,
                 precincts=precincts)
-
-
-def to_csv(rp: Replay) -> str:
-    """The replay in the OpenElections layout (:func:`engine.formats.openelections.writer.to_csv`)."""
-    from engine.formats.openelections.writer import to_csv as write
-
-    return write(rp)
