@@ -26,6 +26,8 @@ from engine.replay.run import replay
 __all__ = ["bench_historical", "bench_replay", "bench_startup", "find_scenario",
            "make_election", "render", "render_historical", "scaling_points"]
 
+TARGET_HELP = 0.2  # saylau --help, start-up included (issue 14)
+TARGET_SEMEY = 0.35  # saylau replay semey-2025, start-up included (issue 14)
 TARGET_HISTORICAL = 0.5  # issue 3: the whole 2021 replay in under 0.5 s
 SEED = 20231105
 TARGET_SECONDS = 3.0  # issue 2: 100,000 precincts, 7 options, end to end in under 3 s
@@ -109,12 +111,18 @@ def bench_replay(n_precincts: int = 100_000, n_races: int = 2_000, repeat: int =
 
 
 def bench_startup(repeat: int = 5) -> dict[str, float]:
-    """Median seconds of a bare interpreter and of one that imports saylau's command line."""
-    def timed(code: str) -> float:
-        return median_seconds(lambda: _command([sys.executable, "-c", code]), repeat,
-                              warm_up=False)
+    """Median seconds of a bare interpreter, of one that imports saylau's command line, of
+    ``saylau --help`` and of ``saylau replay`` on the Semey 2025 scenario (when at hand)."""
+    def timed(command: list[str]) -> float:
+        return median_seconds(lambda: _command(command), max(repeat, 5), warm_up=False)
 
-    return {"python_s": timed("pass"), "import_cli_s": timed("import cli.main")}
+    out = {"python_s": timed([sys.executable, "-c", "pass"]),
+           "import_cli_s": timed([sys.executable, "-c", "import cli.main"]),
+           "help_s": timed([*_SAYLAU, "--help"])}
+    semey = find_scenario("semey-2025")
+    if semey is not None:
+        out["semey_s"] = timed([*_SAYLAU, "replay", str(semey)])
+    return out
 
 
 def render(result: dict) -> str:
@@ -160,7 +168,11 @@ def render_historical(result: dict | None, startup: dict[str, float] | None = No
              f"{result['library_s']:.3f} s"]
     if startup:
         lines += [f"  start-up alone: python -c pass {startup['python_s']:.3f} s;"
-                  f" python -c 'import cli.main' {startup['import_cli_s']:.3f} s"]
+                  f" python -c 'import cli.main' {startup['import_cli_s']:.3f} s;"
+                  f" saylau --help {startup['help_s']:.3f} s (target < {TARGET_HELP} s)"]
+        if "semey_s" in startup:
+            lines += [f"  saylau replay semey-2025 (fresh process):             "
+                      f"{startup['semey_s']:.3f} s (target < {TARGET_SEMEY} s)"]
     return "\n".join(lines)
 
 

@@ -1,115 +1,62 @@
-"""The `saylau` command: each subcommand parses, calls the engine, renders. Nothing else."""
+"""The `saylau` command: a group of subcommands, each in its own module beside its rendering.
+
+A subcommand's module is imported only when it runs (or its own --help is asked for), so
+`saylau --help` and every command start without importing the others (or numpy, for --help).
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
+import importlib
 from typing import Any
 
 import click
 
-from cli import render
-from cli.bench import bench
-from cli.calibrate import calibrate
-from cli.forensics import audit, forensics
-from cli.output import (
-    EXIT_USER_ERROR,
-    emit,
-    error_line,
-    format_option,
-    output_option,
-    user_errors,
-    warn,
-)
-from cli.schedule import schedule
-from cli.simulate import simulate
-from engine.errors import ScenarioError
+__all__ = ["COMMANDS", "main"]
 
-__all__ = ["main"]
+# name -> (module, the first line of the command's docstring: what `saylau --help` lists).
+# tests/test_cli.py checks each line against the command's own docstring.
+COMMANDS = {
+    "replay": ("cli.replay", "Replay FILE: recompute every race and area and check every "
+               "published figure."),
+    "validate": ("cli.validate", "Check scenario FILES: print nothing when they are sound, one "
+                 "line per file that is not."),
+    "simulate": ("cli.simulate", "Simulate FILE: win probabilities, failed-election risk, "
+                 "turnout and margins."),
+    "calibrate": ("cli.calibrate", "Fit FILE's [calibrate] parameters so its simulated counts "
+                  "match the published ones."),
+    "forensics": ("cli.forensics", "Statistical tests of FILE's precinct counts: fingerprint, "
+                  "integer percentages, digits, shape, turnout against the leader."),
+    "audit": ("cli.audit", "Risk-limiting audit sizes of FILE's races (BRAVO ballot polling, "
+              "super-simple comparison) and recount flags for close margins."),
+    "schedule": ("cli.schedule", "Print the legal calendar of the next election after a term "
+                 "start or an early termination."),
+    "bench": ("cli.bench", "Measure saylau against numpy, pandas, plain Python and its peers, on "
+              "the same data."),
+}
 
-EXIT_MISMATCH = 1  # --strict found published figures that do not hold
+
+class _LazyGroup(click.Group):
+    """Subcommands imported by name when they are invoked; their listing comes from COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, _ = COMMANDS[name]
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(n) for n in COMMANDS)
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="saylau")
-def main() -> None:
+def main(**_: Any) -> None:
     """saylau: replay, reconcile and simulate Kazakhstan's akim elections."""
-
-
-@main.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@format_option("table", "json", "csv", "openelections", "nist-json")
-@output_option
-@click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
-@click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
-              "that do not hold (table format)")
-@user_errors
-def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool) -> None:
-    """Replay FILE: recompute every race and area and check every published figure."""
-    from engine.formats.scenario import load
-    from engine.replay.run import replay as run_replay
-
-    scenario = load(file)
-    warn(scenario.warnings)
-    result = run_replay(scenario)
-    text = (render.to_table(result, all_checks=all_checks) if fmt == "table"
-            else render.to_json(result) if fmt == "json" else render.to_csv(result)
-            if fmt == "csv" else _exporter(fmt)(result))
-    emit(text, output)
-    if strict and result.mismatches:
-        click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
-        sys.exit(EXIT_MISMATCH)
-
-
-def _exporter(fmt: str) -> Callable[[Any], str]:
-    """The engine's writer of an exchange format, imported only when asked for."""
-    if fmt == "openelections":
-        from engine.formats.openelections.writer import to_csv
-
-        return to_csv
-    from engine.formats.nist import to_json
-
-    return to_json
-
-
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES: print nothing when they are sound, one line per file that is not."""
-    from engine.formats.scenario import load
-
-    bad = 0
-    for file in files:
-        try:
-            scenario = load(file)
-            _build_model(scenario)
-            warnings = scenario.warnings
-        except (ScenarioError, OSError) as err:
-            click.echo(error_line(err), err=True)
-            bad += 1
-            continue
-        warn(warnings)
-    if bad:
-        sys.exit(EXIT_USER_ERROR)
-
-
-def _build_model(scenario: object) -> None:
-    """A simulation file is sound only if its model can be built (its from file, generated
-    areas, calibration targets): the checks `saylau simulate` and `calibrate` would make."""
-    if scenario.model is None and scenario.calibration is None:
-        return
-    from engine.simulation.indirect_setup import indirect_setup
-    from engine.simulation.setup import setup
-
-    if scenario.election.rules.kind == "indirect":
-        indirect_setup(scenario)
-    else:
-        setup(scenario)
-
-
-main.add_command(schedule)
-main.add_command(simulate)
-main.add_command(calibrate)
-main.add_command(forensics)
-main.add_command(audit)
-main.add_command(bench)

@@ -14,8 +14,8 @@ import click
 
 from engine.errors import ScenarioError
 
-__all__ = ["EXIT_USER_ERROR", "UserError", "check_folder", "emit", "error_line", "format_option",
-           "output_option", "require_matplotlib", "user_errors", "warn", "write_atomic"]
+__all__ = ["EXIT_USER_ERROR", "UserError", "check_folder", "emit", "error_line",
+           "require_matplotlib", "user_errors", "warn", "write_atomic"]
 
 EXIT_USER_ERROR = 2
 
@@ -72,21 +72,6 @@ def require_matplotlib(option: str = "--plot") -> None:
         msg = (f"{option} needs matplotlib: pip install 'saylau[plot]' (or pip install "
                "matplotlib)")
         raise UserError(msg) from None
-
-
-_FOR = {"table": "people", "json": "programs", "csv": "sheets",
-        "openelections": "OpenElections tools", "nist-json": "NIST SP 1500-100 readers"}
-
-
-def format_option(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--format``: the first of ``formats`` by default."""
-    return click.option("--format", "fmt", type=click.Choice(formats), default=formats[0],
-                        show_default=True,
-                        help=", ".join(f"{f} for {_FOR[f]}" for f in formats))
-
-
-output_option = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-                             help="write here (atomically) instead of stdout")
 
 
 def error_line(err: ScenarioError | OSError) -> str:

@@ -7,16 +7,9 @@ import time
 
 import click
 
-from cli import sim_render
-from cli.output import (
-    UserError,
-    emit,
-    format_option,
-    output_option,
-    require_matplotlib,
-    user_errors,
-    warn,
-)
+from cli import cycles_render, rounds_render, simulate_render
+from cli.options import format_option, jobs_option, output_option, seed_option
+from cli.output import UserError, emit, require_matplotlib, user_errors, warn
 
 __all__ = ["simulate"]
 
@@ -50,10 +43,8 @@ class _Progress:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--runs", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="elections to simulate")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
-              help="the same seed gives the same bytes, whatever --jobs")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="worker threads  [default: every usable core]")
+@seed_option("the same seed gives the same bytes, whatever --jobs")
+@jobs_option
 @click.option("--chunk-runs", type=click.IntRange(min=1), default=None,
               help="runs drawn at once; bounds memory, never changes results")
 @click.option("--from", "source", type=click.Path(dir_okay=False), default=None,
@@ -99,10 +90,10 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
                       grouping=st.grouping, progress=progress)
     finally:
         progress.close()
-    render = {"table": sim_render.to_table, "json": sim_render.to_json,
-              "csv": sim_render.to_csv}[fmt]
+    render = {"table": simulate_render.to_table, "json": simulate_render.to_json,
+              "csv": simulate_render.to_csv}[fmt]
     if plot_path is not None:  # the picture first: a bad path fails before anything is printed
-        emit(sim_render.plot(st, summary), plot_path)
+        emit(simulate_render.plot(st, summary), plot_path)
     emit(render(st, summary, seed), output)
 
 
@@ -124,8 +115,8 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
                              chunk_runs=chunk_runs, progress=progress)
     finally:
         progress.close()
-    render = {"table": sim_render.cycles_table, "json": sim_render.cycles_json,
-              "csv": sim_render.cycles_csv}[fmt]
+    render = {"table": cycles_render.cycles_table, "json": cycles_render.cycles_json,
+              "csv": cycles_render.cycles_csv}[fmt]
     emit(render(st, summary, cm, seed), output)
 
 
@@ -138,6 +129,6 @@ def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
                             attendance=ind.attendance, runs=runs, seed=seed)
-    render = {"table": sim_render.round_table, "json": sim_render.round_json,
-              "csv": sim_render.round_csv}[fmt]
+    render = {"table": rounds_render.round_table, "json": rounds_render.round_json,
+              "csv": rounds_render.round_csv}[fmt]
     emit(render(ind, counts, seed), output)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
 
-from cli.main import main
+from cli.main import COMMANDS, main
 from tests.texts import ULKEN
 
+ROOT = Path(__file__).resolve().parents[1]
 MALFORMED = sorted((Path(__file__).parent / "malformed").glob("*.toml"))
+SEMEY = ROOT / "scenarios" / "historical" / "semey-2025.toml"
 
 
 def _expected_error(path: Path) -> str:
@@ -151,3 +158,52 @@ def test_validate_reports_a_path_that_is_not_a_file_in_one_line(runner, tmp_path
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.output
+
+
+HEAVY = ("scipy", "matplotlib", "pandas")
+
+
+def _imported_by(code: str) -> list[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    probe = (f"{code}\nimport sys\n"
+             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return out.stdout.split()
+
+
+def test_importing_the_command_line_imports_no_numerical_library():
+    """`saylau --help` starts fast: importing cli.main pulls in neither numpy nor scipy,
+    matplotlib or pandas (issue 14's start-up target is measured in benchmarks/)."""
+    loaded = _imported_by("import cli.main")
+    assert [m for m in (*HEAVY, "numpy") if m in loaded] == []
+
+
+def test_a_replay_imports_neither_scipy_nor_matplotlib_nor_pandas():
+    """`saylau replay` on a plain scenario imports only what replaying needs."""
+    code = ("import sys\nfrom cli.main import main\n"
+            f"sys.argv = ['saylau', 'replay', {str(SEMEY)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = _imported_by(code)
+    assert "numpy" in loaded
+    assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_saylau_help_lists_each_command_as_its_own_docstring_says(runner):
+    """The lazy group's listing (written out in cli/main.py, so --help imports no command) is
+    the listing click would make from the commands themselves."""
+    eager = click.Group("main", help=main.help, context_settings=main.context_settings,
+                        params=main.params)
+    for name, (module, _) in COMMANDS.items():
+        eager.add_command(getattr(importlib.import_module(module), name))
+    lazy = runner.invoke(main, ["--help"], prog_name="saylau")
+    built = runner.invoke(eager, ["--help"], prog_name="saylau")
+    assert lazy.exit_code == 0
+    assert lazy.output == built.output
+
+
+def test_an_unknown_command_is_named():
+    """A mistyped command is one usage error naming it, exit 2."""
+    result = CliRunner().invoke(main, ["replya", "x.toml"])
+    assert result.exit_code == 2
+    assert "No such command 'replya'" in result.output

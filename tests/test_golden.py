@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.render import replay_dict
+from cli.replay_render import replay_dict
 from engine.formats.scenario import load
 from engine.replay.run import replay
 

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import main
-from cli.render import replay_dict
+from cli.replay_render import replay_dict
 from engine.errors import ScenarioError
 from engine.formats.openelections import rows as openelections_files
 from engine.formats.openelections.reader import AGAINST_ALL, CAST, INVALID, REGISTERED

@@ -15,14 +15,11 @@ from typing import Any
 import numpy as np
 
 from engine.law.rules import Outcome
-from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
 from engine.simulation.summary import Summary, wilson
 
-__all__ = ["counts_lines", "cycles_csv", "cycles_dict", "cycles_json", "cycles_table", "plot",
-           "round_csv", "round_dict", "round_json", "round_table", "simulation_dict", "to_csv",
-           "to_json", "to_table"]
+__all__ = ["plot", "simulation_dict", "source_name", "to_csv", "to_json", "to_table"]
 
 # Races shown one block each in the table; more are listed one line each.
 DETAILED_RACES = 12
@@ -83,13 +80,13 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
         "rules": st.rules.name,
         "runs": runs,
         "seed": seed,
-        "calibrated_from": _name(st.source),
+        "calibrated_from": source_name(st.source),
         "races": races,
         "areas": _areas(st, sm),
     }
 
 
-def _name(path: str | None) -> str | None:
+def source_name(path: str | None) -> str | None:
     """A file by its name: the output must not depend on the working directory."""
     return None if path is None else Path(path).name
 
@@ -260,151 +257,3 @@ def plot(st: Setup, sm: Summary) -> bytes:
     fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
-
-
-# -- multi-cycle runs ------------------------------------------------------------------------
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
-    """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
-    from engine.law.dates import anniversary
-
-    start = st.scenario.election.date
-    rows = []
-    for c in range(cs.cycles):
-        won = int(cs.won[c])
-        exits = int(cs.exits[c].sum())
-        rows.append({
-            "cycle": c + 1,
-            "from": None if start is None else
-            anniversary(start, c * cs.term_months // 12).isoformat(),
-            "elections": int(cs.elections[c]), "early_elections": int(cs.early[c]),
-            "failed": int(cs.failed[c]), "won": won,
-            "sitting_akims": int(cs.sitting[c]), "term_limited": int(cs.term_limited[c]),
-            "incumbents_stood": int(cs.stood[c]), "incumbents_won": int(cs.incumbent_won[c]),
-            "open_seats": int(cs.open_seats[c]),
-            "share_won_by_incumbents": _share(int(cs.incumbent_won[c]), won),
-            "repeats": int(cs.repeats[c]),
-            "share_open_seats": _share(int(cs.open_seats[c]),
-                                       int(cs.elections[c] - cs.repeats[c])),
-            "share_leaving_at_limit": _share(int(cs.exits[c, 0]), exits),
-            "winners_by_term": {str(k): int(cs.winner_term[c, k])
-                                for k in range(1, cs.term_limit + 1)},
-            "leaving": {reason: int(cs.exits[c, j]) for j, reason in enumerate(EXIT_REASONS)},
-            "leaving_by_terms_served": {str(k): int(cs.exit_served[c, k])
-                                        for k in range(1, cs.term_limit + 1)},
-        })
-    return {
-        "election": st.scenario.election.name, "scenario": st.scenario.file,
-        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
-        "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
-        "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
-        "early_termination": cm.early, "calibrated_from": _name(st.source),
-        "per_cycle": rows,
-    }
-
-
-def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
-    return json.dumps(cycles_dict(st, cs, cm, seed), ensure_ascii=False, indent=2) + "\n"
-
-
-def cycles_csv(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
-    rows = cycles_dict(st, cs, cm, seed)["per_cycle"]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
-            | {f"winners_term_{k}": v for k, v in r["winners_by_term"].items()}
-            | {f"leaving_{k.replace(' ', '_')}": v for k, v in r["leaving"].items()}
-            | {f"leaving_after_{k}_terms": v for k, v in r["leaving_by_terms_served"].items()}
-            for r in rows]
-    w.writerow(flat[0])
-    w.writerows(r.values() for r in flat)
-    return buf.getvalue()
-
-
-def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
-    d = cycles_dict(st, cs, cm, seed)
-
-    def pc(x: float | None) -> str:
-        return "-" if x is None else f"{100 * x:.1f}%"
-
-    lines = [d["election"],
-             f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
-             f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
-             f"seed {seed}",
-             f"an akim the limit does not bar stands again with probability {cm.stand:g};",
-             f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
-             f"{cm.early:g}",
-             "",
-             f"{'cycle':<5}{'from':<11}{'elections':>9}{'early':>8}{'failed':>8}"
-             f"{'won by':>8}{'open':>7}{'left at':>8}"
-             + "".join(f"{'term ' + str(k):>8}" for k in range(1, cs.term_limit + 1)),
-             f"{'':<5}{'':<11}{'per run':>9}{'per run':>8}{'per run':>8}"
-             f"{'incumb.':>8}{'seats':>7}{'limit':>8}"
-             + "".join(f"{'winners':>8}" for _ in range(cs.term_limit))]
-    for r in d["per_cycle"]:
-        won = r["won"]
-        lines.append(
-            f"{r['cycle']:<5}{r['from'] or '':<11}{r['elections'] / cs.runs:>9.1f}"
-            f"{r['early_elections'] / cs.runs:>8.2f}{r['failed'] / cs.runs:>8.2f}"
-            f"{pc(r['share_won_by_incumbents']):>8}{pc(r['share_open_seats']):>7}"
-            f"{pc(r['share_leaving_at_limit']):>8}"
-            + "".join(f"{pc(_share(v, won)):>8}" for v in r["winners_by_term"].values()))
-    lines += ["",
-              "won by incumbents: of races won; open seats: of elections other than repeats",
-              "(no incumbent on the ballot); left at limit: of akims leaving office; term k",
-              "winners: of races won, by the consecutive term the winner starts.", ""]
-    return "\n".join(lines)
-
-
-# -- indirect rounds -------------------------------------------------------------------------
-def counts_lines(counts: Any, published: dict[str, int], names: tuple[str, ...]) -> list[str]:
-    """One line per count of a round: published, simulated mean and 5/50/95% of runs."""
-    lines = [f"  {'count':<18}{'published':>10}{'mean':>10}{'5%':>8}{'50%':>8}{'95%':>8}"]
-    for name in names:
-        x = counts.stat(name)
-        q = np.percentile(x, [5, 50, 95], method="inverted_cdf")
-        pub = published.get(name)
-        lines.append(f"  {name.replace('_', ' '):<18}{'-' if pub is None else pub:>10}"
-                     f"{x.mean():>10.2f}{q[0]:>8.0f}{q[1]:>8.0f}{q[2]:>8.0f}")
-    return lines
-
-
-def round_dict(ind: Any, counts: Any, seed: int) -> dict[str, Any]:
-    """Simulated rounds of indirect elections: each count's mean and distribution."""
-    from engine.simulation.indirect import STATISTICS
-
-    rows = {name: {"published": ind.published.get(name),
-                   "mean": float(counts.stat(name).mean()),
-                   "distribution": {str(int(v)): int(c) for v, c in zip(
-                       *np.unique(counts.stat(name), return_counts=True), strict=True)}}
-            for name in STATISTICS}
-    return {"election": ind.scenario.election.name, "runs": int(counts.elected.shape[0]),
-            "seed": seed, "loyalty": ind.loyalty, "attendance": ind.attendance,
-            "counts": rows}
-
-
-def round_json(ind: Any, counts: Any, seed: int) -> str:
-    return json.dumps(round_dict(ind, counts, seed), ensure_ascii=False, indent=2) + "\n"
-
-
-def round_csv(ind: Any, counts: Any, seed: int) -> str:
-    rows = round_dict(ind, counts, seed)["counts"]
-    return "count,published,mean\n" + "".join(
-        f"{k},{'' if v['published'] is None else v['published']},{v['mean']}\n"
-        for k, v in rows.items())
-
-
-def round_table(ind: Any, counts: Any, seed: int) -> str:
-    from engine.simulation.indirect import STATISTICS
-
-    r, runs = ind.round, int(counts.elected.shape[0])
-    lines = [ind.scenario.election.name,
-             f"simulation · rules {ind.rules.name} · {runs:,} runs · seed {seed} · "
-             f"{r.n_races:,} races in {r.seats.shape[0]:,} maslikhats",
-             f"attendance {ind.attendance:g}, loyalty {ind.loyalty:g}", "",
-             f"Races per round ({runs:,} rounds):",
-             *counts_lines(counts, ind.published, STATISTICS), ""]
-    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""`saylau simulate --cycles` rendered: per cycle, elections held and what became of the akims."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from cli.simulate_render import source_name
+from engine.law.dates import anniversary
+from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
+from engine.simulation.setup import Setup
+
+__all__ = ["cycles_csv", "cycles_dict", "cycles_json", "cycles_table"]
+
+
+# -- multi-cycle runs ------------------------------------------------------------------------
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
+    """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
+    start = st.scenario.election.date
+    rows = []
+    for c in range(cs.cycles):
+        won = int(cs.won[c])
+        exits = int(cs.exits[c].sum())
+        rows.append({
+            "cycle": c + 1,
+            "from": None if start is None else
+            anniversary(start, c * cs.term_months // 12).isoformat(),
+            "elections": int(cs.elections[c]), "early_elections": int(cs.early[c]),
+            "failed": int(cs.failed[c]), "won": won,
+            "sitting_akims": int(cs.sitting[c]), "term_limited": int(cs.term_limited[c]),
+            "incumbents_stood": int(cs.stood[c]), "incumbents_won": int(cs.incumbent_won[c]),
+            "open_seats": int(cs.open_seats[c]),
+            "share_won_by_incumbents": _share(int(cs.incumbent_won[c]), won),
+            "repeats": int(cs.repeats[c]),
+            "share_open_seats": _share(int(cs.open_seats[c]),
+                                       int(cs.elections[c] - cs.repeats[c])),
+            "share_leaving_at_limit": _share(int(cs.exits[c, 0]), exits),
+            "winners_by_term": {str(k): int(cs.winner_term[c, k])
+                                for k in range(1, cs.term_limit + 1)},
+            "leaving": {reason: int(cs.exits[c, j]) for j, reason in enumerate(EXIT_REASONS)},
+            "leaving_by_terms_served": {str(k): int(cs.exit_served[c, k])
+                                        for k in range(1, cs.term_limit + 1)},
+        })
+    return {
+        "election": st.scenario.election.name, "scenario": st.scenario.file,
+        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
+        "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
+        "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
+        "early_termination": cm.early, "calibrated_from": source_name(st.source),
+        "per_cycle": rows,
+    }
+
+
+def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    return json.dumps(cycles_dict(st, cs, cm, seed), ensure_ascii=False, indent=2) + "\n"
+
+
+def cycles_csv(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    rows = cycles_dict(st, cs, cm, seed)["per_cycle"]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
+            | {f"winners_term_{k}": v for k, v in r["winners_by_term"].items()}
+            | {f"leaving_{k.replace(' ', '_')}": v for k, v in r["leaving"].items()}
+            | {f"leaving_after_{k}_terms": v for k, v in r["leaving_by_terms_served"].items()}
+            for r in rows]
+    w.writerow(flat[0])
+    w.writerows(r.values() for r in flat)
+    return buf.getvalue()
+
+
+def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
+    d = cycles_dict(st, cs, cm, seed)
+
+    def pc(x: float | None) -> str:
+        return "-" if x is None else f"{100 * x:.1f}%"
+
+    lines = [d["election"],
+             f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
+             f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
+             f"seed {seed}",
+             f"an akim the limit does not bar stands again with probability {cm.stand:g};",
+             f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
+             f"{cm.early:g}",
+             "",
+             f"{'cycle':<5}{'from':<11}{'elections':>9}{'early':>8}{'failed':>8}"
+             f"{'won by':>8}{'open':>7}{'left at':>8}"
+             + "".join(f"{'term ' + str(k):>8}" for k in range(1, cs.term_limit + 1)),
+             f"{'':<5}{'':<11}{'per run':>9}{'per run':>8}{'per run':>8}"
+             f"{'incumb.':>8}{'seats':>7}{'limit':>8}"
+             + "".join(f"{'winners':>8}" for _ in range(cs.term_limit))]
+    for r in d["per_cycle"]:
+        won = r["won"]
+        lines.append(
+            f"{r['cycle']:<5}{r['from'] or '':<11}{r['elections'] / cs.runs:>9.1f}"
+            f"{r['early_elections'] / cs.runs:>8.2f}{r['failed'] / cs.runs:>8.2f}"
+            f"{pc(r['share_won_by_incumbents']):>8}{pc(r['share_open_seats']):>7}"
+            f"{pc(r['share_leaving_at_limit']):>8}"
+            + "".join(f"{pc(_share(v, won)):>8}" for v in r["winners_by_term"].values()))
+    lines += ["",
+              "won by incumbents: of races won; open seats: of elections other than repeats",
+              "(no incumbent on the ballot); left at limit: of akims leaving office; term k",
+              "winners: of races won, by the consecutive term the winner starts.", ""]
+    return "\n".join(lines)

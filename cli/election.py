@@ -1,0 +1,58 @@
+"""The election `saylau forensics` and `saylau audit` examine: a replay's, or one drawn from a
+simulation scenario (run 0 of `saylau simulate --seed S`)."""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from cli.output import UserError, warn
+
+__all__ = ["Election", "election"]
+
+
+@attrs.frozen(eq=False)
+class Election:
+    """One election, tallied: a replay's, or one drawn from a simulation scenario."""
+
+    name: str
+    source: str          # "replay" or "simulation, seed S"
+    table: object        # engine.tally.races.PrecinctTable
+    results: object      # engine.tally.races.RaceResults
+    rules: object
+    races: tuple[str, ...]
+    candidates: tuple[tuple[str, ...], ...]
+    ballots: np.ndarray | None = None  # ballots cast where the replay inferred them
+
+
+def election(file: str, seed: int) -> Election:
+    # the engine is imported when the command runs: start-up time of `saylau --help`
+    from engine.formats.scenario import load
+
+    scenario = load(file)
+    warn(scenario.warnings)
+    rules = scenario.election.rules
+    if scenario.model is None:
+        from engine.analysis.audit import replay_ballots
+        from engine.replay.run import precinct_table, replay
+
+        rp = replay(scenario)
+        return Election(name=scenario.election.name, source="replay",
+                         table=precinct_table(scenario), results=rp.races, rules=rules,
+                         races=tuple(r.name for r in scenario.races),
+                         candidates=tuple(tuple(c.name for c in r.candidates)
+                                          for r in scenario.races),
+                         ballots=replay_ballots(rp))
+    if rules.kind == "indirect":
+        msg = (f"{scenario.file}: a simulated indirect round has deputies' votes, not precinct "
+               "counts; replay the historical file instead")
+        raise UserError(msg)
+    from engine.analysis.forensics import simulated_election
+    from engine.simulation.setup import setup
+
+    st = setup(scenario)
+    table, res = simulated_election(st.model, st.rules, seed)
+    return Election(name=scenario.election.name, source=f"simulation, seed {seed}",
+                     table=table, results=res, rules=st.rules,
+                     races=tuple(r.name for r in st.races),
+                     candidates=tuple(r.candidates for r in st.races))

@@ -1,0 +1,118 @@
+"""`saylau forensics` rendered: a table for people, JSON for programs, CSV for sheets, and the
+fingerprint as a PNG."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+
+import numpy as np
+
+from cli.election import Election
+
+__all__ = ["CAVEAT", "plot", "to_csv", "to_json", "to_table"]
+
+CAVEAT = ("A flag is a departure from what clean counting tends to produce, not proof of fraud; "
+          "no flag is no proof of a clean count (README: Forensics and audits).")
+
+
+
+def num(x: float | None) -> float | None:
+    """A float for JSON: None for nan or no value."""
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _fmt(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}" if abs(x) >= 0.001 or x == 0 else f"{x:.3e}"
+
+
+# -- forensics --------------------------------------------------------------------------------
+def to_table(e: Election, fx: object) -> str:
+    lines = [e.name,
+             f"forensics · {e.source} · {fx.precincts:,} precincts ({fx.left_out:,} left out: "
+             f"unknown or impossible counts) · turnout {_share(fx.cast, fx.registered)} · "
+             f"seed {fx.seed} · alpha {fx.alpha:g}", ""]
+    rows = [("test", "statistic", "reference", "p / 95% interval", "n", "verdict")]
+    for f in fx.findings:
+        test = (f"p = {_fmt(f.p_value)}" if f.p_value is not None
+                else f"[{_fmt(f.interval[0])}, {_fmt(f.interval[1])}]" if f.interval else "-")
+        rows.append((f.name, _fmt(f.statistic), _fmt(f.reference), test, f"{f.n:,}",
+                     f.verdict))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        lines.append("  ".join([r[0].ljust(widths[0])]
+                               + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]))
+    notes = [f"  {f.name}: {f.note}" for f in fx.findings if f.note]
+    if notes:
+        lines += ["", *notes]
+    tests = [f for f in fx.findings if not f.descriptive]
+    undecided = sum(f.flagged is None for f in tests)
+    lines += ["", f"{len(fx.flagged)} of {len(tests)} tests flagged"
+              + (f"; {undecided} without a verdict (see the notes)." if undecided else "."),
+              CAVEAT]
+    return "\n".join(lines) + "\n"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%" if whole > 0 else "-"
+
+
+def to_json(e: Election, fx: object) -> str:
+    doc = {
+        "election": e.name, "source": e.source, "seed": fx.seed, "alpha": fx.alpha,
+        "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
+        "cast": fx.cast,
+        "tests": [{"name": f.name, "statistic": num(f.statistic),
+                   "reference": num(f.reference), "p_value": num(f.p_value),
+                   "interval": None if f.interval is None else [num(v) for v in f.interval],
+                   "n": f.n, "flagged": f.flagged, "verdict": f.verdict,
+                   "note": f.note} for f in fx.findings],
+        "fingerprint": {"bins": fx.fingerprint.bins,
+                        "rows": "turnout bin i covers [i, i + 1)% (100% in the last)",
+                        "columns": "leader's share of valid votes, the same bins",
+                        "registered_voters": fx.fingerprint.voters.tolist()},
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_csv(fx: object) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["test", "statistic", "reference", "p_value", "low", "high", "n", "flagged",
+                "note"])
+    for f in fx.findings:
+        lo, hi = f.interval if f.interval is not None else (None, None)
+        w.writerow([f.name, *("" if num(v) is None else repr(float(v))
+                              for v in (f.statistic, f.reference, f.p_value, lo, hi)),
+                    f.n, "" if f.flagged is None else str(f.flagged).lower(), f.note])
+    return out.getvalue()
+
+
+def plot(e: Election, fx: object) -> bytes:
+    """The fingerprint as a heat map (log colour scale), as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    v = fx.fingerprint.voters.astype(np.float64)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    shown = np.where(v > 0, v, np.nan).T  # rows: share, columns: turnout
+    image = ax.imshow(shown, origin="lower", extent=(0, 100, 0, 100), aspect="auto",
+                      cmap="viridis", norm=LogNorm(vmin=max(v[v > 0].min(), 1), vmax=v.max())
+                      if (v > 0).any() else None)
+    fig.colorbar(image, ax=ax, label="registered voters")
+    ax.set_xlabel("turnout (%)")
+    ax.set_ylabel("leader's share of valid votes (%)")
+    ax.set_title(f"{e.name}\n{fx.precincts:,} precincts, {e.source}", fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()

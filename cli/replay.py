@@ -1,0 +1,54 @@
+"""`saylau replay`: recompute every race and area of a scenario and check every published figure."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cli import replay_render
+from cli.options import format_option, output_option
+from cli.output import emit, user_errors, warn
+
+__all__ = ["EXIT_MISMATCH", "replay"]
+
+EXIT_MISMATCH = 1  # --strict found published figures that do not hold
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@format_option("table", "json", "csv", "openelections", "nist-json")
+@output_option
+@click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
+@click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
+              "that do not hold (table format)")
+@user_errors
+def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool) -> None:
+    """Replay FILE: recompute every race and area and check every published figure."""
+    # the engine is imported when the command runs: start-up time of `saylau --help`
+    from engine.formats.scenario import load
+    from engine.replay.run import replay as run_replay
+
+    scenario = load(file)
+    warn(scenario.warnings)
+    result = run_replay(scenario)
+    text = (replay_render.to_table(result, all_checks=all_checks) if fmt == "table"
+            else replay_render.to_json(result) if fmt == "json" else replay_render.to_csv(result)
+            if fmt == "csv" else _exporter(fmt)(result))
+    emit(text, output)
+    if strict and result.mismatches:
+        click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
+        sys.exit(EXIT_MISMATCH)
+
+
+def _exporter(fmt: str) -> Callable[[Any], str]:
+    """The engine's writer of an exchange format, imported only when asked for."""
+    if fmt == "openelections":
+        from engine.formats.openelections.writer import to_csv
+
+        return to_csv
+    from engine.formats.nist import to_json
+
+    return to_json
