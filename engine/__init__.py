@@ -57,7 +57,33 @@ _WHERE = {
     "sum_by_group": "engine.tally.sums",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "PRESETS",
+    "AreaResults",
+    "Check",
+    "Decision",
+    "Inferred",
+    "Outcome",
+    "PrecinctTable",
+    "RaceResults",
+    "RaceTotals",
+    "Replay",
+    "RuleSet",
+    "Scenario",
+    "ScenarioError",
+    "area_results",
+    "classify",
+    "decide",
+    "load",
+    "loads",
+    "precinct_table",
+    "preset",
+    "race_results",
+    "race_totals",
+    "replay",
+    "sum_by_group",
+    "tally_ballots",
+]
 
 
 def __getattr__(name: str) -> Any:
