@@ -1,0 +1,1 @@
+"""The `saylau` command line (click): each command parses, calls the engine, renders."""

@@ -1,0 +1,3 @@
+"""OpenElections precinct files: read as published (mended with a warning, or refused in one
+line) into races, and a replay written back in the same layout.
+"""
