@@ -1,4 +1,4 @@
-"""Shared fixtures and the hypothesis profiles (``ci`` is derandomised and chosen when CI is set)."""
+"""Shared fixtures and the hypothesis profiles (``ci`` is derandomised, chosen when CI is set)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
+from tests.paths import SCENARIOS, SHARED
+
 settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
-
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 ENGINE = ROOT / "engine"
 
 # What each room may import (besides itself); DESIGN.md section 2, ARCHITECTURE.md.

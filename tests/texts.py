@@ -1,8 +1,49 @@
-"""Scenario texts shared by several test modules."""
+"""Scenario texts shared by several test modules: the heads, races and files that more than one
+module writes. A text only one test needs stays beside that test."""
 
 from __future__ import annotations
 
-__all__ = ["ULKEN"]
+import json
+from pathlib import Path
+
+__all__ = ["PRECINCT_HEAD", "RURAL_HEAD", "ULKEN", "messy_openelections", "two_candidate_race"]
+
+# An election of no name to speak of under the 2021 rural rules: the head of a scenario whose
+# races and [model] the test writes itself.
+RURAL_HEAD = '[election]\nname = "x"\nrules = "kz-2021-rural"\n'
+
+# The head of the small precinct elections the DataFrame and NIST exports are tried on.
+PRECINCT_HEAD = """
+[election]
+name = "precinct election"
+date = 2021-07-25
+rules = "kz-2021-rural"
+"""
+
+
+def two_candidate_race(registered: int) -> str:
+    """Race "a": ``registered`` voters and candidates A and B, no counts (for a simulation)."""
+    return (f'[[race]]\nid = "a"\nregistered = {registered}\n[[race.candidate]]\nname = "A"\n'
+            '[[race.candidate]]\nname = "B"\n')
+
+
+def messy_openelections(csv_path: Path, extra: str = "") -> str:
+    """A scenario reading race "north" (office "akim", against all as its own line) from the
+    OpenElections file ``csv_path``; ``extra`` follows its [[openelections]] table (more keys
+    of it, or tables of its own)."""
+    return f"""
+[election]
+name = "messy"
+date = 2021-07-25
+rules = "kz-2021-rural"
+[[openelections]]
+race = "north"
+files = [{json.dumps(str(csv_path))}]
+office = "akim"
+against_all = "against all"
+{extra}
+"""
+
 
 # The 8 August 2021 Ülken by-election as seed 003 prints it: one published figure (3.77% invalid
 # for 0 invalid ballots) does not hold.

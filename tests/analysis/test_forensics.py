@@ -33,6 +33,8 @@ from engine.simulation.draws import draw_block
 from engine.simulation.model import Model
 from engine.simulation.seeds import BLOCK_RUNS
 from engine.tally.races import PrecinctTable, race_results, race_totals
+from tests.paths import MESSY_CSV
+from tests.texts import RURAL_HEAD, messy_openelections, two_candidate_race
 
 RULES = preset("kz-2023-district")
 FAIL = 1e-4  # the chance a bound may fail a correct implementation
@@ -574,8 +576,8 @@ def test_forensics_user_errors_are_one_line(runner, tmp_path: Path):
     assert len(missing.stderr.splitlines()) == 1
     assert "no such file" in missing.stderr
     bad = tmp_path / "x.toml"
-    bad.write_text('[election]\nname = "x"\nrules = "kz-2021-rural"\n[model]\n'
-                   "[model.irregularities]\nextreme = 1.5\n", encoding="utf-8")
+    bad.write_text(RURAL_HEAD + "[model]\n[model.irregularities]\nextreme = 1.5\n",
+                   encoding="utf-8")
     result = runner.invoke(main, ["forensics", str(bad)])
     assert result.exit_code == 2
     assert result.stderr == ("error: x.toml: model.irregularities.extreme: must be in [0, 1], "
@@ -589,8 +591,7 @@ def test_forensics_sees_irregularities_a_scenario_injects(runner, tmp_path: Path
     path.write_text(
         '[election]\nname = "stuffed"\nrules = "kz-2023-district"\n'
         "[model]\nturnout = 0.5\nprecincts = 300\n[model.irregularities]\nextreme = 0.1\n"
-        '[[race]]\nid = "a"\nregistered = 450000\n[[race.candidate]]\nname = "A"\n'
-        '[[race.candidate]]\nname = "B"\n', encoding="utf-8")
+        + two_candidate_race(450000), encoding="utf-8")
     result = runner.invoke(main, ["forensics", str(path), "--seed", "1", "--format", "json"])
     assert result.exit_code == 0, result.output
     flagged = {t["name"]: t["flagged"] for t in json.loads(result.stdout)["tests"]}
@@ -601,11 +602,8 @@ def test_forensics_sees_irregularities_a_scenario_injects(runner, tmp_path: Path
 def test_forensics_and_audit_print_what_loading_mended(runner, tmp_path: Path):
     """An OpenElections file mended on load (cases, a repeated row, ...): each command prints
     the scenario's 8 warnings on stderr, one line each, and still exits 0."""
-    messy = Path(__file__).parent / "openelections" / "messy.csv"
     toml = tmp_path / "messy.toml"
-    toml.write_text(f'[election]\nname = "messy"\nrules = "kz-2021-rural"\n[[openelections]]\n'
-                    f'race = "north"\nfiles = [{json.dumps(str(messy))}]\noffice = "akim"\n'
-                    'against_all = "against all"\n', encoding="utf-8")
+    toml.write_text(messy_openelections(MESSY_CSV), encoding="utf-8")
     for command in ("forensics", "audit"):
         result = runner.invoke(main, [command, str(toml)])
         assert result.exit_code == 0, result.output

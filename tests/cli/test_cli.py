@@ -13,11 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import COMMANDS, main
+from tests.paths import MALFORMED, ROOT, SEMEY_2025
 from tests.texts import ULKEN
-
-ROOT = Path(__file__).resolve().parents[1]
-MALFORMED = sorted((Path(__file__).parent / "malformed").glob("*.toml"))
-SEMEY = ROOT / "scenarios" / "historical" / "semey-2025.toml"
 
 
 def _expected_error(path: Path) -> str:
@@ -26,7 +23,7 @@ def _expected_error(path: Path) -> str:
     return "error: " + first.removeprefix("# error: ") + "\n"
 
 
-@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(MALFORMED.glob("*.toml")), ids=lambda p: p.stem)
 def test_a_malformed_scenario_gives_one_exact_line_and_exit_2(runner, path, monkeypatch):
     """Each file of the malformed corpus fails with the exact line its first comment states."""
     monkeypatch.chdir(path.parent)
@@ -138,6 +135,8 @@ def test_a_missing_scenario_file_is_one_line(runner, tmp_path):
 
 
 def test_the_2021_replay_lists_what_does_not_hold_and_strict_fails(runner, scenarios):
+    """The 2021 replay lists the area figures that do not hold (627 seats published, 563
+    recomputed), --strict exits 1, and the JSON summary counts all 19 mismatches."""
     path = str(scenarios / "historical/kz-2021-rural.toml")
     table = runner.invoke(main, ["replay", path])
     assert table.exit_code == 0, table.output
@@ -153,10 +152,12 @@ def test_the_2021_replay_lists_what_does_not_hold_and_strict_fails(runner, scena
 
 
 def test_validate_reports_a_path_that_is_not_a_file_in_one_line(runner, tmp_path):
+    """A scenario path that runs through a plain file is one error line, exit 2, no traceback."""
     (tmp_path / "plain").write_text("x", encoding="utf-8")
     result = runner.invoke(main, ["validate", str(tmp_path / "plain" / "x.toml")])
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.output
 
 
@@ -182,7 +183,7 @@ def test_importing_the_command_line_imports_no_numerical_library():
 def test_a_replay_imports_neither_scipy_nor_matplotlib_nor_pandas():
     """`saylau replay` on a plain scenario imports only what replaying needs."""
     code = ("import sys\nfrom cli.main import main\n"
-            f"sys.argv = ['saylau', 'replay', {str(SEMEY)!r}]\n"
+            f"sys.argv = ['saylau', 'replay', {str(SEMEY_2025)!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")
     loaded = _imported_by(code)
     assert "numpy" in loaded

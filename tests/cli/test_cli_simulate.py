@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from tests.texts import RURAL_HEAD
 
 SEMEY_2029 = "simulations/semey-2029.toml"
 RERUN_2021 = "simulations/kz-2021-rerun.toml"
@@ -25,6 +26,8 @@ def _simulate(runner, scenarios: Path, file: str, *args: str):
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_the_same_seed_gives_the_same_bytes_for_any_jobs_and_chunks(runner, scenarios, fmt):
+    """One seed prints the same bytes in each format whatever --jobs and --chunk-runs; another
+    seed prints other bytes."""
     outputs = {_simulate(runner, scenarios, STRESS, "--runs", "700", "--seed", "7",
                          "--format", fmt, *extra)
                for extra in (["--jobs", "1"], ["--jobs", "2"],
@@ -36,6 +39,8 @@ def test_the_same_seed_gives_the_same_bytes_for_any_jobs_and_chunks(runner, scen
 
 
 def test_semey_2029_prints_win_probabilities(runner, scenarios):
+    """The Semey 2029 table opens with the rules, runs, seed and voters, and has a line for each
+    candidate, against all, turnout, the margin and a finish within one vote."""
     out = _simulate(runner, scenarios, SEMEY_2029, "--runs", "2000", "--seed", "1")
     assert out.startswith("2029 Semey akim election (simulated)\nsimulation · rules "
                           "kz-2023-district · 2,000 runs · seed 1 · 1 race")
@@ -46,9 +51,13 @@ def test_semey_2029_prints_win_probabilities(runner, scenarios):
 
 
 def test_json_probabilities_derive_from_the_counts(runner, scenarios):
+    """Every run ends in one outcome; p_win is wins over runs, inside its 95% interval; and the
+    larger against all is, the more races it voids."""
     d = json.loads(_simulate(runner, scenarios, STRESS, "--runs", "1000", "--seed", "3",
                              "--format", "json"))
-    assert d["runs"] == 1000 and d["seed"] == 3 and d["rules"] == "kz-2021-rural"
+    assert d["runs"] == 1000
+    assert d["seed"] == 3
+    assert d["rules"] == "kz-2021-rural"
     for race in d["races"]:
         wins = sum(c["wins"] for c in race["candidates"])
         # every run ends in exactly one outcome; winners exist only where someone was elected
@@ -63,10 +72,13 @@ def test_json_probabilities_derive_from_the_counts(runner, scenarios):
         assert race["p_margin_le_1"] <= race["p_margin_le_10"]
     # against all voids more races the larger it is (fails_if_top): 0.55% .. 40%
     failed = [r["outcomes"].get("failed_against_all", 0) for r in d["races"]]
-    assert failed == sorted(failed) and failed[-1] > 300
+    assert failed == sorted(failed)
+    assert failed[-1] > 300
 
 
 def test_races_won_add_up_from_regions_to_the_nation(runner, scenarios):
+    """The 730 races of the 2021 rerun, won by a party or left without a winner in every run,
+    add up from the regions to the nation."""
     d = json.loads(_simulate(runner, scenarios, RERUN_2021, "--runs", "128", "--seed", "2",
                              "--format", "json"))
     assert len(d["races"]) == 730
@@ -84,6 +96,8 @@ def test_races_won_add_up_from_regions_to_the_nation(runner, scenarios):
 
 
 def test_csv_has_one_row_per_race_and_candidate(runner, scenarios):
+    """--format csv: one row per race and candidate (5 races of 4 candidates), each with a
+    probability and the number of runs."""
     out = _simulate(runner, scenarios, STRESS, "--runs", "300", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 5 * 4
@@ -93,6 +107,7 @@ def test_csv_has_one_row_per_race_and_candidate(runner, scenarios):
 
 
 def test_output_and_plot_are_written_to_files(runner, scenarios, tmp_path):
+    """--output and --plot write the JSON and a PNG, nothing else, and nothing on stdout."""
     pytest.importorskip("matplotlib", reason="--plot needs the optional matplotlib")
     out, png = tmp_path / "semey.json", tmp_path / "semey.png"
     result = runner.invoke(main, ["simulate", str(scenarios / SEMEY_2029), "--runs", "500",
@@ -105,6 +120,7 @@ def test_output_and_plot_are_written_to_files(runner, scenarios, tmp_path):
 
 
 def test_plot_without_matplotlib_is_a_one_line_error(runner, scenarios, monkeypatch):
+    """--plot without matplotlib is one line saying how to install it, exit 2."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     result = runner.invoke(main, ["simulate", str(scenarios / SEMEY_2029), "--plot", "x.png"])
     assert result.exit_code == 2
@@ -117,6 +133,7 @@ def test_plot_without_matplotlib_is_a_one_line_error(runner, scenarios, monkeypa
     (["--runs", "0"], "Invalid value for '--runs'"),
 ])
 def test_bad_arguments_are_one_line(runner, scenarios, args, message):
+    """A --from file that does not exist, or no runs: one line on stderr, exit 2."""
     result = runner.invoke(main, ["simulate", str(scenarios / SEMEY_2029), *args])
     assert result.exit_code == 2
     assert message in result.stderr
@@ -124,11 +141,9 @@ def test_bad_arguments_are_one_line(runner, scenarios, args, message):
 
 
 def test_a_bad_model_table_exits_2_with_the_place(runner, tmp_path):
+    """An unknown key in [model] is one line naming the file, the place and the key meant."""
     f = tmp_path / "bad.toml"
-    f.write_text("""[election]
-name = "x"
-rules = "kz-2021-rural"
-[model]
+    f.write_text(RURAL_HEAD + """[model]
 swing = 0.2
 [[race]]
 id = "a"

@@ -4,7 +4,6 @@ replay's counts exactly, unknown counts as <NA>, and a clear error without panda
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,17 +11,12 @@ import pytest
 from engine.formats.frames import precinct_frame, race_frame
 from engine.formats.scenario import load, loads
 from engine.replay.run import replay
+from tests.paths import HISTORICAL_FILES, SEMEY_2025
+from tests.texts import PRECINCT_HEAD
 
 pd = pytest.importorskip("pandas")
 
-ROOT = Path(__file__).resolve().parents[1]
-HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
-
-PRECINCTS = """
-[election]
-name = "precinct election"
-date = 2021-07-25
-rules = "kz-2021-rural"
+PRECINCTS = PRECINCT_HEAD + """
 [[race]]
 id = "r1"
 area = ["North"]
@@ -55,7 +49,7 @@ votes = 20
 """
 
 
-@pytest.mark.parametrize("scenario", HISTORICAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("scenario", HISTORICAL_FILES, ids=lambda p: p.stem)
 def test_the_race_frame_holds_every_option_of_every_race_exactly(scenario):
     """One row per race and option, votes as the replay counted them, one elected per winner."""
     rp = replay(load(scenario))
@@ -86,7 +80,7 @@ def test_the_precinct_frame_sums_to_the_race_frame():
 def test_unknown_counts_are_na_not_minus_one():
     """Semey's unpublished against-all count and ballots cast are <NA>; sums skip nothing
     silently (a -1 would have made them wrong)."""
-    f = race_frame(replay(load(ROOT / "scenarios/historical/semey-2025.toml")))
+    f = race_frame(replay(load(SEMEY_2025)))
     against = f[f.kind == "against_all"].iloc[0]
     assert pd.isna(against.votes)
     assert pd.isna(against.cast)
@@ -96,6 +90,7 @@ def test_unknown_counts_are_na_not_minus_one():
 
 
 def test_a_missing_pandas_says_how_to_install_it(monkeypatch):
+    """Without pandas a frame is refused with the pip line that installs it."""
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pip install 'saylau\[pandas\]'"):
         race_frame(replay(loads(PRECINCTS)))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -15,18 +14,14 @@ from engine.errors import ScenarioError
 from engine.formats.nist import AGAINST_ALL_SUFFIX, document
 from engine.formats.scenario import load, loads
 from engine.replay.run import replay
+from tests.paths import HISTORICAL_FILES, RURAL_2021, SEMEY_2025, SHARED
+from tests.texts import PRECINCT_HEAD
 
 jsonschema = pytest.importorskip("jsonschema")
 
-ROOT = Path(__file__).resolve().parents[1]
-HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
 WHEN = dt.datetime(2025, 10, 13, 9, 30, tzinfo=dt.UTC)
 
-PRECINCTS = """
-[election]
-name = "precinct election"
-date = 2021-07-25
-rules = "kz-2021-rural"
+PRECINCTS = PRECINCT_HEAD + """
 [[race]]
 id = "r1"
 name = "Aqqum"
@@ -82,7 +77,7 @@ def _format_checker():
 @pytest.fixture(scope="module")
 def validator():
     """A draft-04 validator of the shipped schema, formats checked (dates too)."""
-    path = ROOT.parent / "shared" / "standards" / "NIST_V2_election_results_reporting.json"
+    path = SHARED / "standards" / "NIST_V2_election_results_reporting.json"
     if not path.is_file():
         pytest.skip(f"the shared folder is not beside the checkout ({path.parent})")
     schema = json.loads(path.read_text(encoding="utf-8"))
@@ -116,7 +111,7 @@ def _ids(doc) -> tuple[set[str], list[tuple[str, str]]]:
     return ids, refs
 
 
-@pytest.mark.parametrize("scenario", HISTORICAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("scenario", HISTORICAL_FILES, ids=lambda p: p.stem)
 def test_every_historical_scenario_exports_a_valid_nist_document(validator, scenario):
     """Valid against NIST_V2_election_results_reporting.json, every reference resolved."""
     doc = document(replay(load(scenario)), generated=WHEN)
@@ -196,7 +191,7 @@ def test_vote_counts_sum_to_the_race_and_against_all_has_no_candidate():
 
 def test_unknown_counts_are_left_out_and_a_tie_has_no_winner():
     """Semey's unpublished against-all count has no VoteCounts; Aksay's tie gives no status."""
-    semey = document(replay(load(ROOT / "scenarios/historical/semey-2025.toml")), generated=WHEN)
+    semey = document(replay(load(SEMEY_2025)), generated=WHEN)
     against = semey["Election"][0]["Contest"][0]["ContestSelection"][-1]
     assert against["VoteCounts"] == []
     race = next(u for u in semey["GpUnit"] if u.get("OtherType") == "electoral-district")
@@ -221,6 +216,7 @@ def test_a_date_is_required_or_bounded_by_the_year_of_the_name():
 
 
 def test_the_generated_date_follows_source_date_epoch(monkeypatch):
+    """SOURCE_DATE_EPOCH, when set, is the document's GeneratedDate (a reproducible export)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1760259600")
     assert document(replay(loads(PRECINCTS)))["GeneratedDate"] == "2025-10-12T09:00:00Z"
 
@@ -229,8 +225,8 @@ def test_replay_writes_nist_json_atomically(runner, tmp_path, validator, monkeyp
     """--format nist-json -o FILE writes the whole document, valid, and nothing on stdout."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     out = tmp_path / "semey.json"
-    result = runner.invoke(main, ["replay", str(ROOT / "scenarios/historical/semey-2025.toml"),
-                                  "--format", "nist-json", "-o", str(out)])
+    result = runner.invoke(main, ["replay", str(SEMEY_2025), "--format", "nist-json", "-o",
+                                  str(out)])
     assert (result.exit_code, result.stdout) == (0, "")
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert _errors(validator, doc) == []
@@ -249,7 +245,7 @@ def _area_counts(doc) -> dict[str, tuple]:
 def test_an_area_the_file_holds_only_some_races_of_carries_no_counts():
     """kz-2021-rural holds 4 by-elections, not the 730 races of the national table: the nation
     and the regions carry no sums of those 4 (5902 would pass for the 1,209,817 published)."""
-    rp = replay(load(ROOT / "scenarios/historical/kz-2021-rural.toml"))
+    rp = replay(load(RURAL_2021))
     doc = document(rp, generated=WHEN)
     counts = _area_counts(doc)
     published = {a.path[-1] if a.path else "Kazakhstan" for a in rp.scenario.areas}

@@ -22,10 +22,9 @@ from engine.formats.openelections.writer import to_csv
 from engine.formats.scenario import load, loads
 from engine.law.rules import PRESETS
 from engine.replay.run import replay
+from tests.paths import HISTORICAL_FILES, INDIRECT_2013, MESSY_CSV, SEMEY_2025
+from tests.texts import messy_openelections
 
-ROOT = Path(__file__).resolve().parents[1]
-HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
-MESSY = Path(__file__).parent / "openelections" / "messy.csv"
 CARSON = "samples/openelections/20041102__nv__general__carson_city__precinct.csv"
 
 
@@ -94,23 +93,12 @@ def test_carson_city_warns_of_its_missing_and_blank_precincts(shared):
 
 
 def _messy(tmp_path: Path, extra: str = "", rows: str | None = None) -> Path:
-    csv_path = MESSY
+    csv_path = MESSY_CSV
     if rows is not None:
         csv_path = tmp_path / "messy.csv"
         csv_path.write_text(rows, encoding="utf-8")
     toml = tmp_path / "messy.toml"
-    toml.write_text(f"""
-[election]
-name = "messy"
-date = 2021-07-25
-rules = "kz-2021-rural"
-[[openelections]]
-race = "north"
-files = [{json.dumps(str(csv_path))}]
-office = "akim"
-against_all = "against all"
-{extra}
-""", encoding="utf-8")
+    toml.write_text(messy_openelections(csv_path, extra), encoding="utf-8")
     return toml
 
 
@@ -221,6 +209,7 @@ def test_a_hard_error_is_one_line_naming_file_row_and_column(tmp_path, runner, r
 
 
 def test_a_race_id_taken_by_a_race_table_is_refused(tmp_path):
+    """An [[openelections]] race whose id a [[race]] table already holds is refused at load."""
     path = _messy(tmp_path, '[[race]]\nid = "north"\n[[race.candidate]]\nname = "A"')
     with pytest.raises(ScenarioError, match=r"openelections\[north\]\.race: race 'north' is "
                                             "already a race of the scenario"):
@@ -228,6 +217,7 @@ def test_a_race_id_taken_by_a_race_table_is_refused(tmp_path):
 
 
 def test_against_all_needs_rules_with_that_line(tmp_path):
+    """Mapping an against-all line under rules without one (kz-2013-indirect) is refused."""
     path = _messy(tmp_path)
     path.write_text(path.read_text().replace("kz-2021-rural", "kz-2013-indirect"))
     with pytest.raises(ScenarioError, match="against_all: the kz-2013-indirect rules have no"):
@@ -287,7 +277,7 @@ def _round_trip(rp, tmp_path: Path):
     return replay(load(tmp_path / "back.toml"))
 
 
-@pytest.mark.parametrize("scenario", [p for p in HISTORICAL if load(p).races],
+@pytest.mark.parametrize("scenario", [p for p in HISTORICAL_FILES if load(p).races],
                          ids=lambda p: p.stem)
 def test_a_historical_replay_round_trips_through_openelections_csv(scenario, tmp_path):
     """replay -> OpenElections CSV -> replay: the same counts, shares, winners and areas."""
@@ -297,7 +287,9 @@ def test_a_historical_replay_round_trips_through_openelections_csv(scenario, tmp
 
 
 def test_a_scenario_without_races_exports_only_the_header():
-    rp = replay(load(ROOT / "scenarios/historical/kz-2013-indirect.toml"))
+    """The 2013 indirect elections, published only as aggregates (no race), export the header
+    row alone."""
+    rp = replay(load(INDIRECT_2013))
     assert to_csv(rp) == "county,precinct,office,district,party,candidate,votes\n"
 
 
@@ -373,8 +365,8 @@ def test_replay_writes_the_openelections_layout(runner, tmp_path):
     """--format openelections: the header, the candidates, against all and the known counts;
     unknown counts are blank cells."""
     out = tmp_path / "semey.csv"
-    result = runner.invoke(main, ["replay", str(ROOT / "scenarios/historical/semey-2025.toml"),
-                                  "--format", "openelections", "-o", str(out)])
+    result = runner.invoke(main, ["replay", str(SEMEY_2025), "--format", "openelections", "-o",
+                                  str(out)])
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     assert out.read_text(encoding="utf-8") == (
         "county,precinct,office,district,party,candidate,votes\n"
@@ -704,7 +696,8 @@ def test_a_fusion_total_named_first_keeps_the_order_of_the_file(tmp_path):
     (None, "messy.toml: openelections[north].files: no such file '{path}'"),
 ])
 def test_unreadable_files_are_named_as_the_precinct_reader_names_them(tmp_path, content, error):
-    """Missing, not UTF-8, empty: the messages of engine.formats.precinct_csv (one helper reads both)."""
+    """Missing, not UTF-8, empty: the messages of engine.formats.precinct_csv (one helper reads
+    both)."""
     toml = _messy(tmp_path, rows="")
     path = tmp_path / "messy.csv"
     if content is None:

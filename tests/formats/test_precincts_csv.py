@@ -68,7 +68,8 @@ def test_a_bad_cell_names_its_row_and_column(tmp_path):
     path = _write(tmp_path, ROWS.replace("r1,2,200,120", "r1,2,200,12o"))
     with pytest.raises(ScenarioError) as err:
         load(path)
-    assert str(err.value) == "rows.csv: row 4, column 'Бюллетени': must be a whole number, got '12o'"
+    assert str(err.value) == ("rows.csv: row 4, column 'Бюллетени': must be a whole number, "
+                              "got '12o'")
 
 
 def test_a_row_for_an_unknown_race_is_refused(tmp_path):
@@ -112,7 +113,7 @@ def test_a_large_csv_election_replays(tmp_path):
     assert rp.races.totals.against_all.sum() == votes[:, 2].sum()
 
 
-@pytest.mark.parametrize("cell, error", [
+@pytest.mark.parametrize(("cell", "error"), [
     ("-1", "rows.csv: row 2, column 'Против всех': must be >= 0, got -1"),
     ("²", "rows.csv: row 2, column 'Против всех': must be a whole number, got '²'"),
     ("12345678901234567890", "rows.csv: row 2, column 'Против всех': is too large for a count, "
@@ -130,6 +131,8 @@ def test_a_bad_count_is_refused_on_every_conversion_path(tmp_path, cell, error, 
 
 
 def test_blank_counts_are_unknown_and_blank_candidate_cells_are_zero(tmp_path):
+    """A count cell left blank (or only a space) is unknown, -1; a blank cell in a candidate
+    column the race does not use is no votes, not an error."""
     rows = ROWS.replace("r1,2,200,120,0,10,", "r1,2,200,120,0, ,")
     rp = replay(load(_write(tmp_path, rows)))
     p = rp.scenario.races[0].precincts
@@ -137,7 +140,7 @@ def test_blank_counts_are_unknown_and_blank_candidate_cells_are_zero(tmp_path):
     assert rp.scenario.races[1].precincts.votes.tolist() == [[70]]
 
 
-@pytest.mark.parametrize("cell, problem", [
+@pytest.mark.parametrize(("cell", "problem"), [
     ("+10", "must be a whole number, got '+10'"),
     ("1_000", "must be a whole number, got '1_000'"),
     ("1 000", "must be a whole number, got '1 000'"),

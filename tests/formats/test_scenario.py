@@ -41,7 +41,8 @@ def test_the_rules_table_overrides_the_preset():
 
 def test_published_figures_keep_their_precision_and_source():
     """A percentage stays the string the source printed, with the source named."""
-    text = MINIMAL.replace("votes = 5", 'votes = 5\npublished = [{ share = "50.10", source = "s1" }]')
+    text = MINIMAL.replace("votes = 5",
+                           'votes = 5\npublished = [{ share = "50.10", source = "s1" }]')
     fig = loads(text).races[0].candidates[0].published[0]
     assert (fig.key, fig.value, fig.source) == ("share", "50.10", "s1")
     assert fig.place == "race[r].candidate[1].published[1].share"
@@ -67,7 +68,8 @@ def test_inline_precincts_become_arrays():
 
 def test_an_inline_precinct_with_more_votes_than_ballots_is_refused():
     """A precinct whose votes exceed its ballots names the precinct."""
-    text = MINIMAL.replace("votes = 5\n", "") + '[[race.precinct]]\nid = "p1"\ncast = 5\nvotes = [9]\n'
+    text = MINIMAL.replace("votes = 5\n", "") + (
+        '[[race.precinct]]\nid = "p1"\ncast = 5\nvotes = [9]\n')
     with pytest.raises(ScenarioError, match=r"race\[r\]\.precinct\[p1\]: more votes than ballots"):
         loads(text, name="x.toml")
 

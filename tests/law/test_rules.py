@@ -132,6 +132,8 @@ def test_rule_fields_are_validated():
 
 
 def test_a_race_without_candidates_elects_nobody():
+    """A race without candidates elects nobody, whatever against all holds (outcome: no
+    candidates); the race beside it is decided as usual."""
     votes = np.zeros((2, 3), dtype=np.int64)
     votes[1, :2] = (5, 3)
     d = decide(votes, np.array([0, 2]), PRESETS["kz-2021-rural"], against_all=np.array([4, 1]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -366,5 +367,5 @@ def test_no_one_ever_holds_three_consecutive_terms(history):
 @given(histories())
 def test_terms_of_one_unit_never_overlap(history):
     """Each term starts after the previous one has ended."""
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert before.end < after.start

@@ -51,6 +51,8 @@ def _race(id_: str, a: int, b: int, aa: int, district: str = "D", date: str = ""
 
 
 def test_a_region_is_checked_against_its_races_and_its_own_arithmetic():
+    """A region's figures are checked against the sums of its races (8 invalid, not the 9
+    printed) and against one another (its parties' votes, against all and invalid make 161)."""
     text = HEAD + _race("r1", 50, 20, 6) + _race("r2", 30, 40, 6) + """
 [[area]]
 path = ["North"]
@@ -71,10 +73,13 @@ published = { seats = 1, votes = 60 }
     assert checks["area[North].party[P].published.vote_share"][0].status == "exact"
     # cast = parties' votes + against all + invalid: 80 + 60 + 12 + 9 (published) = 161 != 160
     sums = [c for c in checks["area[North].published.cast"] if "parties' votes" in c.basis]
-    assert sums[0].recomputed == 161 and sums[0].status == "mismatch"
+    assert sums[0].recomputed == 161
+    assert sums[0].status == "mismatch"
 
 
 def test_by_elections_on_other_days_are_not_part_of_the_rounds_table():
+    """A by-election held on another day is not part of the region's table for the round: 1
+    race and 80 ballots, both exact."""
     text = HEAD + _race("r1", 50, 20, 6) + _race("late", 30, 40, 6, date="date = 2021-08-01") + """
 [[area]]
 path = ["North"]
@@ -86,6 +91,8 @@ published = { races = 1, cast = 80 }
 
 
 def test_a_file_with_some_of_the_races_bounds_the_total_from_below():
+    """A region of 5 races, 1 of them in the file: its races only bound its total from below,
+    so 300 ballots is consistent and 70 (fewer than the one race's 80) a mismatch."""
     text = HEAD + _race("r1", 50, 20, 6) + """
 [[area]]
 path = ["North"]
@@ -99,6 +106,8 @@ published = [{ races = 5, cast = 300 }, { cast = 70, source = "a typo" }]
 
 
 def test_the_nation_is_the_sum_of_its_regions_and_tables_pair_by_source():
+    """The nation's tables are summed from its regions' tables of the same source (results
+    with results, candidates with candidates), and a count printed twice must agree."""
     text = HEAD + """
 [[area]]
 path = []
@@ -136,17 +145,21 @@ published = [{ seats = 1, source = "results S" }, { candidates = 3, source = "ca
     assert [c.recomputed for c in seats if "summed" in c.basis] == [2]
     # the candidates table pairs with the regions' candidates tables
     races = [c for c in checks["area[Kazakhstan].published[2].races"] if "beneath" in c.basis]
-    assert races[0].recomputed == 3 and races[0].status == "mismatch"
+    assert races[0].recomputed == 3
+    assert races[0].status == "mismatch"
     cands = checks["area[Kazakhstan].published[2].candidates"]
     assert {c.recomputed for c in cands} == {9}  # the regions' 6 + 3, and the parties' 3 + 6
     q = checks["area[Kazakhstan].party[Q].published.candidates"]
     assert [(c.recomputed, c.status) for c in q] == [(6, "exact")]
     # a count printed twice in one area must agree: 4 races here, 3 in the results table
     again = [c for c in checks["area[Kazakhstan].published[2].races"] if "same count" in c.basis]
-    assert again[0].recomputed == 3 and again[0].status == "mismatch"
+    assert again[0].recomputed == 3
+    assert again[0].status == "mismatch"
 
 
 def test_a_partial_table_need_not_add_up_but_its_shares_are_checked():
+    """A table marked partial is checked only against the same count in the full table, but
+    its shares are checked all the same: 6 seats of 10 are not 40%."""
     text = HEAD + """
 [[area]]
 path = []
@@ -166,11 +179,13 @@ published = { seats = 4, source = "table" }
     assert checks["area[Kazakhstan].party[P].published[2].seat_share"][0].status == "mismatch"
 
 
-@pytest.mark.parametrize("bad, error", [
+@pytest.mark.parametrize(("bad", "error"), [
     ("partial = 1", "t.toml: area[Kazakhstan].published.partial: must be true or false, got 1"),
     ("seats = 3", "t.toml: area[Kazakhstan].published: unknown key 'seats'"),
 ])
 def test_area_tables_refuse_bad_keys(bad, error):
+    """An area's partial must be true or false, and a key the table does not take (seats are a
+    party's) is refused with its place."""
     from engine.errors import ScenarioError
 
     with pytest.raises(ScenarioError) as err:
@@ -179,6 +194,8 @@ def test_area_tables_refuse_bad_keys(bad, error):
 
 
 def test_two_tables_of_one_party_are_both_checked_and_compared():
+    """A party printed in two tables: the first is checked against the area's races, the
+    second against the first (7 seats, not 6)."""
     text = HEAD + """
 [[area]]
 path = []

@@ -1,23 +1,19 @@
 """Regression goldens in the RCTab style: every shipped historical scenario, replayed, must equal
 its expected JSON under tests/golden/, field by field, so any change to a replayed result is a
 visible diff. After a deliberate change, rewrite them with ``SAYLAU_REGOLD=1 pytest
-tests/test_golden.py`` and review the diff before committing."""
+tests/replay/test_golden.py`` and review the diff before committing."""
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from cli.replay_render import replay_dict
 from engine.formats.scenario import load
 from engine.replay.run import replay
-
-ROOT = Path(__file__).resolve().parents[1]
-HISTORICAL = sorted((ROOT / "scenarios" / "historical").glob("*.toml"))
-GOLDEN = Path(__file__).parent / "golden"
+from tests.paths import GOLDEN, HISTORICAL_FILES
 
 
 def _differences(expected, actual, where: str = "$") -> list[str]:
@@ -38,13 +34,16 @@ def _differences(expected, actual, where: str = "$") -> list[str]:
 
 
 def test_every_historical_scenario_has_a_golden():
-    assert HISTORICAL, "no scenarios/historical/*.toml found"
-    missing = [p.stem for p in HISTORICAL if not (GOLDEN / f"{p.stem}.json").exists()]
+    """Each shipped historical scenario has its expected JSON under tests/golden/."""
+    assert HISTORICAL_FILES, "no scenarios/historical/*.toml found"
+    missing = [p.stem for p in HISTORICAL_FILES if not (GOLDEN / f"{p.stem}.json").exists()]
     assert not missing, f"no golden for {missing}: run SAYLAU_REGOLD=1 pytest {__file__}"
 
 
-@pytest.mark.parametrize("scenario", HISTORICAL, ids=lambda p: p.stem)
+@pytest.mark.parametrize("scenario", HISTORICAL_FILES, ids=lambda p: p.stem)
 def test_replay_matches_its_golden(scenario):
+    """The scenario's replay, as JSON, equals its golden field by field (SAYLAU_REGOLD=1
+    rewrites the golden first)."""
     actual = json.loads(json.dumps(replay_dict(replay(load(scenario))), ensure_ascii=False))
     golden = GOLDEN / f"{scenario.stem}.json"
     if os.environ.get("SAYLAU_REGOLD"):
@@ -58,5 +57,7 @@ def test_replay_matches_its_golden(scenario):
 
 
 def test_the_differ_reports_paths():
+    """The differ names each differing field by its JSON path: a changed value, an unexpected
+    key."""
     assert _differences({"a": [1, {"b": 2}]}, {"a": [1, {"b": 3}], "c": 0}) == [
         "$.c: unexpected", "$.a[1].b: expected 2, got 3"]

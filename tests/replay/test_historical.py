@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 from engine.formats.scenario import load
 from engine.replay.run import replay
-
-HISTORICAL = Path(__file__).resolve().parents[1] / "scenarios" / "historical"
+from tests.paths import HISTORICAL, INDIRECT_2013, RURAL_2021
 
 
 @pytest.fixture(scope="module")
 def rural_2021():
-    rp = replay(load(HISTORICAL / "kz-2021-rural.toml"))
+    """The 2021 rural replay, once per module: its checks by (place, basis), and the replay."""
+    rp = replay(load(RURAL_2021))
     return {(c.where, c.basis): c for c in rp.checks}, rp
 
 
@@ -25,7 +24,7 @@ def _find(checks, where: str, basis_part: str = ""):
     return found[0]
 
 
-@pytest.mark.parametrize("where, basis, status, recomputed", [
+@pytest.mark.parametrize(("where", "basis", "status", "recomputed"), [
     # the regions' registered voters add up to one more than the nation's
     ("area[Kazakhstan].published[1].registered", "beneath", "mismatch", 1_209_818),
     ("area[Kazakhstan].published[1].cast", "beneath", "exact", 956_984),
@@ -59,11 +58,15 @@ def _find(checks, where: str, basis_part: str = ""):
     ("race[bersugir].published.turnout", "", "rounded", Fraction(100 * 768, 1175)),
 ])
 def test_2021_findings(rural_2021, where, basis, status, recomputed):
+    """Each 2021 figure listed has the status and the recomputed value found by hand (the
+    comments above say why)."""
     c = _find(rural_2021[0], where, basis)
     assert (c.status, c.recomputed) == (status, recomputed)
 
 
 def test_2021_by_elections_are_decided_and_add_up(rural_2021):
+    """The four 2021 by-elections: cast is valid plus invalid, the margins are as printed, and
+    a candidate's share is of all ballots cast."""
     _, rp = rural_2021
     t = rp.races.totals
     assert [r.id for r in rp.scenario.races] == ["aqqum", "talaptan", "ulken", "bersugir"]
@@ -74,21 +77,27 @@ def test_2021_by_elections_are_decided_and_add_up(rural_2021):
 
 
 def test_2021_reports_every_mismatch_and_nothing_else(rural_2021):
-    checks, rp = rural_2021
+    """The 2021 replay finds exactly 19 figures that do not hold, and 5 that are truncated."""
+    _, rp = rural_2021
     assert len(rp.mismatches) == 19
     assert sum(c.status == "truncated" for c in rp.checks) == 5
 
 
 def test_2023_pilots_bound_north_kazakhstan_by_its_races():
+    """North Kazakhstan's cast is bounded only from below by its pilot races in the file (23,451
+    or more): consistent; no figure is a mismatch, and each of the 4 races elects its first."""
     rp = replay(load(HISTORICAL / "kz-2023-district-pilots.toml"))
     cast = [c for c in rp.checks if c.where == "area[North Kazakhstan Region].published.cast"]
-    assert cast[0].status == "consistent" and "23,451 or more" in cast[0].basis
+    assert cast[0].status == "consistent"
+    assert "23,451 or more" in cast[0].basis
     assert not rp.mismatches
     assert [int(w) for w in rp.races.winner] == [0, 0, 0, 0]
 
 
 def test_2013_posts_add_up_by_kind_and_by_outcome():
-    rp = replay(load(HISTORICAL / "kz-2013-indirect.toml"))
+    """The 2013 posts hold: the nation's count is both the sum of the 4 kinds of post beneath
+    it and the elected plus the ties."""
+    rp = replay(load(INDIRECT_2013))
     assert not rp.mismatches
     bases = {c.basis for c in rp.checks if c.where == "area[Kazakhstan].published[2].races"}
     assert {"sum of the 4 areas beneath", "elected + ties"} <= bases

@@ -12,15 +12,10 @@ from engine.errors import ScenarioError
 from engine.formats.scenario import load, loads
 from engine.replay.run import replay
 from engine.simulation.setup import setup
+from tests.paths import HISTORICAL, RURAL_2021, SEMEY_2025, SIMULATIONS
+from tests.texts import RURAL_HEAD
 
-ROOT = Path(__file__).resolve().parent.parent
-HISTORICAL = ROOT / "scenarios" / "historical"
-SIMULATIONS = ROOT / "scenarios" / "simulations"
-
-BASE = """[election]
-name = "test"
-rules = "kz-2021-rural"
-[[race]]
+BASE = RURAL_HEAD + """[[race]]
 id = "a"
 registered = 1000
 [[race.candidate]]
@@ -36,14 +31,24 @@ def _setup(extra: str):
     return setup(loads(BASE + extra, name="t.toml"))
 
 
+def _generated(tmp_path: Path, body: str) -> Path:
+    """A scenario generating races from the 2021 rural file; ``body`` follows its [model]."""
+    f = tmp_path / "gen.toml"
+    f.write_text(RURAL_HEAD + f'[model]\nfrom = "{RURAL_2021.as_posix()}"\n' + body,
+                 encoding="utf-8")
+    return f
+
+
 def _middle(rp, key: str) -> float:
     inf = next(i for i in rp.inferred if i.key == key)
     return (inf.low + inf.high) / 2
 
 
 def test_semey_2029_takes_its_means_from_the_2025_replay() -> None:
+    """Semey 2029 takes its turnout, invalid rate and shares from the middle of the 2025
+    replay's intervals, and shares its 220,761 voters out over 128 precincts as evenly as can be."""
     st = setup(load(SIMULATIONS / "semey-2029.toml"))
-    past = replay(load(HISTORICAL / "semey-2025.toml"))
+    past = replay(load(SEMEY_2025))
     (race,) = st.races
     valid = _middle(past, "valid")
     assert race.turnout == pytest.approx(_middle(past, "cast") / 220761)
@@ -59,7 +64,9 @@ def test_semey_2029_takes_its_means_from_the_2025_replay() -> None:
 
 
 def test_a_historical_file_is_simulated_from_its_own_counts() -> None:
-    st = setup(load(HISTORICAL / "kz-2021-rural.toml"))
+    """A historical file simulated as it stands takes each race's shares, turnout and invalid
+    rate from its own counts (Berşügır: 473 of 720 valid votes)."""
+    st = setup(load(RURAL_2021))
     bersugir = next(r for r in st.races if r.id == "bersugir")
     assert bersugir.basis == "from its own counts"
     valid = 768 - 48
@@ -70,9 +77,11 @@ def test_a_historical_file_is_simulated_from_its_own_counts() -> None:
 
 
 def test_the_2021_rerun_generates_every_race_of_every_region() -> None:
+    """The 2021 rerun generates each region's published races and voters: 730 races at the
+    nation's 1,847 polling stations, Aqmola's 303 candidates as published."""
     scenario = load(SIMULATIONS / "kz-2021-rerun.toml")
     st = setup(scenario)
-    source = load(HISTORICAL / "kz-2021-rural.toml")
+    source = load(RURAL_2021)
     assert len(st.races) == 730
     regions = {a.path: a for a in source.areas if a.path}
     per_region = Counter(r.area for r in st.races)
@@ -93,13 +102,16 @@ def test_the_2021_rerun_generates_every_race_of_every_region() -> None:
     aqmola = [r for r in st.races if r.area == ("Aqmola Region",)]
     assert sum(len(r.candidates) for r in aqmola) == 303
     parties = Counter(p for r in aqmola for p in r.parties)
-    assert parties["Nur Otan"] == 76 and parties["Independent"] == 210
+    assert parties["Nur Otan"] == 76
+    assert parties["Independent"] == 210
     # against all and invalid ballots: the file's Aqmola-based assumptions
     assert {r.shares[-1] for r in st.races if r.area != ("Aqmola Region",)} == {0.0671}
     assert aqmola[0].shares[-1] == pytest.approx(4880 / (75833 - 3074))
 
 
 def test_a_party_that_won_more_often_where_it_stood_is_expected_to_again() -> None:
+    """A generated race leans to the party that won more often where it stood: in Aqmola,
+    Nur Otan's 74 of 76 against the independents' 14 of 210 (each smoothed by a half and one)."""
     st = setup(load(SIMULATIONS / "kz-2021-rerun.toml"))
     race = next(r for r in st.races if r.area == ("Aqmola Region",)
                 and {"Nur Otan", "Independent"} <= set(r.parties))
@@ -110,6 +122,8 @@ def test_a_party_that_won_more_often_where_it_stood_is_expected_to_again() -> No
 
 
 def test_race_parameters_override_the_model_table_and_the_defaults() -> None:
+    """[model.race.a] overrides [model], which overrides the defaults; shares given with
+    against all are weights of one whole."""
     st = _setup("""[model]
 turnout = 0.7
 swing_sd = 0.2
@@ -130,11 +144,13 @@ against_all = 0.2
 
 
 def test_without_counts_or_shares_candidates_share_equally_what_against_all_leaves() -> None:
+    """Without counts or shares the candidates split equally what against all leaves: 45% each."""
     (race,) = _setup("[model]\nagainst_all = 0.1\n").races
     assert race.shares == pytest.approx((0.45, 0.45, 0.1))
 
 
 def test_shares_with_against_all_are_normalised_together() -> None:
+    """Shares given with against all are weights of one whole: 2, 1 and 1 make 50%, 25%, 25%."""
     (race,) = _setup('[model.race.a]\nshares = { A = 2, B = 1, against_all = 1 }\n').races
     assert race.shares == pytest.approx((0.5, 0.25, 0.25))
 
@@ -158,6 +174,8 @@ def test_shares_with_against_all_are_normalised_together() -> None:
      "area's published figures, so it needs from"),
 ])
 def test_a_bad_model_table_is_named_in_one_line(extra: str, message: str) -> None:
+    """A misspelt key, a number out of range, a race or option that does not exist, a missing
+    share: one line naming the file and the place."""
     with pytest.raises(ScenarioError) as err:
         _setup(extra)
     assert str(err.value).startswith(message)
@@ -165,27 +183,23 @@ def test_a_bad_model_table_is_named_in_one_line(extra: str, message: str) -> Non
 
 
 def test_a_race_without_registered_voters_cannot_be_simulated() -> None:
+    """A simulation needs every race's registered voters: a race without them is refused."""
     text = BASE.replace("registered = 1000\n", "")
     with pytest.raises(ScenarioError, match=r"race\[a\]\.registered: a simulation needs"):
         setup(loads(text, name="t.toml"))
 
 
 def test_a_generated_area_must_exist_in_the_source(tmp_path: Path) -> None:
-    f = tmp_path / "gen.toml"
-    f.write_text(f"""[election]
-name = "x"
-rules = "kz-2021-rural"
-[model]
-from = "{(HISTORICAL / 'kz-2021-rural.toml').as_posix()}"
-[[model.generate]]
-area = ["Atlantis Region"]
-""", encoding="utf-8")
+    """Races generated for an area the source file has no [[area]] for are refused, naming it."""
+    f = _generated(tmp_path, '[[model.generate]]\narea = ["Atlantis Region"]\n')
     with pytest.raises(ScenarioError, match=r"model\.generate\[1\]\.area: no \[\[area\]\] "
                        r"\['Atlantis Region'\]"):
         setup(load(f))
 
 
 def test_a_candidate_missing_from_the_source_race_needs_given_shares(tmp_path: Path) -> None:
+    """A candidate who did not stand in the source race has no share to calibrate: without given
+    shares, refused by name."""
     text = (SIMULATIONS / "semey-2029.toml").read_text(encoding="utf-8")
     text = text.replace('name = "Qanyş Töleuov"', 'name = "A Newcomer"')
     text = text.replace('from = "../historical/', f'from = "{HISTORICAL.as_posix()}/')
@@ -205,36 +219,35 @@ def _semey_2029(tmp_path: Path, extra: str) -> Path:
 
 
 def test_a_race_against_all_is_kept_as_given_over_the_calibration(tmp_path: Path) -> None:
+    """A race's own against_all replaces the calibrated one; the candidates keep the replay's
+    proportions between them."""
     (race,) = setup(load(_semey_2029(tmp_path, "against_all = 0.2\n"))).races
     assert race.shares[-1] == pytest.approx(0.2)
-    past = replay(load(HISTORICAL / "semey-2025.toml"))
+    past = replay(load(SEMEY_2025))
     # the candidates keep the replay's proportions
     assert race.shares[0] / race.shares[1] == pytest.approx(89441 / 12557)
     assert past.races.totals.votes[0, 0] == 89441
 
 
 def test_shares_given_without_against_all_keep_the_calibrated_against_all(tmp_path) -> None:
+    """Candidate shares given without against all split what the calibrated against all leaves."""
     shares = 'shares = { "Ädilet Qojanbaev" = 6, "Qanyş Töleuov" = 3, "Aibolat Bekjasarov" = 1 }\n'
     (race,) = setup(load(_semey_2029(tmp_path, shares))).races
-    past = replay(load(HISTORICAL / "semey-2025.toml"))
+    past = replay(load(SEMEY_2025))
     aa = _middle(past, "against_all") / _middle(past, "valid")
     assert race.shares == pytest.approx((0.6 * (1 - aa), 0.3 * (1 - aa), 0.1 * (1 - aa), aa))
 
 
 def test_generated_races_keep_their_own_noise_and_area_turnout(tmp_path: Path) -> None:
-    f = tmp_path / "gen.toml"
-    f.write_text(f"""[election]
-name = "x"
-rules = "kz-2021-rural"
-[model]
-from = "{(HISTORICAL / 'kz-2021-rural.toml').as_posix()}"
-[[model.generate]]
+    """Generated races take the area's turnout, the voters given, and the noise their own table
+    sets (no swing, fixed shares, turnout concentration 7)."""
+    f = _generated(tmp_path, """[[model.generate]]
 area = ["Aqmola Region"]
 registered = 200222
 swing_sd = 0
 share_concentration = "inf"
 turnout_concentration = 7
-""", encoding="utf-8")
+""")
     st = setup(load(f))
     assert st.model.registered.sum() == 200222
     assert [r.turnout for r in st.races] == [pytest.approx(75833 / 100111)] * 95
@@ -248,30 +261,28 @@ turnout_concentration = 7
     ("[model.race.a]\nturnout = 1.0\n", 'race[a]: its turnout is 100%'),
 ])
 def test_impossible_models_are_refused_with_their_place(extra: str, message: str) -> None:
+    """More precincts than voters, or a turnout of 100%, is refused, naming the place."""
     with pytest.raises(ScenarioError, match=message.replace("(", r"\(").replace("[", r"\[")):
         _setup(extra)
 
 
 def test_a_from_file_without_a_matching_race_is_refused() -> None:
-    text = BASE + f'[model]\nfrom = "{(HISTORICAL / "semey-2025.toml").as_posix()}"\n'
-    with pytest.raises(ScenarioError, match="semey-2025.toml has no race with an id"):
+    """A from file with no race of the same id to calibrate from is refused."""
+    text = BASE + f'[model]\nfrom = "{SEMEY_2025.as_posix()}"\n'
+    with pytest.raises(ScenarioError, match=r"semey-2025\.toml has no race with an id"):
         setup(loads(text, name="t.toml"))
 
 
 def test_an_area_generated_twice_is_refused(tmp_path: Path) -> None:
-    f = tmp_path / "gen.toml"
+    """One area generated twice would give two races one id: refused."""
     area = '[[model.generate]]\narea = ["Mangystau Region"]\n'
-    f.write_text(f"""[election]
-name = "x"
-rules = "kz-2021-rural"
-[model]
-from = "{(HISTORICAL / 'kz-2021-rural.toml').as_posix()}"
-{area}{area}""", encoding="utf-8")
+    f = _generated(tmp_path, area + area)
     with pytest.raises(ScenarioError, match="two races have the id 'mangystau-region-1'"):
         setup(load(f))
 
 
 def test_validate_builds_a_simulation_model(runner, tmp_path: Path) -> None:
+    """validate builds the [model] too: a from file that does not exist is one line, exit 2."""
     from cli.main import main
 
     f = tmp_path / "v.toml"

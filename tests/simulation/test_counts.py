@@ -1,4 +1,5 @@
-"""engine.simulation.histograms.Histogram: exact order statistics, whatever the chunks and their order."""
+"""engine.simulation.histograms.Histogram: exact order statistics, whatever the chunks and
+their order."""
 
 from __future__ import annotations
 

@@ -51,6 +51,8 @@ def test_a_sure_incumbent_serves_two_terms_then_the_seat_opens() -> None:
 
 
 def test_an_akim_who_already_served_two_terms_is_barred_at_once() -> None:
+    """An akim who comes in with two terms served may not stand in the first cycle; one with
+    a single term may, and wins a second."""
     m = _model()
     cm = CycleModel.of(RULES, m.n_races, 2, stand=1.0, advantage=8.0, early=0.0,
                        incumbent=[0, 1, -1], served=[2, 1, 0])
@@ -62,6 +64,8 @@ def test_an_akim_who_already_served_two_terms_is_barred_at_once() -> None:
 
 
 def test_no_one_stands_when_the_propensity_is_zero() -> None:
+    """With no propensity to stand no akim stands again: no incumbent wins, and each sitting
+    akim leaves as one who did not stand."""
     m = _model()
     cm = CycleModel.of(RULES, m.n_races, 3, stand=0.0, early=0.0)
     s = run_cycles(m, RULES, cm, 64, seed=2)
@@ -97,6 +101,7 @@ def test_no_person_ever_holds_more_than_two_consecutive_terms(seed, stand, advan
 
 
 def test_every_race_is_elected_once_per_cycle_without_early_ends_or_failures() -> None:
+    """Without early ends or failed votes each race is elected once a cycle, every 48 months."""
     m = _model()
     cm = CycleModel.of(RULES, m.n_races, 4, early=0.0)
     h = history(m, RULES, cm, 5)
@@ -105,6 +110,8 @@ def test_every_race_is_elected_once_per_cycle_without_early_ends_or_failures() -
 
 
 def test_early_terminations_bring_early_elections_and_new_full_terms() -> None:
+    """Akims dismissed early leave as dismissed and bring early elections: some cycles hold more
+    elections than races."""
     m = _model()
     cm = CycleModel.of(RULES, m.n_races, 3, early=0.5)
     s = run_cycles(m, RULES, cm, 256, seed=4)
@@ -114,6 +121,8 @@ def test_early_terminations_bring_early_elections_and_new_full_terms() -> None:
 
 
 def test_the_same_seed_gives_the_same_counts_for_any_jobs_and_chunks() -> None:
+    """One seed gives the same counts on one thread or two and in any chunks; another seed does
+    not."""
     m = _model(noise=True)
     cm = CycleModel.of(RULES, m.n_races, 3)
     a = run_cycles(m, RULES, cm, 300, seed=9, jobs=1)
@@ -125,6 +134,8 @@ def test_the_same_seed_gives_the_same_counts_for_any_jobs_and_chunks() -> None:
 
 
 def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Path) -> None:
+    """`saylau simulate --cycles` prints a line per cycle, every 4 years from 2021-07-25; every
+    seat is open in the first cycle, and the term limit first bites in the third (2029)."""
     file = str(scenarios / "simulations/kz-rural-2021-2037.toml")
     result = runner.invoke(main, ["simulate", file, "--cycles", "4", "--runs", "64",
                                   "--seed", "1"])
@@ -138,8 +149,10 @@ def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Pat
                                    "1", "--format", "json"])
     d = json.loads(as_json.stdout)
     first, second, third = d["per_cycle"][:3]
-    assert first["share_open_seats"] == 1.0 and first["incumbents_won"] == 0
-    assert second["term_limited"] == 0 and third["term_limited"] > 0  # the limit bites in 2029
+    assert first["share_open_seats"] == 1.0
+    assert first["incumbents_won"] == 0
+    assert second["term_limited"] == 0
+    assert third["term_limited"] > 0  # the limit bites in 2029
     assert sum(third["winners_by_term"].values()) == third["won"]
 
 

@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +19,7 @@ from scipy import stats
 
 from engine.simulation import draws as _draws
 from engine.simulation.model import Model
+from tests.paths import ROOT
 
 try:
     from engine.tally._kernels import binomial as kernel_binomial
@@ -29,8 +29,8 @@ except ImportError:
 
 needs_kernel = pytest.mark.skipif(
     kernel_multinomial is None,
-    reason="engine.tally._kernels is not built here (or predates the draws): build it in place with "
-           "`pip install -e .` to test the compiled draws",
+    reason="engine.tally._kernels is not built here (or predates the draws): build it in place "
+           "with `pip install -e .` to test the compiled draws",
 )
 
 CHECKS = 100  # an upper bound on the statistical checks below
@@ -100,6 +100,8 @@ BINOMIAL_CASES = [
 @needs_kernel
 @pytest.mark.parametrize(("n", "p"), BINOMIAL_CASES)
 def test_binomial_fits_its_pmf(n, p):
+    """Each (n, p), on both sides of every switch in the sampler, fits the binomial pmf near
+    its mean (past 10^7, the normal limit's mean and variance), no draw beyond 12 sd."""
     sample = binomial([11, n, int(p * 1e6)], n, p, PMF_DRAWS)
     assert sample.min() >= 0
     assert sample.max() <= n
@@ -119,6 +121,7 @@ def test_binomial_fits_its_pmf(n, p):
 
 @needs_kernel
 def test_binomial_edges_are_exact():
+    """n = 0, p = 0 and p = 1 draw exactly (n = 2^53 too), and every draw lies in [0, n]."""
     assert (binomial(1, 0, 0.3, 1000) == 0).all()
     assert (binomial(1, 10**6, 0.0, 1000) == 0).all()
     assert (binomial(1, 10**6, 1.0, 1000) == 10**6).all()
@@ -129,8 +132,8 @@ def test_binomial_edges_are_exact():
 
 @needs_kernel
 def test_binomial_with_n_and_p_varying_by_element():
-    # every element its own (n, p): the probability integral transform of each draw, through
-    # the binomial cdf randomised within its step, is uniform on (0, 1)
+    """Every element its own (n, p): the probability integral transform of each draw, through
+    the binomial cdf randomised within its step, is uniform on (0, 1)."""
     rng = np.random.default_rng(5)
     n = rng.integers(0, 3000, DRAWS)
     p = rng.beta(0.5, 0.5, DRAWS)
@@ -142,6 +145,8 @@ def test_binomial_with_n_and_p_varying_by_element():
 
 @needs_kernel
 def test_binomial_rejects_bad_input():
+    """A negative n, p outside [0, 1] or NaN, n past 2^53, arrays of unequal length, or a
+    capsule that is not a bit generator's: a ValueError."""
     bg = np.random.default_rng(0).bit_generator
     out = np.empty(1, np.int64)
     for n, p in [(-1, 0.5), (5, -0.1), (5, 1.5), (5, np.nan), (2**53 + 1, 0.5)]:
@@ -158,6 +163,8 @@ WEIGHTS = np.array([3.0, 0.0, 2.0, 1.0, 0.0, 4.0, 0.0])  # zeros anywhere, the l
 
 @needs_kernel
 def test_multinomial_marginals_and_covariance():
+    """Rows sum to n, zero weights draw nothing, each column is Binomial(n, p_j), the
+    covariances are -n p_i p_j, and sums of columns are binomial."""
     n = 500
     x = multinomial(np.random.default_rng(21), n, np.tile(WEIGHTS, (DRAWS, 1)))
     p = WEIGHTS / WEIGHTS.sum()
@@ -178,6 +185,8 @@ def test_multinomial_marginals_and_covariance():
 
 @needs_kernel
 def test_multinomial_joint_pmf_on_a_small_case():
+    """Four votes over three live options: the joint frequencies fit the multinomial pmf cell
+    by cell, and no draw falls outside them."""
     n, w = 4, np.array([0.2, 0.0, 0.5, 0.3])
     x = multinomial(np.random.default_rng(22), n, np.tile(w, (DRAWS, 1)))
     cells, counts = np.unique(x, axis=0, return_counts=True)
@@ -192,6 +201,8 @@ def test_multinomial_joint_pmf_on_a_small_case():
 
 @needs_kernel
 def test_multinomial_rows_each_with_their_own_n_and_weights_conserve_votes():
+    """Rows with their own n and weights (zeros, tiny weights, n = 0) conserve every vote, and
+    the last positive weight takes what the options before it left."""
     rng = np.random.default_rng(23)
     m, c = 50_000, 7
     n = rng.integers(0, 5000, m)
@@ -211,6 +222,8 @@ def test_multinomial_rows_each_with_their_own_n_and_weights_conserve_votes():
 
 @needs_kernel
 def test_multinomial_edge_rows():
+    """One positive weight takes every vote; a row without a positive weight puts them in its
+    last column, as the numpy chain does; n = 0 and no rows at all draw nothing."""
     rng = np.random.default_rng(24)
     w = np.array([[0.0, 0.0, 5.0, 0.0],  # one positive weight: it gets everything
                   [1.0, 1e-300, 0.0, 0.0],
@@ -230,6 +243,8 @@ def test_multinomial_edge_rows():
 
 @needs_kernel
 def test_multinomial_rejects_bad_input():
+    """A negative n, a negative, NaN or infinite weight, or buffers of unequal rows: a
+    ValueError."""
     bg = np.random.default_rng(0).bit_generator
     out = np.empty((1, 3), np.int64)
     for n, w in [(-1, [1.0, 1.0, 1.0]), (5, [1.0, -1.0, 3.0]), (5, [1.0, np.nan, 1.0]),
@@ -242,6 +257,8 @@ def test_multinomial_rejects_bad_input():
 
 @needs_kernel
 def test_same_seed_same_bytes_and_generators_independent():
+    """One seed draws the same bytes and another seed others; draws interleaved from two
+    generators change neither one's stream."""
     rng = np.random.default_rng(30)
     n = rng.integers(0, 2000, 20_000)
     w = rng.gamma(2.0, size=(20_000, 7))
@@ -260,6 +277,7 @@ def test_same_seed_same_bytes_and_generators_independent():
 
 @needs_kernel
 def test_two_threads_draw_what_one_thread_draws():
+    """Two threads, each with its own generator, draw the bytes each would draw alone."""
     rng = np.random.default_rng(40)
     n = rng.integers(0, 2000, 100_000)
     w = rng.gamma(2.0, size=(100_000, 7))
@@ -281,6 +299,8 @@ def test_two_threads_draw_what_one_thread_draws():
 @needs_kernel
 @pytest.mark.parametrize("bit_generator", [np.random.MT19937, np.random.Philox, np.random.SFC64])
 def test_any_numpy_bit_generator_serves(bit_generator):
+    """MT19937, Philox and SFC64 serve as well: rows sum to n, a zero weight draws nothing,
+    the column mean is right."""
     g = np.random.Generator(bit_generator(50))
     x = multinomial(g, 1000, np.tile([1.0, 2.0, 0.0, 1.0], (DRAWS // 10, 1)))
     assert (x.sum(axis=1) == 1000).all()
@@ -297,6 +317,8 @@ BINOMIALS = [pytest.param(_draws._binomial_numpy, id="numpy"),
 
 
 def test_the_active_kernel_is_named():
+    """KERNEL names the draws in use, "c" with the compiled module and "numpy" without, and
+    the draw functions are that kernel's."""
     if kernel_multinomial is None:
         assert _draws.KERNEL == "numpy"
         assert _draws._multinomial_chain is _draws._multinomial_chain_numpy
@@ -309,6 +331,8 @@ def test_the_active_kernel_is_named():
 
 @pytest.mark.parametrize("chain", CHAINS)
 def test_both_chains_draw_the_multinomial(chain):
+    """Both multinomial chains conserve each row's votes, leave zero weights empty and give
+    each column its binomial."""
     rng = np.random.default_rng(60)
     n = np.full((20, 1000), 300)
     w = np.broadcast_to(WEIGHTS, (20, 1000, WEIGHTS.size))
@@ -324,6 +348,7 @@ def test_both_chains_draw_the_multinomial(chain):
 
 @pytest.mark.parametrize("chain", CHAINS)
 def test_both_chains_fill_an_output_of_any_layout(chain):
+    """Both chains fill an output that is not C-contiguous, each row summing to its n."""
     rng = np.random.default_rng(61)
     n = rng.integers(0, 100, (4, 5))
     w = rng.random((4, 5, 3))
@@ -334,6 +359,8 @@ def test_both_chains_fill_an_output_of_any_layout(chain):
 
 @pytest.mark.parametrize("binomial_fn", BINOMIALS)
 def test_both_binomials_draw_the_binomial(binomial_fn):
+    """Both binomials draw int64 counts of the shape asked, fitting Binomial(700, 0.6) and
+    Binomial(700, 0.02)."""
     x = binomial_fn(np.random.default_rng(62), np.full((2, DRAWS // 2), 700),
                     np.array([0.6, 0.02])[:, None])
     assert x.shape == (2, DRAWS // 2)
@@ -349,6 +376,8 @@ def small_model() -> Model:
 
 @pytest.mark.parametrize("kernel", ["numpy", pytest.param("c", marks=needs_kernel)])
 def test_precincts_on_either_kernel_are_valid_and_seeded(kernel, monkeypatch):
+    """On either kernel, drawn precincts conserve their ballots, stay within their voters, give
+    padded candidates nothing, and are drawn again the same from the same seed."""
     if kernel == "numpy":
         monkeypatch.setattr(_draws, "_binomial", _draws._binomial_numpy)
         monkeypatch.setattr(_draws, "_multinomial_chain", _draws._multinomial_chain_numpy)
@@ -372,6 +401,8 @@ def test_precincts_on_either_kernel_are_valid_and_seeded(kernel, monkeypatch):
 
 
 def test_without_the_compiled_module_the_numpy_kernel_draws(tmp_path):
+    """Without the compiled module (an install without a compiler) the numpy kernel is chosen
+    and draws elections that add up."""
     script = (
         "import sys\n"
         "sys.modules['engine.tally._kernels'] = None  # as if built without a compiler\n"
@@ -392,7 +423,9 @@ def test_without_the_compiled_module_the_numpy_kernel_draws(tmp_path):
 
 
 def test_the_simulation_benchmark_checks_its_contenders_and_prints_every_ratio(tmp_path, capsys):
-    sys.path.append(str(Path(__file__).resolve().parents[1]))  # benchmarks/ is not installed
+    """The simulation benchmark on tiny sizes checks that one and two threads agree, and prints
+    and saves every ratio."""
+    sys.path.append(str(ROOT))  # benchmarks/ is not installed
     from benchmarks import simulate_bench
 
     out = tmp_path / "simulation.json"

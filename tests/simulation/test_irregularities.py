@@ -13,14 +13,12 @@ from engine.simulation import irregularities as irr
 from engine.simulation.draws import draw_block
 from engine.simulation.model import Model
 from engine.simulation.runner import run
-
-HEAD = '[election]\nname = "x"\nrules = "kz-2021-rural"\n'
-RACE = ('[[race]]\nid = "a"\nregistered = 60000\n[[race.candidate]]\nname = "A"\n'
-        '[[race.candidate]]\nname = "B"\n')
+from tests.texts import RURAL_HEAD, two_candidate_race
 
 
 def _spec(table: str) -> object:
-    return loads(HEAD + "[model]\nprecincts = 40\n" + table + RACE, name="x.toml").model
+    return loads(RURAL_HEAD + "[model]\nprecincts = 40\n" + table + two_candidate_race(60000),
+                 name="x.toml").model
 
 
 def test_the_table_is_read_with_its_defaults():

@@ -42,11 +42,15 @@ def test_the_quorum_is_two_thirds_of_the_seats_at_its_edge(present, outcome):
     ("majority_seats", [8, 2, 2], Outcome.ELECTED),
 ])
 def test_thresholds(threshold, votes, outcome):
+    """Plurality elects the leader; a majority of those present needs more than half of the 12
+    present, a majority of seats more than half of the 15 seats."""
     d = _decide(votes, seats=15, present=12, rules=INDIRECT.replace(threshold=threshold))
     assert d.outcome[0] == outcome
 
 
 def test_a_tie_goes_to_one_revote_among_the_tied():
+    """A tie for first place goes to one re-vote among the tied: a re-vote that breaks it elects;
+    one tied again, or not held, leaves the tie."""
     votes = np.array([[5, 5, 2], [5, 5, 2], [4, 4, 4]])
     revote = np.array([[7, 5, 9], [6, 6, -1], [-1, -1, -1]])  # third candidate's 9 is ignored
     d = decide_rounds(votes, np.array([3, 3, 3]), INDIRECT, present=np.full(3, 12),
@@ -65,6 +69,7 @@ def test_aksay_2017_tied_twice(runner, scenarios):
 
 
 def test_a_revote_that_breaks_the_tie_elects(runner, scenarios, tmp_path):
+    """Aksay 2017 with its re-vote changed to 6 against 4: Candidate 1 is elected by 2 votes."""
     text = (scenarios / "historical/aksay-2017.toml").read_text(encoding="utf-8")
     f = tmp_path / "aksay.toml"
     f.write_text(text.replace("revote = 5\n\n[[race.candidate]]", "revote = 6\n\n"
@@ -77,6 +82,7 @@ def test_a_revote_that_breaks_the_tie_elects(runner, scenarios, tmp_path):
 
 @given(st.integers(1, 6), st.integers(1, 20), st.integers(2, 5), st.integers(0, 2**32 - 1))
 def test_every_deputy_present_casts_exactly_one_ballot(n, d, k, seed):
+    """In a simulated vote each deputy present casts one ballot and an absent one none."""
     rng = np.random.default_rng(seed)
     choice = rng.integers(0, k, (n, 3, d))
     present = rng.random((n, 3, d)) < 0.7
@@ -88,6 +94,8 @@ def test_every_deputy_present_casts_exactly_one_ballot(n, d, k, seed):
 @given(st.integers(2, 6), st.integers(3, 15), st.floats(0, 1), st.floats(0, 1),
        st.integers(0, 2**32 - 1))
 def test_every_race_of_a_round_ends_one_way(maslikhats, seats, loyalty, attendance, seed):
+    """Each simulated race ends one way only (elected, tied, no quorum or no majority), and a
+    one-vote margin is always an election."""
     rnd = Round.even(maslikhats, maslikhats * seats, 3 * maslikhats, 8 * maslikhats)
     c = simulate_round(rnd, INDIRECT, loyalty=loyalty, attendance=attendance, runs=20,
                        seed=seed)
@@ -97,6 +105,8 @@ def test_every_race_of_a_round_ends_one_way(maslikhats, seats, loyalty, attendan
 
 
 def test_an_even_round_splits_the_published_totals():
+    """An even round shares out exactly the published seats, races and candidates: 2,602 seats
+    in maslikhats of 13 or 14."""
     rnd = Round.even(188, 2602, 2457, 6738)
     assert (rnd.seats.sum(), rnd.n_races, rnd.n_candidates.sum()) == (2602, 2457, 6738)
     assert set(rnd.seats.tolist()) == {13, 14}
@@ -104,6 +114,8 @@ def test_an_even_round_splits_the_published_totals():
 
 
 def test_the_same_seed_draws_the_same_round_whatever_the_parameters():
+    """One seed draws the same round; with common random numbers a slightly more loyal
+    maslikhat changes at most 3 races."""
     rnd = Round.even(10, 140, 130, 350)
     a = simulate_round(rnd, INDIRECT, loyalty=0.7, attendance=0.9, runs=30, seed=4)
     b = simulate_round(rnd, INDIRECT, loyalty=0.7, attendance=0.9, runs=30, seed=4)
@@ -114,6 +126,8 @@ def test_the_same_seed_draws_the_same_round_whatever_the_parameters():
 
 
 def test_the_fit_recovers_parameters_from_a_round_it_simulated_itself():
+    """Fitted to a round it simulated itself, the method of simulated moments holds the true
+    loyalty and attendance in its region, and the fit is not rejected."""
     rnd = Round.even(40, 560, 520, 1400)
     truth = {"loyalty": 0.7, "attendance": 0.92}
     observed = simulate_round(rnd, INDIRECT, runs=1, seed=123, **truth)
@@ -127,6 +141,8 @@ def test_the_fit_recovers_parameters_from_a_round_it_simulated_itself():
 
 
 def test_saylau_calibrate_reports_the_fit_beside_the_published_counts(runner, scenarios):
+    """`saylau calibrate` gives the fitted loyalty and attendance and each published count
+    beside its simulated distribution; simulate shows the published 37 one-vote margins too."""
     file = str(scenarios / "simulations/kz-2013-maslikhat.toml")
     result = runner.invoke(main, ["calibrate", file, "--runs", "10", "--format", "json"])
     assert result.exit_code == 0, result.output

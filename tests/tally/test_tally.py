@@ -160,7 +160,7 @@ def test_sum_by_group_handles_a_leading_run_axis():
     assert all((together[i] == sum_by_group(values[i], group, 4)).all() for i in range(5))
 
 
-@pytest.mark.parametrize("n_rows, n_groups", [(1000, 7), (5000, 40_000), (3, 1)])
+@pytest.mark.parametrize(("n_rows", "n_groups"), [(1000, 7), (5000, 40_000), (3, 1)])
 @pytest.mark.parametrize("threaded", [False, True])
 def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows, n_groups,
                                                              threaded):
@@ -181,18 +181,23 @@ def test_every_group_sum_path_agrees_with_the_sparse_product(monkeypatch, n_rows
 
 
 def test_a_group_out_of_range_is_named():
+    """A group index outside [0, n_groups) is refused, naming its row and its value."""
     with pytest.raises(ValueError, match=r"group\[2\] = 5 is not in \[0, 3\)"):
         sum_by_group(np.ones((4, 2), dtype=np.int64), np.array([0, 1, 5, 2]), 3)
 
 
 @pytest.mark.parametrize("shape", [(0,), (0, 3), (4, 0)])
 def test_sums_over_empty_tables_are_zero(shape):
+    """No rows, or rows without columns, sum to zeros of the right shape."""
     values = np.zeros(shape, dtype=np.int64)
     out = sum_by_group(values, np.zeros(shape[0], dtype=np.int64), 2)
-    assert out.shape == (2, *shape[1:]) and not out.any()
+    assert out.shape == (2, *shape[1:])
+    assert not out.any()
 
 
 def test_without_the_compiled_kernel_the_sparse_product_gives_the_same_sums(monkeypatch):
+    """Without the compiled kernel the scipy sparse product gives the same sums, for a table
+    and for one column."""
     rng = np.random.default_rng(7)
     values = rng.integers(0, 100, size=(500, 4), dtype=np.int64)
     group = rng.integers(0, 9, size=500)
