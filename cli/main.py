@@ -14,7 +14,7 @@ import click
 __all__ = ["COMMANDS", "main"]
 
 # name -> (module, the first line of the command's docstring: what `saylau --help` lists).
-# tests/test_cli.py checks each line against the command's own docstring.
+# tests/cli/test_cli.py checks each line against the command's own docstring.
 COMMANDS = {
     "replay": ("cli.replay", "Replay FILE: recompute every race and area and check every "
                "published figure."),
