@@ -24,14 +24,19 @@ from __future__ import annotations
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import engine.tally.ballots
 from benchmarks import peers
 from benchmarks.streams import CHUNK_BYTES, make_ballots, read_chunks, write_ballots
-from benchmarks.timing import check_equal, interleaved_medians, median_seconds
+from benchmarks.timing import Figures, Target, check_equal, interleaved_medians, median_seconds
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "bench_ballots",
@@ -62,18 +67,19 @@ def python_loop_count(codes: bytes, n_codes: int) -> list[int]:
     return counts
 
 
-def _pandas_counts(series: object, k: int) -> np.ndarray:
+def _pandas_counts(series: pd.Series, k: int) -> np.ndarray:
     return series.value_counts().reindex(range(k), fill_value=0).to_numpy(np.int64)
 
 
-def bench_bandwidth(n_bytes: int, repeat: int) -> dict[str, object]:
+def bench_bandwidth(n_bytes: int, repeat: int) -> Figures:
     """One core's read bandwidth: the fastest of three read-only passes over ``n_bytes``, each
     taken at its best sample (a limit: a load elsewhere on the machine only slows a pass)."""
     data = np.full(n_bytes - n_bytes % 8, 1, dtype=np.uint8)
     words = data.view(np.uint64)
-    passes = {"max (uint64)": words.max, "bitwise_or.reduce (uint64)":
-              lambda: np.bitwise_or.reduce(words), "count_nonzero (uint8)":
-              lambda: np.count_nonzero(data)}
+    passes: dict[str, Callable[[], object]] = {
+        "max (uint64)": words.max, "bitwise_or.reduce (uint64)":
+        lambda: np.bitwise_or.reduce(words), "count_nonzero (uint8)":
+        lambda: np.count_nonzero(data)}
     samples: dict[str, list[float]] = {name: [] for name in passes}
     for _ in range(max(3, repeat)):
         for name, fn in passes.items():
@@ -85,7 +91,7 @@ def bench_bandwidth(n_bytes: int, repeat: int) -> dict[str, object]:
             "all_gb_per_s": {k: data.nbytes / s / 1e9 for k, s in seconds.items()}}
 
 
-def bench_in_memory(n: int, k: int, repeat: int) -> dict[str, object]:
+def bench_in_memory(n: int, k: int, repeat: int) -> Figures:
     """The fast contenders on n ballots held in memory; times in seconds."""
     codes = make_ballots(n, k)
     offsets = np.array([0, n], dtype=np.int64)
@@ -121,8 +127,8 @@ def bench_sampled(k: int, python_sizes: Sequence[int], peer_sizes: Sequence[int]
         check_equal("the pure Python loop", expected, python_loop_count(data, k))
         counted = Counter(data)
         check_equal("collections.Counter", expected, [counted.get(c, 0) for c in range(k)])
-        seconds = interleaved_medians({"python": lambda d=data: python_loop_count(d, k),
-                                       "Counter": lambda d=data: Counter(d)}, repeat)
+        seconds = interleaved_medians({"python": partial(python_loop_count, data, k),
+                                       "Counter": partial(Counter, data)}, repeat)
         for name, s in seconds.items():
             row = out.setdefault(name, {"sizes": [], "seconds": []})
             row["sizes"].append(n)
@@ -137,13 +143,19 @@ def bench_sampled(k: int, python_sizes: Sequence[int], peer_sizes: Sequence[int]
             check_equal(name, np.bincount(codes, minlength=k), count(built))
             row = out.setdefault(name, {"sizes": [], "seconds": [], "tally_seconds": []})
             row["sizes"].append(n)
-            row["seconds"].append(median_seconds(lambda b=build, c=count: c(b()), repeat))
-            row["tally_seconds"].append(median_seconds(lambda c=count, b=built: c(b), repeat))
+            row["seconds"].append(median_seconds(_then(build, count), repeat))
+            row["tally_seconds"].append(median_seconds(partial(count, built), repeat))
     return out
 
 
+def _then(first: Callable[[], object], then: Callable[[object], np.ndarray]
+          ) -> Callable[[], np.ndarray]:
+    """``then(first())``, as a function of nothing."""
+    return lambda: then(first())
+
+
 def bench_streamed(n: int, k: int, repeat: int, directory: Path,
-                   chunk_bytes: int = CHUNK_BYTES) -> dict[str, object]:
+                   chunk_bytes: int = CHUNK_BYTES) -> Figures:
     """The tally of n ballots read from a file in chunks: saylau, np.bincount and pandas on
     the same chunks, and reading alone; seconds."""
     path = Path(directory) / f"ballots-{n}-{k}.u8"
@@ -192,7 +204,7 @@ def _per_ballot(row: dict[str, list], n: int, key: str = "seconds") -> tuple[flo
     return row[key][i] / sizes[i], sizes[i]
 
 
-def _case(mem: dict[str, object], sampled: dict[str, dict[str, list]]) -> dict[str, object]:
+def _case(mem: Figures, sampled: dict[str, dict[str, list]]) -> Figures:
     """One in-memory case with ns per ballot and the ratio to each baseline."""
     n = mem["n_ballots"]
     ns = {name: s * 1e9 / n for name, s in mem["seconds"].items()}
@@ -218,9 +230,9 @@ def _case(mem: dict[str, object], sampled: dict[str, dict[str, list]]) -> dict[s
 def bench_ballots(sizes: Sequence[int], options: Sequence[int], repeat: int, *,
                   python_cap: int, peer_sizes: Sequence[int], slow_repeat: int,
                   streamed: Sequence[tuple[int, int]], bandwidth_bytes: int
-                  ) -> dict[str, object]:
+                  ) -> Figures:
     """Every ballot case: in memory at each size and option count, streamed, the bandwidth."""
-    results: dict[str, object] = {
+    results: Figures = {
         "bandwidth": bench_bandwidth(bandwidth_bytes, repeat),
         "skipped": [p for p in ("pandas", *PEERS) if not peers.available(p)],
         "cases": [], "sampled": {}, "streamed": [],
@@ -252,7 +264,7 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def render(results: dict[str, object]) -> str:
+def render(results: Figures) -> str:
     """The ballot figures as text: one row per case, the ratio to every baseline."""
     bw = results["bandwidth"]
     gbps = bw["gb_per_s"]
@@ -299,9 +311,9 @@ def render(results: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def targets(results: dict[str, object]) -> list[dict[str, object]]:
+def targets(results: Figures) -> list[Target]:
     """The issue's ballot targets against the figures: one record per target."""
-    out = []
+    out: list[Target] = []
     cases = results["cases"]
     for name, goal in (("bincount", TARGET_BINCOUNT), ("VoteKit", TARGET_PEERS),
                        ("pref_voting", TARGET_PEERS)):
@@ -319,7 +331,7 @@ def targets(results: dict[str, object]) -> list[dict[str, object]]:
     return out
 
 
-def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, float]]:
+def scaling_points(results: Figures) -> list[tuple[str, str, int, float]]:
     """(case, contender, size, seconds) of every size timed (none carried)."""
     points = []
     for c in results["cases"]:

@@ -12,8 +12,8 @@ it), and the transient peak of the imports would hide a smaller call.
   4 MiB buffer, benchmarks/streams.py); promised: memory bounded by the largest chunk. Beside
   it, for contrast: the same over ``np.memmap`` slices (the mapped file pages count as resident
   while mapped), ``np.bincount`` on the same chunks, and the whole file read into memory;
-- the whole simulation (``engine.simulation.runner.run``); promised: memory grows with the runs drawn
-  at once (``chunk_runs``) and the jobs drawing them, never with the runs. Each job holds one
+- the whole simulation (``engine.simulation.runner.run``); promised: memory grows with the runs
+  drawn at once (``chunk_runs``) and the jobs drawing them, never with the runs. Each job holds one
   chunk at a time, so the peak is at most the jobs times one chunk's working set (measured
   with one job); the chunk is sized by its precinct table (``default_chunk_runs``: about 32 MB),
   which is quoted beside it.
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.streams import CHUNK_BYTES, write_ballots
-from benchmarks.timing import child_process
+from benchmarks.timing import Figures, Target, child_process
 
 __all__ = ["TARGET_STREAM_MIB", "bench_memory", "probe", "render", "targets"]
 
@@ -83,7 +83,7 @@ print(json.dumps(out))
 """
 
 
-def probe(**args: object) -> dict[str, object]:
+def probe(**args: object) -> Figures:
     """Run one probe process (see the module docstring); its report."""
     done = child_process([sys.executable, "-c", _PROBE, json.dumps(args)])
     if done.returncode != 0:
@@ -92,12 +92,12 @@ def probe(**args: object) -> dict[str, object]:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def _extra(report: dict[str, object], base: dict[str, object]) -> float:
+def _extra(report: Figures, base: Figures) -> float:
     return (report["peak_kib"] - base["peak_kib"]) / 1024
 
 
 def bench_stream_memory(n: int, k: int, contrasts: bool = True,
-                        chunk_bytes: int = CHUNK_BYTES) -> dict[str, object]:
+                        chunk_bytes: int = CHUNK_BYTES) -> Figures:
     """Extra peak memory (MiB) of tallying a file of ``n`` ballots: saylau and the contrasts."""
     with tempfile.TemporaryDirectory(prefix="saylau-mem-") as tmp:
         path = str(Path(tmp) / "ballots.u8")
@@ -116,7 +116,7 @@ def bench_stream_memory(n: int, k: int, contrasts: bool = True,
             "extra_mib": extra}
 
 
-def bench_simulation_memory(cases: Sequence[tuple[int, int]]) -> dict[str, object]:
+def bench_simulation_memory(cases: Sequence[tuple[int, int]]) -> Figures:
     """Extra peak memory (MiB) of the whole simulation for each (runs, jobs) (none: {})."""
     if not cases:
         return {}
@@ -131,7 +131,7 @@ def bench_simulation_memory(cases: Sequence[tuple[int, int]]) -> dict[str, objec
 
 
 def bench_memory(n_ballots: int, k: int, sim_cases: Sequence[tuple[int, int]],
-                 contrasts: bool = True) -> dict[str, object]:
+                 contrasts: bool = True) -> Figures:
     """Both measurements; ``sim_cases``: (runs, jobs) of each simulation measured."""
     return {"stream": bench_stream_memory(n_ballots, k, contrasts),
             "simulation": bench_simulation_memory(sim_cases)}
@@ -143,7 +143,7 @@ _LABELS = {"saylau": "saylau, count_codes_stream over one reused buffer",
            "whole": "the whole file in memory, count_codes"}
 
 
-def render(results: dict[str, object]) -> str:
+def render(results: Figures) -> str:
     """The memory figures as text."""
     s = results["stream"]
     bound = s["chunk_bytes"] / 2**20
@@ -174,7 +174,7 @@ def render(results: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def targets(results: dict[str, object]) -> list[dict[str, object]]:
+def targets(results: Figures) -> list[Target]:
     """The issue's memory target against the figure."""
     s = results["stream"]
     mib = s["extra_mib"]["saylau"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +45,9 @@ __all__ = [
 MODULES = {"VoteKit": "votekit", "pref_voting": "pref_voting", "votelib": "votelib",
            "prefsampling": "prefsampling", "pandas": "pandas"}
 
-Tally = Callable[[np.ndarray, int], tuple[Callable[[], object], Callable[[object], np.ndarray]]]
+# A peer's tally: build() makes its own profile of the ballots (a type of each peer's, so Any
+# here), count(profile) counts it.
+Tally = Callable[[np.ndarray, int], tuple[Callable[[], Any], Callable[[Any], np.ndarray]]]
 
 
 def available(peer: str) -> bool:
@@ -63,7 +66,7 @@ def _names(k: int) -> list[str]:
 
 
 def votekit_plurality(codes: np.ndarray, k: int
-                      ) -> tuple[Callable[[], object], Callable[[object], np.ndarray]]:
+                      ) -> tuple[Callable[[], Any], Callable[[Any], np.ndarray]]:
     """VoteKit: RankBallot per ballot -> PreferenceProfile -> Plurality."""
     from votekit import PreferenceProfile, RankBallot
     from votekit.elections import Plurality
@@ -71,11 +74,11 @@ def votekit_plurality(codes: np.ndarray, k: int
     names = _names(k)
     choices = codes.tolist()
 
-    def build() -> object:
+    def build() -> PreferenceProfile:
         ballots = [RankBallot(ranking=(frozenset({names[c]}),)) for c in choices]
         return PreferenceProfile(ballots=ballots, candidates=names)
 
-    def tally(profile: object) -> np.ndarray:
+    def tally(profile: PreferenceProfile) -> np.ndarray:
         election = Plurality(profile, n_seats=1, tiebreak="random", rng_seed=0)
         election.get_elected()
         scores = election.election_states[0].scores
@@ -85,7 +88,7 @@ def votekit_plurality(codes: np.ndarray, k: int
 
 
 def pref_voting_plurality(codes: np.ndarray, k: int
-                          ) -> tuple[Callable[[], object], Callable[[object], np.ndarray]]:
+                          ) -> tuple[Callable[[], Any], Callable[[Any], np.ndarray]]:
     """pref_voting: a ranking per ballot -> Profile -> plurality."""
     from pref_voting.profiles import Profile
     from pref_voting.scoring_methods import plurality
@@ -93,10 +96,10 @@ def pref_voting_plurality(codes: np.ndarray, k: int
     orders = [[c, *(d for d in range(k) if d != c)] for c in range(k)]
     choices = codes.tolist()
 
-    def build() -> object:
+    def build() -> Profile:
         return Profile([orders[c] for c in choices])
 
-    def tally(profile: object) -> np.ndarray:
+    def tally(profile: Profile) -> np.ndarray:
         plurality(profile)
         scores = profile.plurality_scores()
         return np.array([scores.get(c, 0) for c in range(k)], dtype=np.int64)
@@ -105,17 +108,17 @@ def pref_voting_plurality(codes: np.ndarray, k: int
 
 
 def votelib_plurality(codes: np.ndarray, k: int
-                      ) -> tuple[Callable[[], object], Callable[[object], np.ndarray]]:
+                      ) -> tuple[Callable[[], Any], Callable[[Any], np.ndarray]]:
     """votelib: ballots counted by Counter -> Plurality().evaluate."""
     from votelib.evaluate.core import Plurality
 
     data = codes.tobytes()
     evaluator = Plurality()
 
-    def build() -> object:
+    def build() -> dict[int, int]:
         return dict(Counter(data))
 
-    def tally(votes: object) -> np.ndarray:
+    def tally(votes: dict[int, int]) -> np.ndarray:
         evaluator.evaluate(votes, 1)
         return np.array([votes.get(c, 0) for c in range(k)], dtype=np.int64)
 

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchmarks.timing import SEED, interleaved_medians, median_seconds
+from benchmarks.timing import SEED, Figures, interleaved_medians, median_seconds
 from engine.law.rules import Outcome, RuleSet, preset
-from engine.tally.races import PrecinctTable, race_results, race_totals
+from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
 
 __all__ = ["RULES", "bench_pipeline", "make_election", "python_pipeline", "render",
            "scaling_points"]
@@ -52,7 +52,7 @@ def make_election(n_races: int, seed: int = SEED) -> tuple[PrecinctTable, np.nda
 
 
 def saylau_pipeline(table: PrecinctTable, n_candidates: np.ndarray, rules: RuleSet = RULES
-                    ) -> object:
+                    ) -> RaceResults:
     """``race_results(race_totals(table, n_candidates), rules)``."""
     return race_results(race_totals(table, n_candidates), rules)
 
@@ -91,7 +91,7 @@ def python_pipeline(rows: list[list[int]], race: list[int], n_races: int,
     return out
 
 
-def _check(res: object, reference: list[tuple], races: slice) -> None:
+def _check(res: RaceResults, reference: list[tuple], races: slice) -> None:
     """saylau's results of ``races`` equal the plain loop's: else AssertionError, nothing timed."""
     for i, (turnout, shares, winner, margin, outcome) in zip(
             range(races.start, races.stop), reference, strict=True):
@@ -114,7 +114,7 @@ def _subset(table: PrecinctTable, n_candidates: np.ndarray, n_races: int
 
 
 def bench_pipeline(n_races: int, repeat: int, *, python_cap: int, slow_repeat: int
-                   ) -> dict[str, object]:
+                   ) -> Figures:
     """Seconds of saylau's pipeline on ``n_races`` races, and of the plain loop on at most
     ``python_cap`` of them (its per-race cost carried above)."""
     table, n_candidates = make_election(n_races)
@@ -139,7 +139,7 @@ def bench_pipeline(n_races: int, repeat: int, *, python_cap: int, slow_repeat: i
     }
 
 
-def render(cases: Sequence[dict[str, object]]) -> str:
+def render(cases: Sequence[Figures]) -> str:
     """The pipeline figures as text."""
     lines = [
         "rules pipeline: race_totals + race_results (turnout, shares, winners, margins,"
@@ -162,7 +162,7 @@ def render(cases: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def scaling_points(cases: Sequence[dict[str, object]]) -> list[tuple[str, str, int, float]]:
+def scaling_points(cases: Sequence[Figures]) -> list[tuple[str, str, int, float]]:
     """(case, contender, races, seconds) of every size timed."""
     points = [("rules pipeline", "saylau", c["n_races"], c["seconds"]["saylau"]) for c in cases]
     python = {c["python_races"]: c["python_seconds"] for c in reversed(cases)}

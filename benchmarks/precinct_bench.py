@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.timing import SEED, check_equal, interleaved_medians
+from benchmarks.timing import SEED, Figures, Target, check_equal, interleaved_medians
 from engine.tally.sums import sum_by_group
 
 __all__ = ["bench_precincts", "make_precincts", "reduceat_by_race", "render", "scaling_points",
@@ -50,7 +50,7 @@ def reduceat_by_race(sorted_values: np.ndarray, starts: np.ndarray, nonempty: np
 
 
 def bench_precincts(n_rows: int, n_races: int, repeat: int, n_cols: int = COLUMNS
-                    ) -> dict[str, object]:
+                    ) -> Figures:
     """Seconds of each contender on one seeded table; results checked equal first."""
     values, race = make_precincts(n_rows, n_races, n_cols)
     order = np.argsort(race, kind="stable")  # preparation for reduceat, not timed
@@ -94,7 +94,7 @@ def _met(ratio: float) -> str:
     return "met" if ratio >= TARGET_REDUCEAT else "NOT met"
 
 
-def render(cases: Sequence[dict[str, object]]) -> str:
+def render(cases: Sequence[Figures]) -> str:
     """The precinct figures as text."""
     lines = [
         f"precinct rows -> races, {COLUMNS} columns int64 (target: >= {TARGET_REDUCEAT:g}x"
@@ -120,7 +120,7 @@ def render(cases: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def targets(cases: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+def targets(cases: Sequence[Figures]) -> list[Target]:
     """The issue's precinct target against the figures."""
     rs = [(p["ratio"]["reduceat"], p) for p in cases]
     low, where = min(rs, key=lambda x: x[0])
@@ -131,7 +131,7 @@ def targets(cases: Sequence[dict[str, object]]) -> list[dict[str, object]]:
                        f" {where['n_rows']:.0e} rows, {where['n_races']:.0e} races"}]
 
 
-def scaling_points(cases: Sequence[dict[str, object]]) -> list[tuple[str, str, int, float]]:
+def scaling_points(cases: Sequence[Figures]) -> list[tuple[str, str, int, float]]:
     """(case, contender, rows, seconds) of every case."""
     return [("precinct rows -> races", name, p["n_rows"], s)
             for p in cases for name, s in p["seconds"].items()]

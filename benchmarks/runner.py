@@ -24,7 +24,7 @@ from benchmarks import (
     scaling,
     simulate_bench,
 )
-from benchmarks.timing import environment, render_environment
+from benchmarks.timing import Figures, Target, environment, render_environment
 
 __all__ = ["FULL", "QUICK", "SMOKE", "Config", "config", "run", "targets"]
 
@@ -96,15 +96,15 @@ def _load() -> list[float]:
         return []
 
 
-def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
+def run(cfg: Config, echo: Echo = print) -> Figures:
     """Measure every case of ``cfg``, echoing each section as soon as it is measured."""
     t0 = time.perf_counter()
     env = environment() | {"config": cfg.name, "load_average_start": _load()}
     echo(render_environment(env))
     if engine.tally.ballots.KERNEL != "c":
-        echo("warning: engine.tally._kernels is not built here, so the numpy fallbacks are measured;"
-             " build it with `pip install -e .` (or install saylau with a C compiler)")
-    results: dict[str, object] = {"environment": env}
+        echo("warning: engine.tally._kernels is not built here, so the numpy fallbacks are "
+             "measured; build it with `pip install -e .` (or install saylau with a C compiler)")
+    results: Figures = {"environment": env}
 
     clock = [time.perf_counter()]
     env["section_seconds"] = {}
@@ -164,7 +164,7 @@ def run(cfg: Config, echo: Echo = print) -> dict[str, object]:
     return results
 
 
-def targets(results: dict[str, object]) -> list[dict[str, object]]:
+def targets(results: Figures) -> list[Target]:
     """The issue's targets (and the earlier issues' time limits) against the figures."""
     out = ballots_bench.targets(results["ballots"])
     out += precinct_bench.targets(results["precincts"])
@@ -207,7 +207,7 @@ def targets(results: dict[str, object]) -> list[dict[str, object]]:
     return out
 
 
-def render_targets(rows: list[dict[str, object]]) -> str:
+def render_targets(rows: list[Target]) -> str:
     """The targets as text: met, NOT met or not measured, and the figure behind it."""
     lines = ["targets, as measured in this run"]
     for t in rows:

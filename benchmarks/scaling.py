@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypedDict
 
 from benchmarks.timing import slope
 
@@ -18,17 +19,27 @@ __all__ = ["plot", "render", "series"]
 Point = tuple[str, str, int, float]  # case, contender, size, seconds
 
 
-def series(points: Iterable[Point]) -> list[dict[str, object]]:
+class Series(TypedDict):
+    """One contender's times on one case, sizes ascending, and their slope."""
+
+    case: str
+    contender: str
+    sizes: list[int]
+    seconds: list[float]
+    slope: float | None
+
+
+def series(points: Iterable[Point]) -> list[Series]:
     """Points grouped by (case, contender), sizes ascending, each with its slope."""
     groups: dict[tuple[str, str], dict[int, float]] = {}
     for case, who, size, seconds in points:
         groups.setdefault((case, who), {})[int(size)] = float(seconds)
-    out = []
+    out: list[Series] = []
     for (case, who), by_size in groups.items():
         sizes = sorted(by_size)
-        seconds = [by_size[s] for s in sizes]
-        out.append({"case": case, "contender": who, "sizes": sizes, "seconds": seconds,
-                    "slope": slope(sizes, seconds)})
+        times = [by_size[s] for s in sizes]
+        out.append({"case": case, "contender": who, "sizes": sizes, "seconds": times,
+                    "slope": slope(sizes, times)})
     return out
 
 
@@ -39,7 +50,7 @@ def _seconds(s: float) -> str:
     return f"{s * 1e9:.3g} ns"
 
 
-def render(rows: list[dict[str, object]]) -> str:
+def render(rows: list[Series]) -> str:
     """One line per series: slope, then time at each size."""
     lines = ["scaling: time against size; slope of log(time) on log(size) (1 = linear)",
              f"  {'case':<30} {'contender':<19} {'slope':>5}  time at size"]
@@ -51,7 +62,7 @@ def render(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: list[dict[str, object]], path: Path | str) -> None:
+def plot(rows: list[Series], path: Path | str) -> None:
     """Draw every case in its own log-log panel, one line per contender, to a PNG at ``path``
     (written atomically).
 

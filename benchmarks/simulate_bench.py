@@ -2,16 +2,17 @@
 
 Votes draw: the multinomial votes of ``runs`` runs of every precinct, shape (runs, precincts,
 options), given realistic valid counts and Dirichlet shares drawn from the model. saylau's
-draw (``engine.simulation.draws._multinomial_chain``: the compiled kernel when built) cut into blocks of
-:data:`engine.simulation.seeds.BLOCK_RUNS` runs, each block with its own generator, on one thread and
-on two threads (as ``engine.simulation.runner.run`` does), against ONE-thread
+draw (``engine.simulation.draws._multinomial_chain``: the compiled kernel when built) cut into
+blocks of :data:`engine.simulation.seeds.BLOCK_RUNS` runs, each block with its own generator, on
+one thread and on two threads (as ``engine.simulation.runner.run`` does), against ONE-thread
 ``Generator.multinomial(valid, shares)`` on the same arrays; also numpy's two threads and the
 numpy fallback chain, for reference. The one- and two-thread draws are checked identical
 before anything is timed; the contenders are timed in turns.
 
-Whole simulation: ``engine.simulation.runner.run`` of a model shaped like the 2021 rural elections (730
-races, 1,847 precincts, 1,209,817 registered voters, 2 to 6 candidates and against all) with
-``jobs=1`` and ``jobs=2``; the two Summaries are checked identical, array by array.
+Whole simulation: ``engine.simulation.runner.run`` of a model shaped like the 2021 rural
+elections (730 races, 1,847 precincts, 1,209,817 registered voters, 2 to 6 candidates and
+against all) with ``jobs=1`` and ``jobs=2``; the two Summaries are checked identical, array
+by array.
 
 Ballot generators (issue 7): the peers' impartial-culture generators (VoteKit's and
 prefsampling's, benchmarks/peers.py) for as many voters as one run's valid ballots, against
@@ -29,13 +30,20 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import attrs
 import numpy as np
 
 from benchmarks import peers
-from benchmarks.timing import environment, interleaved_medians, median_seconds, write_json
+from benchmarks.timing import (
+    Figures,
+    environment,
+    interleaved_medians,
+    median_seconds,
+    write_json,
+)
 from engine.law.rules import preset
 from engine.simulation import draws as _draws
 from engine.simulation.draws import draw
@@ -111,7 +119,7 @@ def _check(name: str, expected: np.ndarray, actual: np.ndarray) -> None:
         raise AssertionError(msg)
 
 
-def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
+def bench_votes(model: Model, runs: int, repeat: int) -> Figures:
     """Time the votes draw of ``runs`` runs; figures in precinct draws per second."""
     valid, shares = make_votes_input(model, runs)
     c = shares.shape[-1]
@@ -170,7 +178,7 @@ def bench_votes(model: Model, runs: int, repeat: int) -> dict[str, object]:
     finally:
         pool.shutdown()
     draws = runs * model.n_precincts
-    result: dict[str, object] = {
+    result: Figures = {
         "runs": runs,
         "precincts": model.n_precincts,
         "options": c,
@@ -203,9 +211,9 @@ def summary_arrays(summary: Summary) -> dict[str, np.ndarray]:
     return arrays
 
 
-def bench_simulation(model: Model, runs: int, jobs: Sequence[int] = (1, 2)) -> dict[str, object]:
-    """Seconds of ``engine.simulation.runner.run`` for each number of jobs (one run each: the runs are
-    many); the Summaries must be identical."""
+def bench_simulation(model: Model, runs: int, jobs: Sequence[int] = (1, 2)) -> Figures:
+    """Seconds of ``engine.simulation.runner.run`` for each number of jobs (one run each: the runs
+    are many); the Summaries must be identical."""
     rules = preset(RULES)
     seconds: dict[int, float] = {}
     first: dict[str, np.ndarray] | None = None
@@ -236,27 +244,27 @@ def bench_simulation(model: Model, runs: int, jobs: Sequence[int] = (1, 2)) -> d
     }
 
 
-def bench_generators(votes: dict[str, object], sizes: Sequence[int], repeat: int
-                     ) -> dict[str, object]:
+def bench_generators(votes: Figures, sizes: Sequence[int], repeat: int
+                     ) -> Figures:
     """The peers' impartial-culture generators for ``sizes`` voters over the draw's options,
     against the votes draw of one run (``votes``: a :func:`bench_votes` result)."""
     k = int(votes["options"])
     voters = votes["voters_per_run"]
     per_run = {"saylau_2": votes["saylau_2_s"] / votes["runs"],
                "multinomial_1": votes["multinomial_1_s"] / votes["runs"]}
-    out: dict[str, object] = {"voters": voters, "options": k, "per_run_s": per_run,
-                              "peers": {}, "skipped": []}
+    out: Figures = {"voters": voters, "options": k, "per_run_s": per_run,
+                    "peers": {}, "skipped": []}
     for name, generate in peers.GENERATORS.items():
         if not peers.available(name):
             out["skipped"].append(name)
             continue
-        row: dict[str, list] = {"sizes": [], "seconds": []}
+        row: Figures = {"sizes": [], "seconds": []}
         for n in sizes:
             if generate(n, k, SEED) != n:  # also the warm-up
                 msg = f"{name}: the generator did not give {n} ballots"
                 raise AssertionError(msg)
             row["sizes"].append(n)
-            row["seconds"].append(median_seconds(lambda g=generate, n=n: g(n, k, SEED), repeat))
+            row["seconds"].append(median_seconds(partial(generate, n, k, SEED), repeat))
         per_voter = row["seconds"][-1] / row["sizes"][-1]
         row["per_run_s"] = per_voter * voters  # carried from the largest sample
         row["ratio"] = {c: row["per_run_s"] / s for c, s in per_run.items()}
@@ -272,7 +280,7 @@ def _ratio(r: float) -> str:
     return f"{r:.1e}x" if r >= 1e4 else f"{r:,.0f}x" if r >= 100 else f"{r:.2f}x"
 
 
-def render_generators(g: dict[str, object]) -> str:
+def render_generators(g: Figures) -> str:
     """The peers' generators against one run's votes draw, as text."""
     lines = [f"ballot generators for one run's {g['voters']:,.0f} voters, {g['options']} options"
              " (peers: impartial culture, timed on a sample, cost per voter carried)",
@@ -288,7 +296,7 @@ def render_generators(g: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
-def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, float]]:
+def scaling_points(results: Figures) -> list[tuple[str, str, int, float]]:
     """(case, contender, size, seconds): the votes draw against runs, the peers' generators
     against voters, the whole simulation against runs."""
     points = []
@@ -308,7 +316,7 @@ def scaling_points(results: dict[str, object]) -> list[tuple[str, str, int, floa
     return points
 
 
-def render(results: dict[str, object]) -> str:
+def render(results: Figures) -> str:
     """The figures as a compact text report."""
     lines: list[str] = []
     v = results.get("votes")
@@ -345,9 +353,9 @@ def render(results: dict[str, object]) -> str:
                   f"target at {TARGET_RUNS:,} runs: < {TARGET_SECONDS:g} s; "
                   f"{s['runs']:,} runs here")
         lines += [
-            f"whole simulation: engine.simulation.runner.run, {s['runs']:,} runs of {s['races']} races,"
-            f" {s['precincts']:,} precincts, {s['registered']:,} registered, {s['options']}"
-            f" options ({s['rules']}; kernel {s['kernel']})",
+            f"whole simulation: engine.simulation.runner.run, {s['runs']:,} runs of "
+            f"{s['races']} races, {s['precincts']:,} precincts, {s['registered']:,} registered, "
+            f"{s['options']} options ({s['rules']}; kernel {s['kernel']})",
             f"  {target}",
         ]
         for j, sec in s["seconds"].items():
@@ -378,7 +386,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def measure(args: argparse.Namespace) -> dict[str, object]:
+def measure(args: argparse.Namespace) -> Figures:
     """All measurements the options ask for."""
     repeat = args.repeat or (3 if args.quick else 5)
     votes_runs = (VOTES_RUNS_QUICK if args.quick else VOTES_RUNS_FULL) \
@@ -391,11 +399,11 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
 
 
 def run_cases(model: Model, votes_runs: Sequence[int], sim_runs: Sequence[int],
-              peer_voters: Sequence[int], repeat: int) -> dict[str, object]:
+              peer_voters: Sequence[int], repeat: int) -> Figures:
     """The votes draw at each number of runs (the last, the largest, in full under "votes"),
     the peers' generators, the whole simulation at each number of runs (both job counts for the
     last, under "simulation"; two jobs for the others)."""
-    results: dict[str, object] = {"environment": environment() | {"draws": _draws.KERNEL}}
+    results: Figures = {"environment": environment() | {"draws": _draws.KERNEL}}
     if votes_runs:
         results["votes_scaling"] = [bench_votes(model, r, repeat) for r in votes_runs[:-1]]
         results["votes"] = bench_votes(model, votes_runs[-1], repeat)
@@ -409,7 +417,7 @@ def run_cases(model: Model, votes_runs: Sequence[int], sim_runs: Sequence[int],
     return results
 
 
-def render_all(results: dict[str, object]) -> str:
+def render_all(results: Figures) -> str:
     """:func:`render`, then the generators and the scaling in runs."""
     lines = [render(results)]
     if results.get("generators"):

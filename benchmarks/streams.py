@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = ["CHUNK_BYTES", "ballot_chunks", "make_ballots", "read_chunks", "write_ballots"]
 
@@ -55,6 +59,8 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[np.ndarr
     """The codes of ``path`` as views of ONE reused buffer of ``chunk_bytes``: memory stays at
     one chunk however long the file. Each view is valid until the next one is read."""
     buffer = np.empty(chunk_bytes, dtype=np.uint8)
+    # an ndarray is a writable buffer (numpy's stubs say so from Python 3.12 only)
+    target = cast("Buffer", buffer)
     with Path(path).open("rb", buffering=0) as f:
-        while got := f.readinto(buffer):
+        while got := f.readinto(target):
             yield buffer[:got]

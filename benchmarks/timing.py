@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any, TypeAlias, TypedDict, cast
 
 import numpy as np
 
 __all__ = [
     "SEED",
+    "Figures",
+    "Target",
     "check_equal",
     "child_process",
     "environment",
@@ -29,6 +32,18 @@ __all__ = [
 ]
 
 SEED = 20211010  # any fixed value: the data are the same in every run
+
+# A record of figures as measured and written out as JSON: names to numbers, strings, lists and
+# nested records, each read back by its key (so its values are typed Any).
+Figures: TypeAlias = dict[str, Any]
+
+
+class Target(TypedDict):
+    """One of the issues' targets against the figures: met, not (False) or not measured (None)."""
+
+    target: str
+    met: bool | None
+    detail: str
 
 # Versions reported with the figures, when installed.
 _PACKAGES = ("numpy", "scipy", "pandas", "votekit", "pref_voting", "votelib", "prefsampling")
@@ -83,14 +98,15 @@ def check_equal(name: str, expected: object, actual: object) -> None:
         raise AssertionError(msg)
 
 
-def child_process(args: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess:
+def child_process(args: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     """Run ``args`` (a Python command line) with the saylau this process imported: its folders
     first on PYTHONPATH, and a neutral working folder, so a checkout in the current folder cannot
     stand in for an installed saylau (or its compiled kernels)."""
     import benchmarks
     import engine
 
-    roots = [str(Path(m.__file__).resolve().parents[1]) for m in (engine, benchmarks)]
+    # both are packages imported from their folders: __file__ is set
+    roots = [str(Path(cast(str, m.__file__)).resolve().parents[1]) for m in (engine, benchmarks)]
     old = os.environ.get("PYTHONPATH")
     path = os.pathsep.join(dict.fromkeys([*roots, *([old] if old else [])]))
     return subprocess.run(list(args), capture_output=True, text=True, check=False,
@@ -142,7 +158,7 @@ def _version(package: str) -> str | None:
         return None
 
 
-def environment() -> dict[str, object]:
+def environment() -> Figures:
     """What the figures were measured on."""
     import engine.tally.ballots
     import engine.tally.threads
@@ -159,7 +175,7 @@ def environment() -> dict[str, object]:
     }
 
 
-def render_environment(env: dict[str, object]) -> str:
+def render_environment(env: Figures) -> str:
     """Two lines: versions and cores, then the machine."""
     skip = {"platform", "cpu", "caches"}
     known = ", ".join(f"{k} {v}" for k, v in env.items() if k not in skip and v is not None)
@@ -186,7 +202,7 @@ def jsonable(value: object) -> object:
     return value
 
 
-def write_json(results: dict[str, object], path: Path) -> None:
+def write_json(results: Figures, path: Path) -> None:
     """Write the figures to ``path`` atomically (the CLI's writer)."""
     from cli.output import write_atomic
 

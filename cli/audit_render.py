@@ -5,9 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import TYPE_CHECKING
 
 from cli.election import Election
 from cli.forensics_render import num
+
+if TYPE_CHECKING:
+    from engine.analysis.audit import AuditPlan
 
 __all__ = ["AUDIT_COLUMNS", "audit_rows", "to_csv", "to_json", "to_table"]
 
@@ -23,7 +27,7 @@ def _opponent(e: Election, r: int, code: int) -> str:
     return "against all" if code == OPPONENT_AGAINST_ALL else e.candidates[r][code]
 
 
-def audit_rows(e: Election, a: object) -> list[dict]:
+def audit_rows(e: Election, a: AuditPlan) -> list[dict]:
     res = e.results
     rows = []
     for r, name in enumerate(e.races):
@@ -43,7 +47,7 @@ def audit_rows(e: Election, a: object) -> list[dict]:
     return rows
 
 
-def to_table(e: Election, a: object, rows: list[dict]) -> str:
+def to_table(e: Election, a: AuditPlan, rows: list[dict]) -> str:
     head = [e.name, f"audit · {e.source} · {len(rows):,} races · risk limit "
             f"{a.risk_limit:g} · comparison gamma {a.gamma:g} · recount at a margin <= "
             f"{a.recount_votes} vote(s) or <= {a.recount_percent:g}% of valid", ""]
@@ -74,7 +78,7 @@ def to_table(e: Election, a: object, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_json(e: Election, a: object, rows: list[dict], recount_votes: int,
+def to_json(e: Election, a: AuditPlan, rows: list[dict], recount_votes: int,
             recount_percent: float, risk_limit: float) -> str:
     return json.dumps({"election": e.name, "source": e.source, "risk_limit": risk_limit,
                        "gamma": a.gamma, "recount_votes": recount_votes,

@@ -3,10 +3,16 @@ simulation scenario (run 0 of `saylau simulate --seed S`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 
 from cli.output import UserError, warn
+
+if TYPE_CHECKING:
+    from engine.law.rules import RuleSet
+    from engine.tally.races import PrecinctTable, RaceResults
 
 __all__ = ["Election", "election"]
 
@@ -17,9 +23,9 @@ class Election:
 
     name: str
     source: str          # "replay" or "simulation, seed S"
-    table: object        # engine.tally.races.PrecinctTable
-    results: object      # engine.tally.races.RaceResults
-    rules: object
+    table: PrecinctTable
+    results: RaceResults
+    rules: RuleSet
     races: tuple[str, ...]
     candidates: tuple[tuple[str, ...], ...]
     ballots: np.ndarray | None = None  # ballots cast where the replay inferred them

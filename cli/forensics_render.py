@@ -7,10 +7,14 @@ import csv
 import io
 import json
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cli.election import Election
+
+if TYPE_CHECKING:
+    from engine.analysis.forensics import Forensics
 
 __all__ = ["CAVEAT", "plot", "to_csv", "to_json", "to_table"]
 
@@ -33,7 +37,7 @@ def _fmt(x: float | None) -> str:
 
 
 # -- forensics --------------------------------------------------------------------------------
-def to_table(e: Election, fx: object) -> str:
+def to_table(e: Election, fx: Forensics) -> str:
     lines = [e.name,
              f"forensics · {e.source} · {fx.precincts:,} precincts ({fx.left_out:,} left out: "
              f"unknown or impossible counts) · turnout {_share(fx.cast, fx.registered)} · "
@@ -63,7 +67,7 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}%" if whole > 0 else "-"
 
 
-def to_json(e: Election, fx: object) -> str:
+def to_json(e: Election, fx: Forensics) -> str:
     doc = {
         "election": e.name, "source": e.source, "seed": fx.seed, "alpha": fx.alpha,
         "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
@@ -81,20 +85,26 @@ def to_json(e: Election, fx: object) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
 
 
-def to_csv(fx: object) -> str:
+def to_csv(fx: Forensics) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["test", "statistic", "reference", "p_value", "low", "high", "n", "flagged",
                 "note"])
     for f in fx.findings:
         lo, hi = f.interval if f.interval is not None else (None, None)
-        w.writerow([f.name, *("" if num(v) is None else repr(float(v))
+        w.writerow([f.name, *(_csv_number(v)
                               for v in (f.statistic, f.reference, f.p_value, lo, hi)),
                     f.n, "" if f.flagged is None else str(f.flagged).lower(), f.note])
     return out.getvalue()
 
 
-def plot(e: Election, fx: object) -> bytes:
+def _csv_number(x: float | None) -> str:
+    """A number's cell: its repr, empty for nan or no value."""
+    v = num(x)
+    return "" if v is None else repr(v)
+
+
+def plot(e: Election, fx: Forensics) -> bytes:
     """The fingerprint as a heat map (log colour scale), as PNG bytes."""
     import matplotlib
 

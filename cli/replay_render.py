@@ -8,7 +8,7 @@ import json
 import math
 import textwrap
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from engine.law.rules import Outcome
 from engine.replay.reconcile import STATUSES, Check, count_place
@@ -60,11 +60,12 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
     for r, race in enumerate(s.races):
         names = [c.name for c in race.candidates]
         w, ru = int(res.winner[r]), int(res.runner_up[r])
+        day = race.date or e.date
         races.append({
             "id": race.id,
             "name": race.name,
             "area": list(race.area),
-            "date": (race.date or e.date).isoformat() if (race.date or e.date) else None,
+            "date": day.isoformat() if day else None,
             "registered": _count(t.registered[r]),
             "cast": _count(t.cast[r]),
             "invalid": _count(t.invalid[r]),
@@ -189,8 +190,9 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
             return f"{known[0]:,}-{known[1]:,}*" if value is None and known else _n(value)
 
         turnout = f"{_p(r['turnout'])}%"
-        if r["turnout"] is None and span("cast") and r["registered"]:
-            lo, hi = span("cast")
+        cast_span = span("cast")
+        if r["turnout"] is None and cast_span and r["registered"]:
+            lo, hi = cast_span
             turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
         indirect = rp.scenario.election.rules.kind == "indirect"
         if indirect:  # a maslikhat's deputies vote: seats and deputies present
@@ -272,8 +274,9 @@ def _published_areas(rp: Replay) -> list[str]:
         f = {x.key: x.value for x in area.figures if x.place.rsplit(".", 1)[0] == first}
         name = ("  " * len(area.path) + _area_name(area.path, nation))[:30]
         lines.append((f"  {name:<30} {f.get('races', ''):>6} "
-                      f"{_n(f['cast']) if 'cast' in f else '':>11} "
-                      f"{_n(f['registered']) if 'registered' in f else '':>11} "
+                      # counts, read as ints (only percentages are strings)
+                      f"{_n(cast(int, f['cast'])) if 'cast' in f else '':>11} "
+                      f"{_n(cast(int, f['registered'])) if 'registered' in f else '':>11} "
                       f"{f.get('turnout', ''):>7}").rstrip())
         seats, seen = [], set()
         for party in area.parties:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 
@@ -20,7 +21,8 @@ __all__ = ["schedule"]
 class _OneLineCommand(click.Command):
     """Reports bad options in one line, without the usage text, even inside a group."""
 
-    def make_context(self, info_name, args, parent=None, **extra):  # type: ignore[no-untyped-def]
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as err:
@@ -30,7 +32,8 @@ class _OneLineCommand(click.Command):
 class _IsoDate(click.ParamType):
     name = "DATE"
 
-    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
         if isinstance(value, dt.date):
             return value
         try:
@@ -63,6 +66,7 @@ def schedule(term_start: dt.date | None, early_termination: dt.date | None,
             table = calendar.regular_timetable(term, rules_name, vote=vote_date)
         else:
             term = None
+            assert early_termination is not None  # exactly one of the two, checked above
             table = calendar.early_timetable(early_termination, rules_name, vote=vote_date)
     except ScenarioError as err:
         raise UserError(str(err)) from None

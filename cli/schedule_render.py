@@ -63,9 +63,11 @@ def to_json(table: calendar.Timetable, term: terms.Term | None) -> str:
     if term is not None:
         basis = {"term_start": term.start.isoformat(), "term_end": term.end.isoformat()}
     elif table.terminated is not None:
+        calling_due_by = table.early_call_by
+        assert calling_due_by is not None  # known whenever the termination is
         basis = {"early_termination": table.terminated.isoformat(),
                  # the legal month for calling; call_by below: the last day for this vote
-                 "calling_due_by": table.early_call_by.isoformat()}
+                 "calling_due_by": calling_due_by.isoformat()}
     data = {
         "rules": table.rules,
         **basis,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from cli.output import EXIT_USER_ERROR, error_line, warn
 from engine.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from engine.records import Scenario
 
 __all__ = ["validate"]
 
@@ -33,7 +37,7 @@ def validate(files: tuple[str, ...]) -> None:
         sys.exit(EXIT_USER_ERROR)
 
 
-def _build_model(scenario: object) -> None:
+def _build_model(scenario: Scenario) -> None:
     """A simulation file is sound only if its model can be built (its from file, generated
     areas, calibration targets): the checks `saylau simulate` and `calibrate` would make."""
     if scenario.model is None and scenario.calibration is None:

@@ -21,12 +21,17 @@ Both are rounded up and capped at the ballots cast (a full hand count). Races wi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 
 from engine.law.rules import RuleSet
 from engine.records import UNKNOWN
 from engine.tally.races import RaceResults
+
+if TYPE_CHECKING:
+    from engine.replay.run import Replay
 
 __all__ = ["GAMMA", "OPPONENT_AGAINST_ALL", "AuditPlan", "bravo_asn", "comparison_sample",
            "plan", "replay_ballots"]
@@ -150,7 +155,7 @@ def plan(res: RaceResults, rules: RuleSet, *, risk_limit: float = 0.05, gamma: f
         recount=recount)
 
 
-def replay_ballots(replayed: object) -> np.ndarray:
+def replay_ballots(replayed: Replay) -> np.ndarray:
     """(R,) ballots cast of a replay's races, an unpublished count at the top of the interval
     the replay inferred for it (the most ballots: the larger, safer sample); -1 unknown."""
     cast = replayed.races.totals.cast.copy()

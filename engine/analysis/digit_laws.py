@@ -1,8 +1,8 @@
-"""Exact laws behind the digit tests of :mod:`engine.analysis.forensics`: the last digit of a binomial
-count, and the sum of independent Bernoulli variables (the Poisson binomial law).
+"""Exact laws behind the digit tests of :mod:`engine.analysis.forensics`: the last digit of a
+binomial count, and the sum of independent Bernoulli variables (the Poisson binomial law).
 
-Each kernel is checked in ``tests/test_forensics.py`` against a slow obvious reference (sums of
-the binomial pmf, the Bernoulli convolution one term at a time).
+Each kernel is checked in ``tests/analysis/test_forensics.py`` against a slow obvious reference
+(sums of the binomial pmf, the Bernoulli convolution one term at a time).
 """
 
 from __future__ import annotations

@@ -9,13 +9,14 @@ generate the races a source published only as area aggregates (``[[model.generat
 from __future__ import annotations
 
 import math
+from typing import TypedDict, cast
 
 import attrs
 
 from engine.formats.toml_reader import Reader, type_name
 
-__all__ = ["Calibration", "Generate", "Indirect", "Irregularities", "ModelSpec", "Params", "RaceModel",
-           "Succession", "read", "read_calibration"]
+__all__ = ["Calibration", "Generate", "Indirect", "Irregularities", "ModelSpec", "Params",
+           "RaceModel", "Succession", "read", "read_calibration"]
 
 AGAINST_ALL = "against_all"
 
@@ -130,7 +131,15 @@ class ModelSpec:
     irregularities: Irregularities | None = None  # [model.irregularities]
 
 
-_PARAMS = {
+class _Range(TypedDict, total=False):
+    """The range of one parameter: keywords of :meth:`Reader.number`."""
+
+    open_low: bool
+    high: float
+    infinite: bool
+
+
+_PARAMS: dict[str, _Range] = {
     "turnout": {"open_low": True},
     "turnout_concentration": {"open_low": True, "high": math.inf, "infinite": True},
     "invalid_rate": {},
@@ -158,7 +167,9 @@ def _shares(t: Reader, key: str) -> tuple[tuple[str, float], ...] | None:
         t.fail(f'must be a table like {{ "Name" = 0.6, against_all = 0.05 }}, got '
                f"{type_name(value)}", key)
     s = Reader(t.file, value, t.at(key))
-    out = tuple((name, s.number(name, high=math.inf)) for name in value)
+    # every name is a key of the table, so number() finds it and gives no None
+    out = cast("tuple[tuple[str, float], ...]",
+               tuple((name, s.number(name, high=math.inf)) for name in value))
     s.close()
     if not sum(v for _, v in out) > 0:
         t.fail("must give at least one option a positive share", key)
@@ -181,7 +192,7 @@ def read(top: Reader) -> ModelSpec | None:
     table = m.table("race")
     if table is not None:
         for rid in table.data:
-            r = table.table(rid)
+            r = table.table(rid, required=True)  # a key of the table: always there
             r.place = f"{m.place}.race[{rid}]"
             races.append(RaceModel(race=rid, place=r.place, params=_params(r),
                                    shares=_shares(r, "shares")))

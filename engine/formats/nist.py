@@ -159,14 +159,15 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
     candidates: list[dict[str, Any]] = []
     contests: list[dict[str, Any]] = []
     for r, race in enumerate(s.races):
-        p = race.precincts
-        precinct_ids = [] if p is None else [f"{race_id[r]}-p{i}" for i in range(len(p.ids))]
+        rows = race.precincts
+        precinct_ids = [] if rows is None else [f"{race_id[r]}-p{i}" for i in range(len(rows.ids))]
         unit(race_id[r], race.name, "other", other="electoral-district", local=race.id,
              parts=precinct_ids, registered=t.registered[r], cast=t.cast[r],
              invalid=t.invalid[r])
-        for i, uid in enumerate(precinct_ids):
-            unit(uid, str(p.ids[i]), "precinct", local=str(p.ids[i]),
-                 registered=p.registered[i], cast=p.cast[i], invalid=p.invalid[i])
+        if rows is not None:  # else no precinct_ids
+            for i, uid in enumerate(precinct_ids):
+                unit(uid, str(rows.ids[i]), "precinct", local=str(rows.ids[i]),
+                     registered=rows.registered[i], cast=rows.cast[i], invalid=rows.invalid[i])
 
         def counts(column: Any, total: Any, precinct_ids: list[str] = precinct_ids,
                    race_unit: str = race_id[r]) -> list:
@@ -196,13 +197,13 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
             selections.append({"@id": f"sel-{r}-{j + 1}",
                                "@type": "ElectionResults.CandidateSelection",
                                "CandidateIds": [cid], "SequenceOrder": j + 1,
-                               "VoteCounts": counts(None if p is None else p.votes[:, j],
+                               "VoteCounts": counts(None if rows is None else rows.votes[:, j],
                                                     t.votes[r, j])})
         if e.rules.against_all:
             selections.append({"@id": f"sel-{r}{AGAINST_ALL_SUFFIX}",
                                "@type": "ElectionResults.CandidateSelection",
                                "SequenceOrder": len(race.candidates) + 1,
-                               "VoteCounts": counts(None if p is None else p.against_all,
+                               "VoteCounts": counts(None if rows is None else rows.against_all,
                                                     t.against_all[r])})
         for j, w in enumerate(race.withdrawn, start=1):
             wid = f"cand-{r}-w{j}"

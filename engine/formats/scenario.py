@@ -7,8 +7,9 @@ whole numbers; published percentages are strings, so "53.70" keeps its two decim
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 import numpy as np
@@ -182,6 +183,7 @@ def _figures(r: Reader, key: str, allowed: dict[str, str]) -> tuple[Figure, ...]
                     figures.append(Figure(key=k, value="true", place=t.at(k), source=source))
                 continue
             v = t.count(k) if kind == "count" else t.percent(k)
+            assert v is not None  # k is a key of the table, so it was found
             figures.append(Figure(key=k, value=v, place=t.at(k), source=source))
         t.allow(*allowed)
         t.close()
@@ -234,7 +236,8 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
                                        party=w.str("party", default="Independent"),
                                        date=w.date("date"), note=w.str("note")))
             w.close()
-        aa_votes, aa_pub = None, ()
+        aa_votes: int | None = None
+        aa_pub: tuple[Figure, ...] = ()
         aa = r.table("against_all")
         if aa is not None:
             aa_votes = aa.count("votes")
@@ -265,6 +268,11 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
     return tuple(races)
 
 
+def _fail_at(r: Reader, key: str) -> Callable[[str], NoReturn]:
+    """``r.fail(problem, key)`` as a function of the problem alone."""
+    return lambda problem: r.fail(problem, key)
+
+
 def _inline_precincts(r: Reader, k: int) -> RacePrecincts | None:
     rows = list(r.tables("precinct"))
     if not rows:
@@ -279,7 +287,7 @@ def _inline_precincts(r: Reader, k: int) -> RacePrecincts | None:
         v = p.raw("votes")
         if not isinstance(v, list) or len(v) != k:
             p.fail(f"must be an array of {k} counts, one per candidate in ballot order", "votes")
-        votes.append([check_count(x, lambda m, j=j, p=p: p.fail(m, f"votes[{j}]"))
+        votes.append([check_count(x, _fail_at(p, f"votes[{j}]"))
                       for j, x in enumerate(v, start=1)])
         p.close()
     clash = repeated_precinct(ids)

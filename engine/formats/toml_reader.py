@@ -6,12 +6,13 @@ Each value is read with its place (``race[semey].candidate[2].votes``) so any pr
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import difflib
 import math
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, NoReturn, overload
 
 from engine.errors import ScenarioError
 
@@ -44,7 +45,7 @@ class Reader:
             return f"{self.place}[{key}]"
         return f"{self.place}.{key}" if self.place else key
 
-    def fail(self, problem: str, key: str | None = None) -> None:
+    def fail(self, problem: str, key: str | None = None) -> NoReturn:
         raise ScenarioError(self.file, self.at(key), problem)
 
     def child(self, key: str, data: Any, label: str | int) -> Reader:
@@ -62,8 +63,20 @@ class Reader:
             return _MISSING
         return self.data[key]
 
-    def str(self, key: str, *, required: bool = False, default: str | None = None,
-            choices: tuple[str, ...] | None = None) -> str | None:
+    # Reader.str shadows the builtin inside the class: annotations below say builtins.str.
+    @overload
+    def str(self, key: builtins.str, *, required: Literal[True],
+            default: builtins.str | None = None,
+            choices: tuple[builtins.str, ...] | None = None) -> builtins.str: ...
+    @overload
+    def str(self, key: builtins.str, *, required: bool = False, default: builtins.str,
+            choices: tuple[builtins.str, ...] | None = None) -> builtins.str: ...
+    @overload
+    def str(self, key: builtins.str, *, required: bool = False, default: None = None,
+            choices: tuple[builtins.str, ...] | None = None) -> builtins.str | None: ...
+    def str(self, key: builtins.str, *, required: bool = False,
+            default: builtins.str | None = None,
+            choices: tuple[builtins.str, ...] | None = None) -> builtins.str | None:
         value = self._get(key, required)
         if value is _MISSING:
             return default
@@ -75,15 +88,19 @@ class Reader:
             self.fail(f"must be one of {', '.join(map(repr, choices))}, got {value!r}", key)
         return value
 
-    def count(self, key: str, *, required: bool = False) -> int | None:
+    @overload
+    def count(self, key: builtins.str, *, required: Literal[True]) -> int: ...
+    @overload
+    def count(self, key: builtins.str, *, required: bool = False) -> int | None: ...
+    def count(self, key: builtins.str, *, required: bool = False) -> int | None:
         """A non-negative whole number of voters, ballots or votes."""
         value = self._get(key, required)
         if value is _MISSING:
             return None
         return check_count(value, lambda p: self.fail(p, key))
 
-    def number(self, key: str, *, low: float = 0.0, high: float = 1.0, open_low: bool = False,
-               infinite: bool = False) -> float | None:
+    def number(self, key: builtins.str, *, low: float = 0.0, high: float = 1.0,
+               open_low: bool = False, infinite: bool = False) -> float | None:
         """A model parameter: a number in [low, high] ((low, high] with ``open_low``); with
         ``infinite``, also the string "inf" (no noise at that level)."""
         value = self._get(key, False)
@@ -100,11 +117,15 @@ class Reader:
             self.fail(f"must be in {lo}{low:g}, {high:g}{hi}, got {value!r}", key)
         return float(value)
 
-    def allow(self, *keys: str) -> None:
+    def allow(self, *keys: builtins.str) -> None:
         """Keys this table may hold though they were not read (named in unknown-key errors)."""
         self._taken.update(keys)
 
-    def date(self, key: str, *, required: bool = False) -> dt.date | None:
+    @overload
+    def date(self, key: builtins.str, *, required: Literal[True]) -> dt.date: ...
+    @overload
+    def date(self, key: builtins.str, *, required: bool = False) -> dt.date | None: ...
+    def date(self, key: builtins.str, *, required: bool = False) -> dt.date | None:
         value = self._get(key, required)
         if value is _MISSING:
             return None
@@ -112,14 +133,15 @@ class Reader:
             self.fail(f"must be a date like 2025-10-12 (no quotes), got {type_name(value)}", key)
         return value
 
-    def percent(self, key: str) -> str | None:
+    def percent(self, key: builtins.str) -> builtins.str | None:
         """A published percentage, kept as the string the source printed."""
         value = self._get(key, False)
         if value is _MISSING:
             return None
         return check_percent(value, lambda p: self.fail(p, key))
 
-    def str_list(self, key: str, *, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def str_list(self, key: builtins.str, *, default: tuple[builtins.str, ...] = ()
+                 ) -> tuple[builtins.str, ...]:
         value = self._get(key, False)
         if value is _MISSING:
             return default
@@ -129,17 +151,22 @@ class Reader:
             self.fail("must be an array of non-empty strings", key)
         return tuple(value)
 
-    def table(self, key: str, *, required: bool = False) -> Reader | None:
+    @overload
+    def table(self, key: builtins.str, *, required: Literal[True]) -> Reader: ...
+    @overload
+    def table(self, key: builtins.str, *, required: bool = False) -> Reader | None: ...
+    def table(self, key: builtins.str, *, required: bool = False) -> Reader | None:
         value = self._get(key, required)
         if value is _MISSING:
             return None
         return Reader(self.file, value, self.at(key))
 
-    def raw(self, key: str) -> Any:
+    def raw(self, key: builtins.str) -> Any:
         value = self._get(key, False)
         return None if value is _MISSING else value
 
-    def tables(self, key: str, *, label_key: str | None = "id") -> Iterator[tuple[int, Reader]]:
+    def tables(self, key: builtins.str, *, label_key: builtins.str | None = "id"
+               ) -> Iterator[tuple[int, Reader]]:
         """Each table of an array of tables, labelled by ``label_key`` or by position from 1."""
         value = self._get(key, False)
         if value is _MISSING:
@@ -149,7 +176,7 @@ class Reader:
         if not isinstance(value, list):
             self.fail(f"must be an array of tables, got {type_name(value)}", key)
         for i, item in enumerate(value, start=1):
-            label: str | int = i
+            label: builtins.str | int = i
             if label_key and isinstance(item, dict) and isinstance(item.get(label_key), str):
                 label = item[label_key]
             yield i, self.child(key, item, label)
@@ -164,7 +191,7 @@ class Reader:
             self.fail(f"unknown key {key!r}{tip}; allowed here: {allowed}")
 
 
-def check_count(value: Any, fail) -> int:
+def check_count(value: Any, fail: Callable[[str], NoReturn]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and value.replace(",", "").replace(" ", "").isdigit():
             fail(f"must be a whole number without quotes or separators, got {value!r}")
@@ -176,7 +203,7 @@ def check_count(value: Any, fail) -> int:
     return value
 
 
-def check_percent(value: Any, fail) -> str:
+def check_percent(value: Any, fail: Callable[[str], NoReturn]) -> str:
     if isinstance(value, bool | int | float):
         fail(f"write percentages as strings to keep their published precision, e.g. \"{value}\"")
     if not isinstance(value, str) or not _PERCENT.match(value.strip()):

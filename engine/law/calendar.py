@@ -7,6 +7,7 @@ Days are counted as :mod:`engine.law.dates` says.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict, cast
 
 import attrs
 
@@ -60,7 +61,20 @@ class Deadlines:
     vote_weekday: int = SUNDAY
 
 
-_BOTH = {
+class _Both(TypedDict):
+    """The periods every rule set's timetable shares (the fields of :class:`Deadlines`)."""
+
+    call_days: int
+    term_end_days: int
+    vote_opens: dt.time
+    vote_closes: dt.time
+    results_days: int
+    winner_days: int
+    early_call_months: int
+    early_vote_months: int
+
+
+_BOTH: _Both = {
     # DESIGN sec 4 "timetable, both" (seeds 001, 003): called >= 40 days before the vote.
     "call_days": 40,
     # Same row; seed 003 "Procedure": held 10 days before the incumbent's term expires.
@@ -112,7 +126,7 @@ def deadlines(rules: RuleSet | str) -> Deadlines:
         ruleset_of(name)  # an unknown name is reported as such
         known = ", ".join(sorted(DEADLINES))
         msg = f"rule set {name!r} has no election timetable (known: {known})"
-        raise ScenarioError("", "rules", msg)
+        raise ScenarioError(file="", place="rules", problem=msg)
     return DEADLINES[name]
 
 
@@ -152,7 +166,7 @@ class Timetable:
 
     @property
     def vote_date(self) -> dt.date:
-        return self.vote.start.date()
+        return cast(dt.datetime, self.vote.start).date()  # the vote stage starts at an hour
 
     @property
     def early_call_by(self) -> dt.date | None:
@@ -193,18 +207,19 @@ def timetable(
         vote_by = add_months(add_months(terminated, d.early_call_months), d.early_vote_months)
         if called is None and call_by <= terminated:
             earliest = terminated + DAY + dt.timedelta(days=d.call_days + 1)
-            raise _fail("vote", f"{vote} leaves no room for {d.call_days} days' notice after "
-                                f"the termination on {terminated}; the earliest is {earliest}")
+            raise _fail(place="vote", problem=f"{vote} leaves no room for {d.call_days} days' "
+                        f"notice after the termination on {terminated}; the earliest is {earliest}")
         if called is not None and called <= terminated:
-            raise _fail("calling", f"{called} is not after the termination on {terminated}")
+            raise _fail(place="calling",
+                        problem=f"{called} is not after the termination on {terminated}")
     if vote_by is not None and vote > vote_by:
-        raise _fail("vote", f"{vote} is after the last legal day, {vote_by}")
+        raise _fail(place="vote", problem=f"{vote} is after the last legal day, {vote_by}")
     if called is None:
         called = call_by
     elif called > call_by:
         whole = (vote - called).days - 1
-        raise _fail("calling", f"{called} is after the last legal day, {call_by} ({whole} whole "
-                               f"days before the vote {vote}; {d.call_days} needed)")
+        raise _fail(place="calling", problem=f"{called} is after the last legal day, {call_by} "
+                    f"({whole} whole days before the vote {vote}; {d.call_days} needed)")
     reg_close = days_before(vote, d.registration_days)
     campaign_from = (dt.datetime.combine(reg_close, d.registration_time) if d.registration_time
                      else dt.datetime.combine(reg_close + DAY, _MIDNIGHT))
@@ -274,7 +289,7 @@ def regular_timetable(
     if vote is None:
         vote = regular_vote_date(term, rules)
     elif vote <= term.start:
-        raise _fail("vote", f"{vote} is not after the term's start, {term.start}")
+        raise _fail(place="vote", problem=f"{vote} is not after the term's start, {term.start}")
     return timetable(vote, rules, called=called, term_end=term.end)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from fractions import Fraction
+from typing import Any
 
 import attrs
 import numpy as np
@@ -104,7 +105,7 @@ class RuleSet:
                                    validator=_unit_interval)
     threshold: str = attrs.field(default="plurality", validator=_in(THRESHOLDS))
 
-    def replace(self, **changes: object) -> RuleSet:
+    def replace(self, **changes: Any) -> RuleSet:
         """A copy with some fields overridden (a scenario's ``[rules]`` table)."""
         return attrs.evolve(self, **changes)
 
@@ -237,4 +238,4 @@ def ruleset_of(rules: RuleSet | str) -> RuleSet:
     try:
         return preset(rules)
     except KeyError as err:
-        raise ScenarioError("", "rules", str(err.args[0])) from None
+        raise ScenarioError(file="", place="rules", problem=str(err.args[0])) from None

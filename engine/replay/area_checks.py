@@ -39,6 +39,13 @@ ADDITIVE = ("races", "registered", "cast", "valid", "invalid", "against_all", "e
 PARTY_ADDITIVE = ("seats", "votes", "candidates", "candidates_nominated")
 
 
+def _count_of(fig: Figure) -> int:
+    """A count figure's value (only percentages are kept as strings)."""
+    value = fig.value
+    assert isinstance(value, int)  # the keys summed and compared here are all counts
+    return value
+
+
 @attrs.frozen
 class _Set:
     """One published table: its figures by key, its source, and the parties paired with it."""
@@ -172,7 +179,8 @@ class _Context:
 def _count_check(fig: Figure, span: _Span, basis: str) -> Check:
     if span.exact:
         return count_check(fig, span.lo, basis)
-    inside = fig.value >= span.lo and (span.hi is None or fig.value <= span.hi)
+    value = _count_of(fig)
+    inside = value >= span.lo and (span.hi is None or value <= span.hi)
     hi = "" if span.hi is None else f"-{span.hi:,}"
     return Check(fig.place, fig.value, None, "consistent" if inside else "mismatch", fig.source,
                  f"{basis}: {span.lo:,}{hi or ' or more'}")
@@ -193,7 +201,7 @@ def area_checks(scenario: Scenario, results: RaceResults, inferred: Iterable[Inf
 
 def _first(sets: list[_Set], key: str) -> int | None:
     """The first published value of ``key`` in an area's tables."""
-    return next((s.figures[key].value for s in sets if key in s.figures), None)
+    return next((_count_of(s.figures[key]) for s in sets if key in s.figures), None)
 
 
 def _checks_of(ctx: _Context, area: Area) -> list[Check]:
@@ -206,13 +214,16 @@ def _checks_of(ctx: _Context, area: Area) -> list[Check]:
     n_races = _first(ctx.sets[area.path], "races")
     races_all = n_races is None or n_races == races.size
     kid_races = [_first(ctx.sets[c], "races") for c in children]
-    kids_all = n_races is None or None in kid_races or sum(kid_races) == n_races
+    kid_known = [n for n in kid_races if n is not None]
+    kids_all = n_races is None or len(kid_known) < len(kid_races) or sum(kid_known) == n_races
     the_races = (f"{races.size} races" + ("" if races_all else f" in this file (of {n_races})"))
     if not kids_all:
-        where_children += f" (holding {sum(kid_races)} of its {n_races} races)"
+        where_children += f" (holding {sum(kid_known)} of its {n_races} races)"
 
     for s in ctx.sets[area.path]:
         kids = [_paired(ctx.sets[c], s.source) for c in children]
+        paired = [k for k in kids if k is not None]
+        every_kid = len(paired) == len(kids)  # every child area has a set to pair with
         # (2) against the races beneath, (3) against the child areas' figures
         for key, fig in s.figures.items():
             if key not in ADDITIVE:
@@ -221,8 +232,8 @@ def _checks_of(ctx: _Context, area: Area) -> list[Check]:
                 span = ctx.race_sum(races, key, complete=races_all)
                 if span is not None:
                     checks.append(_count_check(fig, span, f"sum of the {the_races}"))
-            if kids and all(k is not None and key in k.figures for k in kids):
-                total = sum(k.figures[key].value for k in kids)
+            if kids and every_kid and all(key in k.figures for k in paired):
+                total = sum(_count_of(k.figures[key]) for k in paired)
                 checks.append(_count_check(fig, _Span(total, total if kids_all else None),
                                            f"sum of {where_children}"))
         for party, figs in s.parties.items():
@@ -234,10 +245,10 @@ def _checks_of(ctx: _Context, area: Area) -> list[Check]:
                     if span is not None:
                         checks.append(_count_check(fig, span,
                                                    f"{party}'s {key} in the {the_races}"))
-                if kids and all(k is not None and any(key in f for f in k.parties.values())
-                                for k in kids):
-                    total = sum(k.parties.get(party, {}).get(key, Figure(key, 0, "")).value
-                                for k in kids)
+                if kids and every_kid and all(any(key in f for f in k.parties.values())
+                                              for k in paired):
+                    total = sum(_count_of(k.parties.get(party, {}).get(key, Figure(key, 0, "")))
+                                for k in paired)
                     checks.append(_count_check(fig, _Span(total, total if kids_all else None),
                                                f"{party}'s {key} summed over {where_children}"))
         checks.extend(_own_arithmetic(ctx, area, s, races if races_all else races[:0]))
@@ -257,7 +268,7 @@ def _against_first(sets: list[_Set]) -> list[Check]:
                     continue
                 first = seen.setdefault((party, key), fig)
                 if first is not fig:
-                    checks.append(_count_check(fig, _Span(first.value, first.value),
+                    checks.append(_count_check(fig, _Span(_count_of(first), _count_of(first)),
                                                f"the same count in {first.source or first.place}"))
     return checks
 
@@ -296,7 +307,7 @@ def _own_arithmetic(ctx: _Context, area: Area, s: _Set, races: np.ndarray) -> li
     def party_sum(key: str) -> int | None:
         if s.partial:
             return None
-        vals = [p[key].value for p in parties.values() if key in p]
+        vals = [_count_of(p[key]) for p in parties.values() if key in p]
         return sum(vals) if vals and len(vals) == len(parties) else None
 
     def against_parts(fig_key: str, total: int | None, basis_text: str) -> None:
@@ -319,7 +330,7 @@ def _own_arithmetic(ctx: _Context, area: Area, s: _Set, races: np.ndarray) -> li
         against_parts("valid", votes + against, "parties' votes + against all")
     outcomes = [k for k in ("ties", "failed") if k in f]
     if "races" in f and "elected" in f and outcomes:
-        against_parts("races", f["elected"].value + sum(f[k].value for k in outcomes),
+        against_parts("races", _count_of(f["elected"]) + sum(_count_of(f[k]) for k in outcomes),
                       "elected + " + " + ".join(outcomes))
 
     # Percentages (and the one ratio) from the set's counts.

@@ -10,6 +10,7 @@ when it alone contradicts the other figures. Totals are checked against the sum 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import overload
 
 import attrs
 
@@ -49,7 +50,7 @@ class Check:
         """published - recomputed, in votes or percentage points."""
         if self.recomputed is None:
             return None
-        pub = Fraction(self.published) if self.is_percent else self.published
+        pub = Fraction(self.published) if isinstance(self.published, str) else self.published
         return pub - self.recomputed
 
 
@@ -84,6 +85,10 @@ COUNT_NAMES = {"registered": "registered voters", "cast": "ballots cast",
                "against_all": "votes against all"}
 
 
+@overload
+def count_check(fig: Figure, value: int, basis: str) -> Check: ...
+@overload
+def count_check(fig: Figure, value: int | None, basis: str) -> Check | None: ...
 def count_check(fig: Figure, value: int | None, basis: str) -> Check | None:
     """A published count against the recomputed one; None when that is unknown."""
     if value is None:
@@ -97,6 +102,7 @@ def ratio_check(fig: Figure, num: int | None, den: int | None, basis: str,
     """A published percentage (``scale`` 100) or ratio (1) against ``num / den`` exactly."""
     if num is None or den is None or den <= 0:
         return None
+    assert isinstance(fig.value, str)  # a percentage keeps the string its source printed
     exact = Fraction(scale * num, den)
     return Check(fig.place, fig.value, exact, classify(exact, fig.value), fig.source, basis)
 

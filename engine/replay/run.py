@@ -39,9 +39,9 @@ def precinct_table(scenario: Scenario) -> PrecinctTable:
     for race in scenario.races:
         p = race.precincts
         if p is None:
-            row = [race.registered, race.cast, race.invalid, race.against_all,
-                   *(c.votes for c in race.candidates)]
-            row = [-1 if x is None else x for x in row] + [0] * (k - len(race.candidates))
+            given = [race.registered, race.cast, race.invalid, race.against_all,
+                     *(c.votes for c in race.candidates)]
+            row = [-1 if x is None else x for x in given] + [0] * (k - len(race.candidates))
             block = np.array([row], dtype=np.int64)
         else:
             block = np.zeros((len(p.ids), 4 + k), np.int64)
@@ -50,8 +50,8 @@ def precinct_table(scenario: Scenario) -> PrecinctTable:
             block[:, 4:4 + p.votes.shape[1]] = p.votes
         blocks.append(block)
     counts = np.concatenate(blocks) if blocks else np.zeros((0, 4 + k), np.int64)
-    race = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
-    return PrecinctTable(race=race, counts=counts, n_races=len(scenario.races))
+    race_of = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
+    return PrecinctTable(race=race_of, counts=counts, n_races=len(scenario.races))
 
 
 def replay(scenario: Scenario) -> Replay:
@@ -75,9 +75,9 @@ def replay(scenario: Scenario) -> Replay:
     checks: list[Check] = []
     inferred: list[Inferred] = []
     for r, race in enumerate(scenario.races):
-        c, i = race_checks(race, totals, r)
-        checks.extend(c)
-        inferred.extend(i)
+        race_found, race_inferred = race_checks(race, totals, r)
+        checks.extend(race_found)
+        inferred.extend(race_inferred)
     checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
                   inferred=tuple(inferred), candidate_party=candidate_party)

@@ -16,12 +16,14 @@ incumbent while they stand, else a newcomer of the same party with the slot's me
 term-limited akim's seat opens, and their party's next candidate starts again at term one.
 
 Elections are counted by the cycle (four-year window from the first election) they fall in.
-Runs are drawn in blocks like :func:`engine.simulation.runner.run`; round ``i`` of block ``b`` draws from
-``SeedSequence(seed)``'s child ``(b, i)``, so results are the same bytes for any chunking and
-any number of threads.
+Runs are drawn in blocks like :func:`engine.simulation.runner.run`; round ``i`` of block ``b``
+draws from ``SeedSequence(seed)``'s child ``(b, i)``, so results are the same bytes for any
+chunking and any number of threads.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import attrs
 import numpy as np
@@ -88,7 +90,7 @@ class CycleModel:
             raise ValueError(msg)
 
     @classmethod
-    def of(cls, rules: RuleSet, n_races: int, cycles: int, **kw: object) -> CycleModel:
+    def of(cls, rules: RuleSet, n_races: int, cycles: int, **kw: Any) -> CycleModel:
         incumbent = kw.pop("incumbent", np.full(n_races, -1, np.int64))
         served = kw.pop("served", np.zeros(n_races, np.int64))
         return cls(cycles=cycles, incumbent=np.asarray(incumbent, np.int64),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from engine.errors import ScenarioError
 from engine.formats.model_table import Generate, Params
@@ -28,6 +29,9 @@ from engine.simulation.races import (
     split_evenly,
 )
 
+if TYPE_CHECKING:
+    from engine.replay.run import Replay
+
 __all__ = ["generated"]
 
 
@@ -39,7 +43,7 @@ def _largest_remainder(quotas: list[Fraction], total: int) -> list[int]:
     return floors
 
 
-def generated(file: str, g: Generate, replayed: object, base: Params,
+def generated(file: str, g: Generate, replayed: Replay, base: Params,
                rules: RuleSet) -> list[SimRace]:
     areas = {a.path: a for a in replayed.scenario.areas}
     area = areas.get(g.area)
@@ -73,21 +77,24 @@ def generated(file: str, g: Generate, replayed: object, base: Params,
     aa = 0.0
     if rules.against_all:
         aa = first(p.against_all, against / (cast - invalid)
-                    if None not in (against, cast, invalid) and cast > invalid else None,
+                    if against is not None and cast is not None and invalid is not None
+                    and cast > invalid else None,
                     base.against_all)
 
     # Each party's candidates, scaled from the races of the table that counted them.
     parties = list(dict.fromkeys(x.party for x in area.parties))
-    published = {q: party_figure(area, q, "candidates") for q in parties}
-    published = {q: c for q, c in published.items() if c[0]}
+    figures = {q: party_figure(area, q, "candidates") for q in parties}
+    published = {q: (c, source) for q, (c, source) in figures.items() if c}
     if not published and g.candidates is None:
         need(None, "candidates")
     counted = {}
     for q, (c, source) in published.items():
         races_then = next((f.value for f in area.figures
                            if f.key == "races" and f.source == source), n)
+        assert isinstance(races_then, int)  # "races" is read as a count, never a percentage
         counted[q] = Fraction(c * n, races_then)
     if not counted:
+        assert g.candidates is not None  # nothing published: need() raised above unless given
         counted = {INDEPENDENT: Fraction(g.candidates)}
     total = g.candidates if g.candidates is not None else round(sum(counted.values()))
     names = sorted(counted, key=lambda q: (-counted[q], q))
@@ -106,6 +113,9 @@ def generated(file: str, g: Generate, replayed: object, base: Params,
         dealt[i % n].append(q)
     reg = split_evenly(registered, n)
     if (p.precincts or n) > registered:
+        if p.precincts is None:  # one precinct per race by default
+            raise ScenarioError(file, f"{g.place}.registered", f"{n:,} races for "
+                                f"{registered:,} registered voters: at least one voter a race")
         raise ScenarioError(file, f"{g.place}.precincts", f"{p.precincts:,} precincts for "
                             f"{registered:,} registered voters: at most one per voter")
     precincts = split_evenly(max(p.precincts or n, n), n)

@@ -48,13 +48,14 @@ def indirect_setup(scenario: Scenario, source: str | Path | None = None) -> Indi
                             "[[model.generate]] area = [...]")
     src = load(src_path)
     areas = {a.path: a for a in src.areas}
-    rounds, published = [], {}
+    rounds: list[Round] = []
+    published: dict[str, int] = {}
     for g in spec.generate:
         area = areas.get(g.area)
         if area is None:
             raise ScenarioError(scenario.file, f"{g.place}.area",
                                 f"no [[area]] {list(g.area)} in {src.file}")
-        figures = {}
+        figures: dict[str, int] = {}
         for key in (*_ROUND_FIGURES, "candidates", "candidates_nominated",
                     *FIT_TARGETS):
             value, _ = area_figure(area, key)

@@ -26,11 +26,16 @@ The draws are :mod:`engine.simulation.draws`; the seeds :mod:`engine.simulation.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 import numpy as np
 
 from engine.formats.model_table import Irregularities
 from engine.tally.sums import sum_by_group
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "DEFAULT_AGAINST_ALL_SHARE",
@@ -60,13 +65,18 @@ DEFAULT_SWING_SD = 0.1
 DEFAULT_AGAINST_ALL_SHARE = 0.05
 
 
-def _array(dtype: type) -> object:
-    def convert(value: object) -> np.ndarray:
-        a = np.array(value, dtype=dtype)  # a copy: the model owns its arrays
-        a.flags.writeable = False
-        return a
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
-    return convert
+
+# The converters of the model's fields: a copy, as the model owns its arrays.
+def _int64s(value: ArrayLike) -> np.ndarray:
+    return _read_only(np.array(value, dtype=np.int64))
+
+
+def _float64s(value: ArrayLike) -> np.ndarray:
+    return _read_only(np.array(value, dtype=np.float64))
 
 
 def _float(name: str, value: np.ndarray, r: int, low: float, high: float,
@@ -100,15 +110,15 @@ class Model:
     irregularities : fraud injected into the drawn counts (:mod:`engine.simulation.irregularities`)
     """
 
-    race: np.ndarray = attrs.field(converter=_array(np.int64))
-    registered: np.ndarray = attrs.field(converter=_array(np.int64))
-    n_candidates: np.ndarray = attrs.field(converter=_array(np.int64))
-    turnout_mean: np.ndarray = attrs.field(converter=_array(np.float64))
-    turnout_concentration: np.ndarray = attrs.field(converter=_array(np.float64))
-    invalid_rate: np.ndarray = attrs.field(converter=_array(np.float64))
-    share_mean: np.ndarray = attrs.field(converter=_array(np.float64))
-    share_concentration: np.ndarray = attrs.field(converter=_array(np.float64))
-    swing_sd: np.ndarray = attrs.field(converter=_array(np.float64))
+    race: np.ndarray = attrs.field(converter=_int64s)
+    registered: np.ndarray = attrs.field(converter=_int64s)
+    n_candidates: np.ndarray = attrs.field(converter=_int64s)
+    turnout_mean: np.ndarray = attrs.field(converter=_float64s)
+    turnout_concentration: np.ndarray = attrs.field(converter=_float64s)
+    invalid_rate: np.ndarray = attrs.field(converter=_float64s)
+    share_mean: np.ndarray = attrs.field(converter=_float64s)
+    share_concentration: np.ndarray = attrs.field(converter=_float64s)
+    swing_sd: np.ndarray = attrs.field(converter=_float64s)
     # ballot stuffing and vote switching after the draws ([model.irregularities]), or None
     irregularities: Irregularities | None = None
     # (R,) int64, the registered voters of each race (derived)
@@ -168,7 +178,7 @@ class Model:
             msg = f"share_mean[{i}]: must sum to 1, got {sums[i]}"
             raise ValueError(msg)
         by_race = sum_by_group(self.registered, self.race, r)
-        object.__setattr__(self, "registered_by_race", _array(np.int64)(by_race))
+        object.__setattr__(self, "registered_by_race", _int64s(by_race))
 
     @property
     def n_races(self) -> int:
@@ -184,13 +194,13 @@ class Model:
         return self.share_mean.shape[1] - 1
 
     @classmethod
-    def build(cls, race: object, registered: object, n_candidates: object,
-              share_mean: object = None, *,
-              turnout_mean: object = DEFAULT_TURNOUT_MEAN,
-              turnout_concentration: object = DEFAULT_TURNOUT_CONCENTRATION,
-              invalid_rate: object = DEFAULT_INVALID_RATE,
-              share_concentration: object = DEFAULT_SHARE_CONCENTRATION,
-              swing_sd: object = DEFAULT_SWING_SD,
+    def build(cls, race: ArrayLike, registered: ArrayLike, n_candidates: ArrayLike,
+              share_mean: ArrayLike | None = None, *,
+              turnout_mean: ArrayLike = DEFAULT_TURNOUT_MEAN,
+              turnout_concentration: ArrayLike = DEFAULT_TURNOUT_CONCENTRATION,
+              invalid_rate: ArrayLike = DEFAULT_INVALID_RATE,
+              share_concentration: ArrayLike = DEFAULT_SHARE_CONCENTRATION,
+              swing_sd: ArrayLike = DEFAULT_SWING_SD,
               against_all: bool = True) -> Model:
         """A model with the documented defaults; each parameter is a scalar or one per race.
 
@@ -206,7 +216,7 @@ class Model:
             share_mean[:, :k] = np.where(np.arange(k) < nc[:, None], (1 - aa) / nc[:, None], 0)
             share_mean[:, k] = aa
 
-        def per_race(value: object) -> np.ndarray:
+        def per_race(value: ArrayLike) -> np.ndarray:
             return np.broadcast_to(np.asarray(value, dtype=np.float64), (r,))
 
         return cls(race=race, registered=registered, n_candidates=nc,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Protocol, Self, TypeVar
 
 import numpy as np
 
@@ -23,8 +23,13 @@ from engine.tally.threads import cores
 
 __all__ = ["default_chunk_runs", "map_blocks", "run"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound="_Summable")
 
+
+class _Summable(Protocol):
+    """An accumulator: ``acc += other`` adds another of its kind into it."""
+
+    def __iadd__(self, other: Self, /) -> Self: ...
 
 
 def default_chunk_runs(model: Model, runs: int, jobs: int) -> int:
@@ -70,7 +75,8 @@ def map_blocks(runs: int, chunk_runs: int, jobs: int, new_acc: Callable[[], T],
         parts = [f.result() for f in [ex.submit(worker) for _ in range(jobs)]]
     total = parts[0]
     for part in parts[1:]:
-        total += part
+        # T is _Summable; mypy does not look up __iadd__ through a bound (python/mypy#11745)
+        total += part  # type: ignore[operator]
     return total
 
 

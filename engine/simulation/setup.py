@@ -21,11 +21,11 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.model_table import AGAINST_ALL, ModelSpec, Params
+from engine.formats.model_table import AGAINST_ALL, ModelSpec, Params, RaceModel
 from engine.formats.scenario import load
 from engine.law.rules import RuleSet
 from engine.records import Race, Scenario
-from engine.replay.run import replay
+from engine.replay.run import Replay, replay
 from engine.simulation.generate import generated
 from engine.simulation.model import (
     DEFAULT_AGAINST_ALL_SHARE,
@@ -92,17 +92,23 @@ def setup(scenario: Scenario, source: str | Path | None = None) -> Setup:
     for r, race in enumerate(scenario.races):
         means = None
         if race.id in source_ids:
+            # source_ids come from the replay of src_path
+            assert replayed is not None
+            assert src_path is not None
             means = _from_replay(replayed, source_ids.index(race.id), f"from {src_path.name}")
         elif has_counts[r]:
+            assert itself is not None  # replayed above: a race has counts
             means = _from_replay(itself, r, "from its own counts")
         races.append(_race(scenario, race, means, spec, base))
     if replayed is not None and not spec.generate and not set(source_ids) & {
             race.id for race in scenario.races}:
+        assert src_path is not None  # replayed from it
         raise ScenarioError(scenario.file, f"{spec.place}.from",
                             f"{src_path.name} has no race with an id of this file's races "
                             f"({', '.join(r.id for r in scenario.races)}): nothing to "
                             "calibrate from")
     for g in spec.generate:
+        assert replayed is not None  # [[model.generate]] needs model.from (model_table.read)
         races.extend(generated(scenario.file, g, replayed, base, rules))
     seen: dict[str, str] = {}
     for x in races:
@@ -128,15 +134,15 @@ def source_path(scenario: Scenario, spec: ModelSpec, source: str | Path | None) 
 
 
 # -- means of one race ------------------------------------------------------------------------
-def _counts(replayed: object, r: int) -> dict[str, float | None]:
+def _counts(replayed: Replay, r: int) -> dict[str, float | None]:
     """Race r's counts, unpublished ones at the middle of their inferred interval."""
     t = replayed.races.totals
     n = int(t.n_candidates[r])
-    v: dict[str, float | None] = {
+    counts = {
         "registered": t.registered[r], "cast": t.cast[r], "invalid": t.invalid[r],
         "valid": t.valid[r], "against_all": t.against_all[r],
         **{f"candidate[{k + 1}]": t.votes[r, k] for k in range(n)}}
-    v = {k: (float(x) if x >= 0 else None) for k, x in v.items()}
+    v: dict[str, float | None] = {k: (float(x) if x >= 0 else None) for k, x in counts.items()}
     for inf in replayed.inferred:
         if inf.race == r and v.get(inf.key, 0.0) is None:
             v[inf.key] = (inf.low + inf.high) / 2
@@ -146,9 +152,10 @@ def _counts(replayed: object, r: int) -> dict[str, float | None]:
 def _means_of(v: dict[str, float | None], names: list[str], basis: str) -> _Means:
     reg, cast, invalid, valid = v["registered"], v["cast"], v["invalid"], v["valid"]
     votes = [v[f"candidate[{k + 1}]"] for k in range(len(names))]
+    known = [x for x in votes if x is not None]
     shares = None
-    if valid and all(x is not None for x in votes):
-        shares = dict(zip(names, (x / valid for x in votes), strict=True))
+    if valid and len(known) == len(votes):
+        shares = dict(zip(names, (x / valid for x in known), strict=True))
         if v["against_all"] is not None:
             shares[AGAINST_ALL] = v["against_all"] / valid
     return _Means(turnout=cast / reg if cast is not None and reg else None,
@@ -156,7 +163,7 @@ def _means_of(v: dict[str, float | None], names: list[str], basis: str) -> _Mean
                   shares=shares, registered=None if reg is None else round(reg), basis=basis)
 
 
-def _from_replay(replayed: object, r: int, basis: str) -> _Means:
+def _from_replay(replayed: Replay, r: int, basis: str) -> _Means:
     race = replayed.scenario.races[r]
     keys = [c.person or c.name for c in race.candidates]
     return _means_of(_counts(replayed, r), keys, basis)
@@ -169,6 +176,7 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
     means = means or _Means(basis="defaults")
     registered = race.registered
     n_precincts = own.precincts or base.precincts
+    assert n_precincts is not None  # base is over the defaults, which set every parameter
     if race.precincts is not None:
         known = race.precincts.registered >= 0
         if not known.all():
@@ -202,10 +210,10 @@ def _race(scenario: Scenario, race: Race, means: _Means | None, spec: ModelSpec,
         turnout=turnout,
         invalid_rate=first(own.invalid_rate, means.invalid_rate, base.invalid_rate),
         shares=shares, basis=basis, incumbent=holder,
-        terms_held=race.candidates[holder].terms_held if holder >= 0 else 0, noise=noise)
+        terms_held=(race.candidates[holder].terms_held or 0) if holder >= 0 else 0, noise=noise)
 
 
-def _shares(scenario: Scenario, race: Race, rm: object, means: _Means, own: Params,
+def _shares(scenario: Scenario, race: Race, rm: RaceModel | None, means: _Means, own: Params,
             base: Params) -> tuple[tuple[float, ...], str]:
     """The race's mean shares, against all last. Against all comes, first that applies, from
     the race's shares table, its ``against_all``, the calibration, the [model], the default;

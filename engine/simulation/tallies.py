@@ -96,6 +96,7 @@ def add_chunk(model: Model, rules: RuleSet, grouping: Grouping | None,
     acc.margin.add(margin)
     acc.margin_bp.add(np.where(valid > 0, BASIS_POINTS * margin // np.maximum(valid, 1), 0))
     if grouping is not None:
+        assert acc.area is not None  # acc was made with this grouping
         acc.area.add(_area_counts(grouping, dec.winner, margin <= 10))
 
 

@@ -8,6 +8,7 @@ compares both with ``np.add.reduceat`` on race-sorted rows.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -62,6 +63,7 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
     return np.asarray(m @ values)
 
 
+_group_sum_c: Callable[[np.ndarray, np.ndarray, int, int, int, np.ndarray], int] | None
 try:
     from engine.tally._kernels import group_sum as _group_sum_c
 except ImportError:  # installed without a compiler: the sparse product
@@ -77,6 +79,7 @@ _THREADED_ROWS = 1 << 16
 
 def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """:func:`sum_by_group` for (P,) or (P, C) rows on the compiled kernel."""
+    assert _group_sum_c is not None  # sum_by_group calls here only when the kernel is built
     group = np.ascontiguousarray(group, dtype=np.int64)
     rows = np.ascontiguousarray(values.reshape(values.shape[0], math.prod(values.shape[1:])))
     if group.shape != (rows.shape[0],):

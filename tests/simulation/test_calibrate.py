@@ -281,6 +281,14 @@ def test_an_area_generated_twice_is_refused(tmp_path: Path) -> None:
         setup(load(f))
 
 
+def test_more_generated_races_than_voters_is_one_line(tmp_path: Path) -> None:
+    """An area generated with fewer voters than races is named in one line (was a traceback)."""
+    f = _generated(tmp_path, '[[model.generate]]\narea = ["Mangystau Region"]\nregistered = 3\n')
+    with pytest.raises(ScenarioError, match=r"model\.generate\[1\]\.registered: \d+ races for 3 "
+                       "registered voters"):
+        setup(load(f))
+
+
 def test_validate_builds_a_simulation_model(runner, tmp_path: Path) -> None:
     """validate builds the [model] too: a from file that does not exist is one line, exit 2."""
     from cli.main import main

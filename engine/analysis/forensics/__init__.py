@@ -105,8 +105,8 @@ def _streams(seed: int) -> list[np.random.SeedSequence]:
     return [child_seed(seed, FORENSICS_STREAM, i) for i in range(4)]
 
 
-def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA, null_runs: int = NULL_RUNS,
-            bootstrap: int = BOOTSTRAP) -> Forensics:
+def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA,
+            null_runs: int = NULL_RUNS, bootstrap: int = BOOTSTRAP) -> Forensics:
     """Run every test on ``p``; ``seed`` fixes every random draw, each test its own stream on
     forensics' branch of the seed tree (no simulation block draws from it)."""
     s = _streams(seed)

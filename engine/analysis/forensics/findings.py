@@ -61,6 +61,7 @@ def judged(f: Finding, alpha: float) -> Finding:
     if f.p_value is not None:
         flagged = bool(f.p_value < alpha)
     else:
+        assert f.interval is not None  # a test gives a p-value or an interval
         lo, hi = f.interval
         flagged = bool(not lo <= f.reference <= hi)
     return attrs.evolve(f, flagged=flagged)

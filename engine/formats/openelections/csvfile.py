@@ -8,10 +8,11 @@ import functools
 import gc
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import count
 from operator import itemgetter
 from pathlib import Path
+from typing import cast, overload
 
 import attrs
 import numpy as np
@@ -39,12 +40,16 @@ def name_key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+@overload
+def factorize(cells: Collection[str], n: None = None) -> tuple[np.ndarray, list[str]]: ...
+@overload
+def factorize(cells: Iterable[str], n: int) -> tuple[np.ndarray, list[str]]: ...
 def factorize(cells: Iterable[str], n: int | None = None) -> tuple[np.ndarray, list[str]]:
     """(N,) int64 codes of ``cells`` (``n`` of them, if not a sequence) into their distinct
     values, in order of first appearance (one pass in C: a new cell takes the next number)."""
     index: defaultdict[str, int] = defaultdict(count().__next__)
     codes = np.fromiter(map(index.__getitem__, cells), np.int64,
-                        count=len(cells) if n is None else n)
+                        count=len(cast("Collection[str]", cells)) if n is None else n)
     return codes, list(index)
 
 
@@ -101,8 +106,8 @@ def parse(path: Path, shown: str, fail: Callable) -> Parsed:
         body = records[1:] if kept.size == len(lengths) else [records[i + 1] for i in kept]
         del records
         columns = []
-        for i in range(width):
-            raw, spelled = factorize(map(itemgetter(i), body), len(body))
+        for j in range(width):
+            raw, spelled = factorize(map(itemgetter(j), body), len(body))
             stripped, words = factorize([w.strip() for w in spelled])
             columns.append(Column(stripped[raw], words))
         del body

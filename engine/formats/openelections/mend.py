@@ -115,13 +115,13 @@ def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndar
     others = np.flatnonzero(spelled != np.array([chosen[k] for k in keys.tolist()]))
     notes: list[Note] = []
     if others.size:
-        key_first = {}
+        key_first: dict[int, int] = {}
         for k, f in sorted(zip(keys.tolist(), first.tolist(), strict=True), key=lambda x: x[1]):
             key_first.setdefault(k, f)
-        others = sorted(others.tolist(), key=lambda j: (key_first[keys[j]], first[j]))
+        in_order = sorted(others.tolist(), key=lambda j: (key_first[int(keys[j])], first[j]))
         by_pair = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[by_pair], np.arange(len(distinct) + 1))
-        for j in others:
+        for j in in_order:
             k = int(keys[j])
             notes.append((refs[by_pair[bounds[j]:bounds[j + 1]]],
                           f"{what} {words[spelled[j]]!r} read as {words[chosen[k]]!r} (so "

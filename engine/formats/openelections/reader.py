@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AGAINST_ALL", "CAST", "COLUMNS", "INVALID", "REGISTERED", "read_tables"]
 
-# The lines the writer (:func:`engine.formats.openelections.writer.to_csv`) puts beside the candidates (the names its files are read back with).
+# The lines the writer (engine.formats.openelections.writer.to_csv) puts beside the
+# candidates: the names its files are read back with.
 AGAINST_ALL, REGISTERED, CAST, INVALID = ("Against All", "Registered Voters", "Ballots Cast",
                                           "Invalid Ballots")
 _ROLES = ("against_all", "registered", "cast", "invalid")
@@ -225,8 +226,8 @@ def _race(spec: _Spec, files: list[files_.File], election: Election, fail: Calla
 
     # Precincts that report nothing are left out; blank cells elsewhere are unknown.
     silent = ~(grid >= 0).any(axis=1)
-    for i in np.flatnonzero(silent):
-        notes.append((rows.ref[u == i], f"precinct {shown[i]!r} gives no count (every votes "
+    for q in np.flatnonzero(silent):
+        notes.append((rows.ref[u == q], f"precinct {shown[q]!r} gives no count (every votes "
                                         f"cell blank): left out of race {spec.race!r}"))
     in_silent = np.append(silent, False)[u]
     blanks = (rows.votes < 0) & ~in_silent & (c <= k)  # counts may be unpublished

@@ -278,15 +278,15 @@ def _rows_of(files: list[File], take: list[np.ndarray], lines: dict[str, str],
 
     lines_of = []
     for f, rows in zip(files, take, strict=True):
-        line, office = f.col["candidate"], f.col["office"]
+        candidate, office = f.col["candidate"], f.col["office"]
         # A candidate cell is a line of the table (a role, or "skip") or a candidate's name
         # (after aliases); a row without one is a precinct-wide line, its office the line.
         # Each distinct cell of these rows is read once.
         named = f.named[rows]
-        cells, cell_codes = np.unique(line.codes[rows[named]], return_inverse=True)
+        cells, cell_codes = np.unique(candidate.codes[rows[named]], return_inverse=True)
         offices, office_codes = np.unique(office.codes[rows[~named]], return_inverse=True)
         option, text = [], []
-        for w in (line.words[c] for c in cells.tolist()):
+        for w in (candidate.words[c] for c in cells.tolist()):
             role = lines.get(fold(w))
             name = aliases.get(name_key(w), w) if role is None else w
             option.append(role or "c:" + name_key(name))

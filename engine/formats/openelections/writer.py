@@ -1,9 +1,9 @@
 """A replay written as an OpenElections CSV file (``saylau replay --format openelections``).
 
-The layout :mod:`engine.formats.openelections.reader` reads: one row per precinct, office and line, then each
-race's totals on rows with a blank precinct. Read back with the line names below mapped
-(``against_all = "Against All"``, ...), the file replays to the same results; what such a file
-cannot carry back as it was (two candidates of a race whose names the reader takes for one, a
+The layout :mod:`engine.formats.openelections.reader` reads: one row per precinct, office and
+line, then each race's totals on rows with a blank precinct. Read back with the line names below
+mapped (``against_all = "Against All"``, ...), the file replays to the same results; what such a
+file cannot carry back as it was (two candidates of a race whose names the reader takes for one, a
 candidate named like a count line, a blank precinct id) is refused, never written.
 """
 
