@@ -17,6 +17,7 @@ __all__ = ["AUDIT_COLUMNS", "audit_rows", "to_csv", "to_json", "to_table"]
 
 AUDIT_COLUMNS = ("race", "winner", "ballots", "margin", "diluted_margin", "bravo",
                  "bravo_against", "comparison", "full_count", "recount")
+_LOWER = 2  # BALLOT_BASES[2]: the valid votes, a lower bound of the ballots
 
 
 
@@ -28,10 +29,14 @@ def _opponent(e: Election, r: int, code: int) -> str:
 
 
 def audit_rows(e: Election, a: AuditPlan) -> list[dict]:
+    from engine.analysis.audit import BALLOT_BASES  # the engine when run: start-up
+
     res = e.results
     rows = []
     for r, name in enumerate(e.races):
         won = res.winner[r] >= 0
+        basis = int(e.ballots_basis[r]) if e.ballots_basis is not None else 0
+        lower = {"ballots_basis": BALLOT_BASES[basis]} if basis == _LOWER else {}
         rows.append({
             "race": name,
             "winner": e.candidates[r][res.winner[r]] if won else None,
@@ -43,6 +48,7 @@ def audit_rows(e: Election, a: AuditPlan) -> list[dict]:
             "comparison": int(a.comparison[r]) if a.comparison[r] >= 0 else None,
             "full_count": bool(a.full_count[r]),
             "recount": bool(a.recount[r]),
+            **lower,
         })
     return rows
 
@@ -57,11 +63,15 @@ def to_table(e: Election, a: AuditPlan, rows: list[dict]) -> str:
     def n(x: int | None) -> str:
         return "-" if x is None else f"{x:,}"
 
+    def at_least(x: dict, key: str) -> str:  # a size from a lower bound of the ballots
+        return (">=" if "ballots_basis" in x and x[key] is not None else "") + n(x[key])
+
     for x in rows:
-        bravo = n(x["bravo"]) + (" (full count)" if x["full_count"] else "")
-        table.append((x["race"], x["winner"] or "(no winner)", n(x["ballots"]), n(x["margin"]),
+        bravo = at_least(x, "bravo") + (" (full count)" if x["full_count"] else "")
+        table.append((x["race"], x["winner"] or "(no winner)", at_least(x, "ballots"),
+                      n(x["margin"]),
                       "-" if x["diluted_margin"] is None else f"{100 * x['diluted_margin']:.2f}%",
-                      bravo, x["bravo_against"] or "-", n(x["comparison"]),
+                      bravo, x["bravo_against"] or "-", at_least(x, "comparison"),
                       "RECOUNT" if x["recount"] else "-"))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     left = {0, 1, 6}
@@ -75,6 +85,11 @@ def to_table(e: Election, a: AuditPlan, rows: list[dict]) -> str:
               f"{sum(x['recount'] for x in rows):,} flagged for a recount.",
               "BRAVO: the average sample number of ballot polling; comparison: the super-simple "
               "method's sample with no discrepancies found."]
+    lower = sum("ballots_basis" in x for x in rows)
+    if lower:
+        lines.append(f">= ({lower:,} race{'s' * (lower != 1)}): the source gives neither the "
+                     "ballots cast nor the invalid ballots, so the ballots are taken as the "
+                     "valid votes, a lower bound: the sizes are at least these.")
     return "\n".join(lines) + "\n"
 
 
@@ -88,7 +103,9 @@ def to_json(e: Election, a: AuditPlan, rows: list[dict], recount_votes: int,
 
 def to_csv(rows: list[dict]) -> str:
     out = io.StringIO()
-    w = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS, lineterminator="\n")
+    lower = any("ballots_basis" in x for x in rows)
+    w = csv.DictWriter(out, fieldnames=AUDIT_COLUMNS + (("ballots_basis",) if lower else ()),
+                       lineterminator="\n")
     w.writeheader()
     w.writerows([{k: "" if v is None else v for k, v in x.items()} for x in rows])
     return out.getvalue()

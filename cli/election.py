@@ -28,7 +28,8 @@ class Election:
     rules: RuleSet
     races: tuple[str, ...]
     candidates: tuple[tuple[str, ...], ...]
-    ballots: np.ndarray | None = None  # ballots cast where the replay inferred them
+    ballots: np.ndarray | None = None  # the ballots an audit samples (audit_ballots)
+    ballots_basis: np.ndarray | None = None  # where each race's come from (BALLOT_BASES)
 
 
 def election(file: str, seed: int) -> Election:
@@ -39,16 +40,17 @@ def election(file: str, seed: int) -> Election:
     warn(scenario.warnings)
     rules = scenario.election.rules
     if scenario.model is None:
-        from engine.analysis.audit import replay_ballots
+        from engine.analysis.audit import audit_ballots
         from engine.replay.run import precinct_table, replay
 
         rp = replay(scenario)
+        ballots, basis = audit_ballots(rp)
         return Election(name=scenario.election.name, source="replay",
                          table=precinct_table(scenario), results=rp.races, rules=rules,
                          races=tuple(r.name for r in scenario.races),
                          candidates=tuple(tuple(c.name for c in r.candidates)
                                           for r in scenario.races),
-                         ballots=replay_ballots(rp))
+                         ballots=ballots, ballots_basis=basis)
     if rules.kind == "indirect":
         msg = (f"{scenario.file}: a simulated indirect round has deputies' votes, not precinct "
                "counts; replay the historical file instead")

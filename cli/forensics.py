@@ -9,6 +9,7 @@ from cli.election import election
 from cli.forensics_render import plot, to_csv, to_json, to_table
 from cli.options import format_option, output_option, seed_option
 from cli.output import emit, require_matplotlib, user_errors
+from engine.errors import ScenarioError
 
 __all__ = ["forensics"]
 
@@ -31,6 +32,11 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
         require_matplotlib()
     e = election(file, seed)
     fx = examine(precincts_of(e.table, e.results), seed)
+    if not fx.runnable:  # each test says why, one line each; nothing is written
+        for f in fx.findings:
+            click.echo(f"{f.name}: {f.note}", err=True)
+        raise ScenarioError(file, "", "no forensic test can run on its counts (the lines above "
+                            "say why)")
     if plot_path is not None:  # written first: a plot that cannot be written stops it all
         emit(plot(e, fx), plot_path)
     text = (to_table(e, fx) if fmt == "table" else to_json(e, fx)

@@ -37,11 +37,18 @@ def _fmt(x: float | None) -> str:
 
 
 # -- forensics --------------------------------------------------------------------------------
+def _counted(fx: Forensics) -> str:
+    """The digit tests' precincts, when they are not the turnout tests'."""
+    if fx.counted < 0 or fx.counted == fx.precincts:
+        return ""
+    return f" · {fx.counted:,} with every candidate's count (the digit tests)"
+
+
 def to_table(e: Election, fx: Forensics) -> str:
     lines = [e.name,
              f"forensics · {e.source} · {fx.precincts:,} precincts ({fx.left_out:,} left out: "
-             f"unknown or impossible counts) · turnout {_share(fx.cast, fx.registered)} · "
-             f"seed {fx.seed} · alpha {fx.alpha:g}", ""]
+             f"unknown or impossible counts){_counted(fx)} · turnout "
+             f"{_share(fx.cast, fx.registered)} · seed {fx.seed} · alpha {fx.alpha:g}", ""]
     rows = [("test", "statistic", "reference", "p / 95% interval", "n", "verdict")]
     for f in fx.findings:
         test = (f"p = {_fmt(f.p_value)}" if f.p_value is not None
@@ -56,10 +63,11 @@ def to_table(e: Election, fx: Forensics) -> str:
     if notes:
         lines += ["", *notes]
     tests = [f for f in fx.findings if not f.descriptive]
-    undecided = sum(f.flagged is None for f in tests)
+    cannot = sum(f.cannot for f in tests)
+    undecided = sum(f.flagged is None for f in tests) - cannot
     lines += ["", f"{len(fx.flagged)} of {len(tests)} tests flagged"
-              + (f"; {undecided} without a verdict (see the notes)." if undecided else "."),
-              CAVEAT]
+              + (f"; {undecided} without a verdict (see the notes)" if undecided else "")
+              + (f"; {cannot} cannot run on these counts" if cannot else "") + ".", CAVEAT]
     return "\n".join(lines) + "\n"
 
 
@@ -71,7 +79,8 @@ def to_json(e: Election, fx: Forensics) -> str:
     doc = {
         "election": e.name, "source": e.source, "seed": fx.seed, "alpha": fx.alpha,
         "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
-        "cast": fx.cast,
+        "cast": fx.cast, **({"counted": fx.counted} if fx.counted not in (-1, fx.precincts)
+                            else {}),
         "tests": [{"name": f.name, "statistic": num(f.statistic),
                    "reference": num(f.reference), "p_value": num(f.p_value),
                    "interval": None if f.interval is None else [num(v) for v in f.interval],

@@ -10,6 +10,9 @@ import textwrap
 from fractions import Fraction
 from typing import Any, cast
 
+import numpy as np
+
+from cli.replay_offices import grouped, office_table
 from engine.law.rules import Outcome
 from engine.replay.reconcile import STATUSES, Check, count_place
 from engine.replay.run import Replay
@@ -61,6 +64,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
         names = [c.name for c in race.candidates]
         w, ru = int(res.winner[r]), int(res.runner_up[r])
         day = race.date or e.date
+        methods = method_votes(race)
         races.append({
             "id": race.id,
             "name": race.name,
@@ -73,11 +77,13 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "turnout": _pct(res.turnout[r]),
             "candidates": [
                 {"name": c.name, "party": c.party, "votes": _count(t.votes[r, j]),
-                 "share": _pct(res.shares[r, j])}
+                 "share": _pct(res.shares[r, j]), **methods[j]}
                 for j, c in enumerate(race.candidates)
             ],
-            "against_all": {"votes": _count(t.against_all[r]),
-                            "share": _pct(res.against_all_share[r])},
+            "against_all": ({"votes": _count(t.against_all[r]),
+                             "share": _pct(res.against_all_share[r])}
+                            # None: the rules have the line, this race's ballot has not
+                            if race.against_all_line or not e.rules.against_all else None),
             "invalid_share": _pct(res.invalid_share[r]),
             "winner": names[w] if w >= 0 else None,
             "runner_up": names[ru] if ru >= 0 else None,
@@ -90,6 +96,9 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
                           for w_ in race.withdrawn],
             "precincts": 1 if race.precincts is None else len(race.precincts.ids),
             "winner_term": _winner_term(race, w, race.date or e.date, e.rules),
+            # read from an OpenElections file: as it spells them, and the votes' methods
+            **({"office": race.office, "district": race.district} if race.office else {}),
+            **({"methods": list(race.methods)} if race.methods else {}),
         })
     a = rp.areas
     areas = []
@@ -122,6 +131,19 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
     }
 
 
+def method_votes(race: Any) -> list[dict[str, Any]]:
+    """Per candidate, ``{"methods": {method: votes}}`` (None where a precinct's count is
+    unknown), or ``{}`` for a race without vote methods."""
+    p = race.precincts
+    if not race.methods or p is None or p.methods is None:
+        return [{} for _ in race.candidates]
+    known = (p.methods >= 0).all(axis=0)
+    sums = np.where(p.methods >= 0, p.methods, 0).sum(axis=0)
+    return [{"methods": {m: int(sums[j, i]) if known[j, i] else None
+                         for i, m in enumerate(race.methods)}}
+            for j in range(len(race.candidates))]
+
+
 def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | None:
     """The winner against the term limit, when the file says how many terms they held."""
     if w < 0 or race.candidates[w].terms_held is None or day is None:
@@ -138,21 +160,25 @@ def to_json(rp: Replay) -> str:
 
 
 def to_csv(rp: Replay) -> str:
-    """One row per race and option (candidates, then against all)."""
+    """One row per race and option (candidates, then against all where the ballot has it);
+    the votes of each vote method in columns of their own when a race has them."""
     d = replay_dict(rp)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
+    methods = list(dict.fromkeys(m for r in d["races"] for m in r.get("methods", ())))
     w.writerow(["race_id", "race", "area", "option", "party", "votes", "share", "elected",
-                "registered", "cast", "invalid", "valid", "turnout", "outcome"])
+                "registered", "cast", "invalid", "valid", "turnout", "outcome", *methods])
     for r, winner in zip(d["races"], rp.races.winner, strict=True):
         tail = [r["registered"], r["cast"], r["invalid"], r["valid"], r["turnout"], r["outcome"]]
         area = " / ".join(r["area"])
         for j, c in enumerate(r["candidates"]):
+            by = c.get("methods", {})
             w.writerow([r["id"], r["name"], area, c["name"], c["party"], c["votes"], c["share"],
-                        j == winner, *tail])
+                        j == winner, *tail, *(by.get(m) for m in methods)])
         aa = r["against_all"]
-        w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
-                    False, *tail])
+        if aa is not None:
+            w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
+                        False, *tail, *([None] * len(methods))])
     return out.getvalue()  # csv writes None as an empty cell
 
 
@@ -176,7 +202,13 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
     inferred = {i["where"]: (i["low"], i["high"]) for i in d["inferred"]}
     lines = [f"{e['name']}", f"{e['date'] or 'date unknown'} · rules {e['rules']} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}", ""]
-    for r, race, winner in zip(d["races"], rp.scenario.races, rp.races.winner, strict=True):
+    offices = grouped(d["races"])
+    in_office = {i for members in offices.values() for i in members}
+    for i, (r, race, winner) in enumerate(zip(d["races"], rp.scenario.races, rp.races.winner,
+                                              strict=True)):
+        if i in in_office:  # an office of several races: one line each, in one table
+            lines.extend(office_table(d["races"], offices[i]) if i in offices else [])
+            continue
         where = " / ".join(r["area"])
         head = f"{r['name']}" + (f" ({where})" if where else "")
         verdict = (f"elected: {r['winner']}" if r["winner"] else r["outcome"].replace("_", " "))
@@ -206,7 +238,7 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
         options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}]")
                    for j, c in enumerate(r["candidates"])]
-        if not indirect:
+        if not indirect and r["against_all"] is not None:
             options.append(("against all", "", r["against_all"]["votes"],
                             r["against_all"]["share"], "against_all"))
         valid_range = span("valid")

@@ -30,6 +30,7 @@ __all__ = [
     "Race",
     "RacePrecincts",
     "Scenario",
+    "Subtotal",
     "Withdrawn",
 ]
 
@@ -82,6 +83,9 @@ class RacePrecincts:
     """Precinct rows of one race; -1 marks a count the source did not give.
 
     ids : (P,) str; registered, cast, invalid, against_all : (P,) int64; votes : (P, K) int64
+    county : (P,) str, each precinct's county as its file wrote it (OpenElections files), or
+        None; methods : (P, K, M) int64, the candidates' votes by vote method (the race's
+        ``methods``; -1 unknown), or None
     """
 
     ids: np.ndarray
@@ -90,6 +94,26 @@ class RacePrecincts:
     invalid: np.ndarray
     against_all: np.ndarray
     votes: np.ndarray
+    county: np.ndarray | None = None
+    methods: np.ndarray | None = None
+
+
+@attrs.frozen(eq=False)
+class Subtotal:
+    """Figures a source published for a part of a race (a county's subtotal rows), checked
+    against the sum of the part's precincts.
+
+    precincts : (n,) int64, the part's rows in the race's precincts; figures : keys
+    ``candidate[k]``, ``against_all``, ``registered``, ``cast``, ``invalid``; ``missing``: the
+    part's precincts the source has for other races but not this one (the sum is then a
+    lower bound)
+    """
+
+    place: str
+    name: str
+    precincts: np.ndarray
+    figures: tuple[Figure, ...]
+    missing: int = 0
 
 
 @attrs.frozen
@@ -113,6 +137,13 @@ class Race:
     share_basis: str = "valid"
     date: dt.date | None = None
     precincts: RacePrecincts | None = None
+    # OpenElections races: the office and district as the file spells them, whether the ballot
+    # has an against-all line, the vote methods of RacePrecincts.methods, county subtotals
+    office: str | None = None
+    district: str | None = None
+    against_all_line: bool = True
+    methods: tuple[str, ...] = ()
+    subtotals: tuple[Subtotal, ...] = ()
 
 
 @attrs.frozen
@@ -144,6 +175,9 @@ class Election:
     nation: str = "Kazakhstan"
     share_basis: str = "valid"
     source: str | None = None
+    # what the top area is, as a NIST SP 1500-100 reporting unit type ("state" for a scenario
+    # of OpenElections files)
+    level: str = "country"
 
 
 @attrs.frozen

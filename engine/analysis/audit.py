@@ -33,8 +33,8 @@ from engine.tally.races import RaceResults
 if TYPE_CHECKING:
     from engine.replay.run import Replay
 
-__all__ = ["GAMMA", "OPPONENT_AGAINST_ALL", "AuditPlan", "bravo_asn", "comparison_sample",
-           "plan", "replay_ballots"]
+__all__ = ["BALLOT_BASES", "GAMMA", "OPPONENT_AGAINST_ALL", "AuditPlan", "audit_ballots",
+           "bravo_asn", "comparison_sample", "plan", "replay_ballots"]
 
 GAMMA = 1.03905  # Stark's error inflation for the super-simple method
 OPPONENT_AGAINST_ALL = -2  # AuditPlan.opponent of the assertion about against all
@@ -155,6 +155,12 @@ def plan(res: RaceResults, rules: RuleSet, *, risk_limit: float = 0.05, gamma: f
         recount=recount)
 
 
+# What an audit takes for a race's ballots, best first: the ballots cast (given, or valid +
+# invalid), the top of the interval the replay inferred for them, or the valid votes alone: a
+# lower bound of the ballots (and so of the sample an audit needs), said so in the output.
+BALLOT_BASES = ("cast", "inferred", "valid votes (a lower bound)")
+
+
 def replay_ballots(replayed: Replay) -> np.ndarray:
     """(R,) ballots cast of a replay's races, an unpublished count at the top of the interval
     the replay inferred for it (the most ballots: the larger, safer sample); -1 unknown."""
@@ -163,3 +169,16 @@ def replay_ballots(replayed: Replay) -> np.ndarray:
         if inf.key == "cast" and cast[inf.race] < 0:
             cast[inf.race] = inf.high
     return cast
+
+
+def audit_ballots(replayed: Replay) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) the ballots an audit of each race samples from, and (R,) int8 where they come from
+    (an index into BALLOT_BASES; -1: unknown). Without ballots cast (OpenElections files rarely
+    give them), the valid votes are a lower bound: every ballot with a vote in the race is
+    among the ballots, so the sizes are lower bounds too."""
+    t = replayed.races.totals
+    inferred = replay_ballots(replayed)
+    valid = t.valid
+    ballots = np.where(inferred >= 0, inferred, valid)
+    basis = np.where(t.cast >= 0, 0, np.where(inferred >= 0, 1, np.where(valid >= 0, 2, -1)))
+    return ballots, basis.astype(np.int8)

@@ -11,7 +11,7 @@ from engine.errors import ScenarioError
 from engine.formats.model_table import AGAINST_ALL
 from engine.records import Race, RacePrecincts, Scenario
 
-__all__ = ["check_counts", "check_model", "check_precincts", "repeated_precinct"]
+__all__ = ["check_counts", "check_model", "check_precincts", "impossible", "repeated_precinct"]
 
 
 def repeated_precinct(ids: Iterable[str]) -> tuple[int, int, str] | None:
@@ -36,7 +36,8 @@ def check_counts(s: Scenario) -> None:
 
         p = race.precincts
         if p is not None:
-            check_precincts(s.file, race, p)
+            if race.office is None:  # an OpenElections file's race: its reader warns instead
+                check_precincts(s.file, race, p)
             continue
         if race.cast is not None and race.registered is not None and race.cast > race.registered:
             fail(f"more ballots cast ({race.cast}) than registered voters ({race.registered})",
@@ -82,15 +83,19 @@ def check_model(s: Scenario) -> None:
                                 f"gives no share for candidate {missing[0]!r}")
 
 
-def check_precincts(file: str, race: Race, p: RacePrecincts) -> None:
-    votes = p.votes.sum(axis=1) + np.maximum(p.against_all, 0)
-    checks = [
+def impossible(p: RacePrecincts) -> list[tuple[np.ndarray, str]]:
+    """Precinct counts that cannot be true together: (P,) masks and what is wrong."""
+    votes = np.maximum(p.votes, 0).sum(axis=1) + np.maximum(p.against_all, 0)
+    return [
         ((p.cast >= 0) & (p.registered >= 0) & (p.cast > p.registered),
          "more ballots cast than registered voters"),
         ((p.cast >= 0) & (p.invalid > p.cast), "more invalid ballots than ballots cast"),
         ((p.cast >= 0) & (votes > p.cast), "more votes than ballots cast"),
     ]
-    for bad, problem in checks:
+
+
+def check_precincts(file: str, race: Race, p: RacePrecincts) -> None:
+    for bad, problem in impossible(p):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ScenarioError(file, f"{race.place}.precinct[{p.ids[i]}]", problem)

@@ -1,8 +1,10 @@
 """A replay as a NIST SP 1500-100 v2 Election Results Reporting document (the JSON form).
 
-Reporting units (``GpUnit``): the nation (``country``), each area beneath it (``other``:
-``region``, ``district``, ``area``), each race's territory (``other``: ``electoral-district``,
-the contest's district) and its precincts (``precinct``), every unit listing the units it is made
+Reporting units (``GpUnit``): the nation (its type the election's ``level``: ``country``, or
+``state`` for a scenario of OpenElections files), each area beneath it (``other``: ``region``,
+``district``, ``area``), each race's territory (``other``: ``electoral-district``, the contest's
+district) and its precincts (``precinct``), and the counties the precincts' files name
+(``county``, made of their precincts in every race), every unit listing the units it is made
 of. Per unit: registered voters (``VotersRegistered``), ballots cast (``VotersParticipated``, and
 ``BallotsCast`` in the election's ``BallotCounts``) and invalid ballots (``BallotsRejected``).
 An area's counts are the sums of its races, written only when the file holds all of the area's
@@ -13,12 +15,13 @@ source's own area figures are checked by the replay, not copied here).
 One ``CandidateContest`` per race with a ``CandidateSelection`` per candidate and its
 ``VoteCounts`` (type ``total``) in every precinct and in the race's unit.
 
-Against all: the ballot's "against all" line is a ``CandidateSelection`` without
-``CandidateIds`` (its ``@id`` ends in ``-against-all``, its ``SequenceOrder`` follows the
-candidates'), counted like a candidate's line. The winner's ``PostElectionStatus`` is
-``winner`` and the other candidates' ``defeated``; a race without a winner (a tie, a failed
-election) gives no status. Registered candidates who withdrew are listed as ``withdrawn``.
-Counts the source did not publish are left out, never written as 0.
+Against all: the ballot's "against all" line (where the ballot has one) is a
+``CandidateSelection`` without ``CandidateIds`` (its ``@id`` ends in ``-against-all``, its
+``SequenceOrder`` follows the candidates'), counted like a candidate's line. The winner's
+``PostElectionStatus`` is ``winner`` and the other candidates' ``defeated``; a race without a
+winner (a tie, a failed election) gives no status. Registered candidates who withdrew are
+listed as ``withdrawn``. Counts the source did not publish are left out, never written as 0; a
+candidate without a party has no ``PartyId``.
 """
 
 from __future__ import annotations
@@ -105,6 +108,21 @@ def _partial(s: Scenario) -> set[tuple[str, ...]]:
     return partial
 
 
+def _counties(s: Scenario, race_id: list[str]) -> dict[str, tuple[str, str, list[str]]]:
+    """The counties the races' precincts name (OpenElections files): county -> its unit's id,
+    its name and its precincts' units (of every race), in the order the races name them."""
+    out: dict[str, tuple[str, str, list[str]]] = {}
+    for r, race in enumerate(s.races):
+        p = race.precincts
+        if p is None or p.county is None:
+            continue
+        for i, county in enumerate(p.county.tolist()):
+            if county:
+                entry = out.setdefault(county, (f"ru-county-{len(out)}", county, []))
+                entry[2].append(f"{race_id[r]}-p{i}")
+    return out
+
+
 def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, Any]:
     """The replay ``rp`` as an ``ElectionResults.ElectionReport`` (plain JSON-ready data)."""
     s, res, areas = rp.scenario, rp.races, rp.areas
@@ -143,15 +161,20 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
             children[p[:-1]].append(area_id[p])
     for r, race in enumerate(s.races):
         children[race.area].append(race_id[r])
+    counties = _counties(s, race_id)
+    children[()] += [uid for uid, _, _ in counties.values()]
     partial = _partial(s)
     for p in paths:
         i = areas.paths.index(p) if p in areas.paths else -1
         counted = i >= 0 and areas.races[i] > 0 and p not in partial
-        unit(area_id[p], p[-1] if p else e.nation, "country" if not p else "other",
+        unit(area_id[p], p[-1] if p else e.nation, e.level if not p else "other",
              other=_LEVELS.get(len(p), "area") if p else None, parts=children[p],
              registered=areas.registered[i] if counted else None,
              cast=areas.cast[i] if counted else None,
              invalid=areas.invalid[i] if counted else None)
+
+    for uid, name, parts in counties.values():
+        unit(uid, name, "county", parts=parts)
 
     # Races and their precincts; parties, candidates and contests.
     party_id: dict[str, str] = {}
@@ -181,9 +204,10 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
         selections = []
         for j, c in enumerate(race.candidates):
             cid = f"cand-{r}-{j + 1}"
-            pid = party_id.setdefault(c.party, f"party-{len(party_id) + 1}")
             cand: dict[str, Any] = {"@id": cid, "@type": "ElectionResults.Candidate",
-                                    "BallotName": _text(c.name), "PartyId": pid}
+                                    "BallotName": _text(c.name)}
+            if c.party:  # a file without a party column gives none
+                cand["PartyId"] = party_id.setdefault(c.party, f"party-{len(party_id) + 1}")
             if c.person or c.birth_date:
                 person = people.setdefault(c.person or cid, {
                     "@id": f"person-{len(people) + 1}", "@type": "ElectionResults.Person",
@@ -199,7 +223,7 @@ def document(rp: Replay, *, generated: dt.datetime | None = None) -> dict[str, A
                                "CandidateIds": [cid], "SequenceOrder": j + 1,
                                "VoteCounts": counts(None if rows is None else rows.votes[:, j],
                                                     t.votes[r, j])})
-        if e.rules.against_all:
+        if e.rules.against_all and race.against_all_line:
             selections.append({"@id": f"sel-{r}{AGAINST_ALL_SUFFIX}",
                                "@type": "ElectionResults.CandidateSelection",
                                "SequenceOrder": len(race.candidates) + 1,

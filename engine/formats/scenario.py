@@ -85,7 +85,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
             where = tail.rstrip(")")
         raise ScenarioError(name, where, f"not valid TOML: {msg}") from None
     top = Reader(name, data, "")
-    election = _election(top)
+    election = _election(top, "openelections" in data)
     races = _races(top, election)
     areas = _areas(top, election)
     spec = model_table.read(top)
@@ -114,7 +114,16 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     return scenario
 
 
-def _election(top: Reader) -> Election:
+# NIST SP 1500-100 reporting unit types the top area may take (the schema's enumeration, less
+# the units no election is held over: ballot batches, drop boxes, polling places)
+LEVELS = ("country", "state", "county", "city", "municipality", "borough", "town", "township",
+          "village", "congressional", "state-house", "state-senate", "judicial", "school",
+          "special", "utility", "water", "ward", "other")
+
+
+def _election(top: Reader, openelections: bool) -> Election:
+    """The [election] table; its ``level`` is "state" by default in a scenario of OpenElections
+    files (a state's results), "country" otherwise."""
     e = top.table("election", required=True)
     name = e.str("name", required=True)
     date = e.date("date")
@@ -123,12 +132,13 @@ def _election(top: Reader) -> Election:
     nation = e.str("nation", default="Kazakhstan")
     basis = e.str("share_basis", default="valid", choices=SHARE_BASES)
     source = e.str("source")
+    level = e.str("level", default="state" if openelections else "country", choices=LEVELS)
     e.close()
     overrides = top.table("rules")
     if overrides is not None:
         ruleset = _override_rules(overrides, ruleset)
     return Election(name=name, date=date, rules=ruleset, nation=nation, share_basis=basis,
-                    source=source)
+                    source=source, level=level)
 
 
 def _override_rules(t: Reader, ruleset: _rules.RuleSet) -> _rules.RuleSet:

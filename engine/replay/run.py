@@ -10,6 +10,7 @@ from engine.law.rules import Outcome
 from engine.records import Scenario
 from engine.replay.area_checks import area_checks
 from engine.replay.reconcile import Check, Inferred, race_checks
+from engine.replay.subtotals import subtotal_checks
 from engine.tally.areas import AreaResults, area_results
 from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
 
@@ -77,6 +78,7 @@ def replay(scenario: Scenario) -> Replay:
     for r, race in enumerate(scenario.races):
         race_found, race_inferred = race_checks(race, totals, r)
         checks.extend(race_found)
+        checks.extend(subtotal_checks(race))
         inferred.extend(race_inferred)
     checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),

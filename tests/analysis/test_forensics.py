@@ -332,9 +332,10 @@ def test_fingerprint_weights_precincts_by_registered_voters():
 
 
 def test_precincts_with_unknown_or_impossible_counts_are_left_out():
-    """Unknown cast (-1) or more ballots than voters: left out and counted; each count's total
-    is its precinct's valid votes."""
-    counts = np.array([[100, 60, 2, 3, 30, 25], [100, -1, 2, 3, 30, 25],
+    """Unknown cast (-1, with invalid unknown too) or more ballots than voters: left out of the
+    turnout tests and counted; the digit tests need only the candidates' counts and keep them;
+    each count's total is its precinct's valid votes."""
+    counts = np.array([[100, 60, 2, 3, 30, 25], [100, -1, -1, 3, 30, 25],
                        [100, 120, 0, 0, 60, 60], [200, 100, 0, 5, 80, 15]])
     table = PrecinctTable(race=np.zeros(4, np.int64), counts=counts, n_races=1)
     res = race_results(race_totals(table, np.array([2])), RULES)
@@ -343,8 +344,39 @@ def test_precincts_with_unknown_or_impossible_counts_are_left_out():
     assert p.cast.tolist() == [60, 100]
     assert p.leader.tolist() == [30, 80]
     assert p.valid.tolist() == [58, 100]
-    assert p.candidate_votes.tolist() == [30, 25, 80, 15]
-    assert p.candidate_valid.tolist() == [58, 58, 100, 100]
+    assert p.counted == 4
+    assert p.candidate_votes.tolist() == [30, 25, 30, 25, 60, 60, 80, 15]
+    assert p.candidate_valid.tolist() == [58, 58, 58, 58, 120, 120, 100, 100]
+
+
+def test_ballots_cast_are_derived_from_valid_and_invalid():
+    """A precinct without ballots cast but with its invalid ballots: cast = valid + invalid
+    (2 + 30 + 25 + 3 against all), and it counts for the turnout tests."""
+    counts = np.array([[100, -1, 2, 3, 30, 25], [100, 60, 2, 3, 30, 25]])
+    table = PrecinctTable(race=np.zeros(2, np.int64), counts=counts, n_races=1)
+    p = fx.precincts_of(table, race_results(race_totals(table, np.array([2])), RULES))
+    assert (p.left_out, p.cast.tolist()) == (0, [60, 60])
+
+
+def test_without_registered_voters_only_the_digit_tests_run():
+    """Counts alone (OpenElections files rarely give registered voters): the digit tests run;
+    each test of turnout says in one line why it cannot."""
+    rng = np.random.default_rng(5)
+    votes = rng.integers(10, 900, (200, 3))
+    counts = np.column_stack([np.full(200, -1), np.full(200, -1), np.full(200, -1),
+                              np.zeros(200, np.int64), votes])
+    table = PrecinctTable(race=np.zeros(200, np.int64), counts=counts, n_races=1)
+    p = fx.precincts_of(table, race_results(race_totals(table, np.array([3])), RULES))
+    assert (p.n, p.counted) == (0, 200)
+    assert p.turnout_missing == "registered voters are unknown in every precinct"
+    found = {f.name: f for f in fx.examine(p, 0, null_runs=10, bootstrap=10).findings}
+    assert found["last digit mean"].n == 600
+    assert found["last digit mean"].verdict in ("FLAGGED", "-")
+    assert found["integer percentages"].verdict == "cannot run"
+    assert found["share-turnout slope"].note == (
+        "cannot run: needs registered voters and ballots cast per precinct: registered voters "
+        "are unknown in every precinct")
+    assert sum(f.cannot for f in found.values()) == 10
 
 
 # -- seeds ------------------------------------------------------------------------------------
@@ -525,10 +557,20 @@ def test_made_up_round_figures_are_seen_by_the_integer_and_digit_tests():
 
 # -- the command ------------------------------------------------------------------------------
 def test_forensics_runs_on_every_shipped_historical_scenario(runner, scenarios):
-    """Each historical file: exit 0 and the table's head; the 4-precinct rural file is too
-    small for any verdict."""
+    """Each historical file with races: exit 0 and the table's head; the 4-precinct rural file
+    is too small for any verdict. The 2013 round, published only as aggregates, has no precinct
+    count: each test says why it cannot run, one line each, and the command exits 2."""
     for path in sorted((scenarios / "historical").glob("*.toml")):
         result = runner.invoke(main, ["forensics", str(path)])
+        if path.stem == "kz-2013-indirect":
+            assert (result.exit_code, result.stdout) == (2, "")
+            lines = result.stderr.splitlines()
+            assert lines[0] == ("integer percentages: cannot run: needs registered voters and "
+                                "ballots cast per precinct: the election has no precinct counts "
+                                "(no race)")
+            assert len(lines) == 14  # 13 tests, then the error
+            assert lines[-1].startswith("error: ")
+            continue
         assert result.exit_code == 0, (path, result.output)
         assert "forensics · replay · " in result.stdout
     rural = runner.invoke(main, ["forensics", str(scenarios / "historical" /
@@ -603,7 +645,7 @@ def test_forensics_and_audit_print_what_loading_mended(runner, tmp_path: Path):
     """An OpenElections file mended on load (cases, a repeated row, ...): each command prints
     the scenario's 8 warnings on stderr, one line each, and still exits 0."""
     toml = tmp_path / "messy.toml"
-    toml.write_text(messy_openelections(MESSY_CSV), encoding="utf-8")
+    toml.write_text(messy_openelections(MESSY_CSV, 'repeats = "first"'), encoding="utf-8")
     for command in ("forensics", "audit"):
         result = runner.invoke(main, [command, str(toml)])
         assert result.exit_code == 0, result.output

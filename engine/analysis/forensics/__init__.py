@@ -45,6 +45,7 @@ from engine.analysis.forensics.findings import (
     MIN_COUNTS,
     MIN_PRECINCTS,
     Finding,
+    cannot_run,
     judged,
 )
 from engine.analysis.forensics.fingerprint import Fingerprint, fingerprint
@@ -93,10 +94,16 @@ class Forensics:
     fingerprint: Fingerprint
     seed: int
     alpha: float
+    counted: int = -1   # precincts the digit tests read (-1: the same as ``precincts``)
 
     @property
     def flagged(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.flagged)
+
+    @property
+    def runnable(self) -> bool:
+        """Whether any test could run on the data."""
+        return any(not f.cannot for f in self.findings)
 
 
 def _streams(seed: int) -> list[np.random.SeedSequence]:
@@ -105,16 +112,43 @@ def _streams(seed: int) -> list[np.random.SeedSequence]:
     return [child_seed(seed, FORENSICS_STREAM, i) for i in range(4)]
 
 
+# The tests of turnout (registered voters and ballots cast), with their references, as examine
+# gives them when they cannot run.
+_PERCENTAGES = (("integer percentages", 0.0), ("percentages ending in 0 or 5", np.nan))
+_TURNOUT = (("turnout dip (unimodality)", np.nan), ("share-turnout slope", 0.0),
+            ("anomalous votes", 0.0))
+_MOMENTS = (("turnout skewness", 0.0), ("leader share skewness", 0.0),
+            ("turnout kurtosis", 3.0), ("leader share kurtosis", 3.0),
+            ("turnout-share correlation (voters)", 0.0))
+_DIGITS = (("last digit mean", np.nan), ("counts ending in 0 or 5", np.nan))
+
+
 def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA,
             null_runs: int = NULL_RUNS, bootstrap: int = BOOTSTRAP) -> Forensics:
-    """Run every test on ``p``; ``seed`` fixes every random draw, each test its own stream on
-    forensics' branch of the seed tree (no simulation block draws from it)."""
+    """Run every test on ``p`` that its data can feed (the others say why they cannot, in
+    their note); ``seed`` fixes every random draw, each test its own stream on forensics'
+    branch of the seed tree (no simulation block draws from it)."""
     s = _streams(seed)
-    tested = (*percentage_tests(p, s[0], runs=null_runs), *digit_tests(p),
-              dip_test(p.turnout), sobyanin_sukhovolsky(p),
-              anomalous_votes(p, s[1], runs=bootstrap))
-    descriptive = (second_digit(p, s[2]), *shape_moments(p, s[3], runs=bootstrap))
+    if p.turnout_missing:
+        why = f"needs registered voters and ballots cast per precinct: {p.turnout_missing}"
+        percentages = tuple(cannot_run(n, r, why) for n, r in _PERCENTAGES)
+        turnout = tuple(cannot_run(n, r, why) for n, r in _TURNOUT)
+        moments = tuple(cannot_run(n, r, why, descriptive=True) for n, r in _MOMENTS)
+    else:
+        percentages = percentage_tests(p, s[0], runs=null_runs)
+        turnout = (dip_test(p.turnout), sobyanin_sukhovolsky(p),
+                   anomalous_votes(p, s[1], runs=bootstrap))
+        moments = shape_moments(p, s[3], runs=bootstrap)
+    digits: tuple[Finding, ...]
+    if p.n_counted:
+        digits, second = digit_tests(p), second_digit(p, s[2])
+    else:
+        why = "needs the candidates' counts: no precinct gives every candidate's count"
+        digits = tuple(cannot_run(n, r, why) for n, r in _DIGITS)
+        second = cannot_run("second digit mean", BENFORD_SECOND_DIGIT_MEAN, why,
+                            descriptive=True)
+    tested = (*percentages, *digits, *turnout)
     return Forensics(precincts=p.n, left_out=p.left_out, registered=int(p.registered.sum()),
                      cast=int(p.cast.sum()),
-                     findings=tuple(judged(f, alpha) for f in (*tested, *descriptive)),
-                     fingerprint=fingerprint(p), seed=seed, alpha=alpha)
+                     findings=tuple(judged(f, alpha) for f in (*tested, second, *moments)),
+                     fingerprint=fingerprint(p), seed=seed, alpha=alpha, counted=p.counted)

@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 
 __all__ = ["ALPHA", "BOOTSTRAP", "CHUNK_CELLS", "MIN_COUNTS", "MIN_PRECINCTS", "Finding",
-           "interval", "judged", "resamples", "runs_in_chunks", "too_few"]
+           "cannot_run", "interval", "judged", "resamples", "runs_in_chunks", "too_few"]
 
 ALPHA = 0.05
 
@@ -30,6 +30,7 @@ class Finding:
     n : what the test counted (precincts or counts); too few gives nan and no verdict
     descriptive : a figure that says nothing about fraud on its own (skewness, kurtosis,
         correlation, the second digit): never a verdict
+    cannot : the data lack what the test needs (the note says what): it did not run
     """
 
     name: str
@@ -41,11 +42,14 @@ class Finding:
     flagged: bool | None = None
     note: str = ""
     descriptive: bool = False
+    cannot: bool = False
 
     @property
     def verdict(self) -> str:
-        """The outcome in a word: FLAGGED, ``-`` (not flagged), descriptive, or no verdict (too
-        few data, or the statistic undefined)."""
+        """The outcome in a word: FLAGGED, ``-`` (not flagged), descriptive, cannot run (the
+        data lack what it needs), or no verdict (too few data, or the statistic undefined)."""
+        if self.cannot:
+            return "cannot run"
         if not np.isfinite(self.statistic):
             return "no verdict"
         if self.descriptive:
@@ -65,6 +69,12 @@ def judged(f: Finding, alpha: float) -> Finding:
         lo, hi = f.interval
         flagged = bool(not lo <= f.reference <= hi)
     return attrs.evolve(f, flagged=flagged)
+
+
+def cannot_run(name: str, reference: float, why: str, descriptive: bool = False) -> Finding:
+    """A test the data cannot feed: no statistic, and one line saying why."""
+    return Finding(name, np.nan, reference, note=f"cannot run: {why}", descriptive=descriptive,
+                   cannot=True)
 
 
 def too_few(name: str, reference: float, n: int, needed: int, what: str,

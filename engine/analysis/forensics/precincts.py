@@ -1,4 +1,15 @@
-"""The precincts forensics reads, from a replay's or a simulated election's tallied table."""
+"""The precincts forensics reads, from a replay's or a simulated election's tallied table.
+
+Each test keeps what it needs and no more: the digit tests need only the candidates' counts
+(and each precinct's valid votes, their sum where nothing else gives them), so they read every
+precinct whose candidates' counts are known; the tests of turnout need registered voters and
+ballots cast too, so they read the precincts where both are known and possible. What the
+turnout tests cannot read is said in one line (``turnout_missing``), never left silently empty.
+
+The caller may choose the bases (``precincts_of(..., turnout=, share_of=)``): the numerator of
+turnout per table row (ballots cast by default, derived as valid + invalid where the source
+gives those but not the ballots) and the denominator of shares (valid votes by default).
+"""
 
 from __future__ import annotations
 
@@ -18,14 +29,20 @@ __all__ = ["ForensicPrecincts", "precincts_of", "simulated_election"]
 
 @attrs.frozen(eq=False)
 class ForensicPrecincts:
-    """The precincts forensics reads: every count known, voters and valid votes > 0.
+    """The precincts forensics reads.
 
-    race : (P,) int64; registered, cast, valid, leader (votes of the race's leader) : (P,) int64
+    Turnout precincts (every count known and possible; voters and valid votes > 0):
+    race : (P,) int64; registered, cast (turnout's numerator), valid (shares' denominator),
+        leader (votes of the race's leader) : (P,) int64
     rest_leader : (P,) int64, votes of the candidate who leads the rest of the race (its other
         precincts): the slope's leader, chosen without the precinct's own counts
-    candidate_votes : (N,) int64, every candidate's votes in every precinct (digit tests)
+    left_out : rows of the table left out of them, for an unknown or impossible count
+    turnout_missing : why no precinct has a usable turnout ("" when some has)
+
+    Counted precincts (every candidate's count known, valid votes > 0), for the digit tests:
+    candidate_votes : (N,) int64, every candidate's votes in every counted precinct
     candidate_valid : (N,) int64, the valid votes of each of those counts' precinct
-    left_out : rows of the table left out for an unknown or impossible count
+    counted : how many precincts they come from (-1: the turnout precincts')
     """
 
     race: np.ndarray
@@ -37,10 +54,16 @@ class ForensicPrecincts:
     candidate_votes: np.ndarray
     candidate_valid: np.ndarray
     left_out: int = 0
+    turnout_missing: str = ""
+    counted: int = -1
 
     @property
     def n(self) -> int:
         return int(self.race.shape[0])
+
+    @property
+    def n_counted(self) -> int:
+        return self.n if self.counted < 0 else self.counted
 
     @property
     def turnout(self) -> np.ndarray:
@@ -51,33 +74,73 @@ class ForensicPrecincts:
         return self.leader / self.valid
 
 
-def precincts_of(table: PrecinctTable, results: RaceResults) -> ForensicPrecincts:
-    """The usable precincts of a tallied election (a replay's or a simulated one's)."""
+def _why_no_turnout(registered: np.ndarray, numerator: np.ndarray, counted: np.ndarray,
+                    rows: int) -> str:
+    """Why no precinct has a usable turnout, in a few words."""
+    if not rows:
+        return "the election has no precinct counts (no race)"
+    if not counted.any():
+        return "no precinct gives every candidate's count"
+    if not (registered[counted] >= 0).any():
+        return "registered voters are unknown in every precinct"
+    if not (numerator[counted] >= 0).any():
+        return "ballots cast are unknown in every precinct (nor are valid and invalid both known)"
+    both = counted & (registered >= 0) & (numerator >= 0)
+    if not both.any():
+        return "no precinct gives both registered voters and ballots cast"
+    return "no precinct has registered voters and ballots cast that fit its votes"
+
+
+def precincts_of(table: PrecinctTable, results: RaceResults, *,
+                 turnout: np.ndarray | None = None, share_of: np.ndarray | None = None
+                 ) -> ForensicPrecincts:
+    """The usable precincts of a tallied election (a replay's or a simulated one's).
+
+    turnout : (rows,) int64, turnout's numerator per row of ``table`` (-1 unknown); default
+        ballots cast, else valid + invalid where both are known
+    share_of : (rows,) int64, shares' denominator per row (-1 unknown); default valid votes
+        (cast - invalid where both are known, else the options' votes)
+    """
     c = table.counts
     registered, cast, invalid, against = (c[:, i] for i in range(4))
     votes = c[:, 4:]
     k = votes.shape[1]
     on_ballot = np.arange(k) < results.totals.n_candidates[table.race][:, None]
     votes = np.where(on_ballot, votes, 0)
-    parts = votes.sum(axis=1) + np.maximum(against, 0)
-    valid = np.where((cast >= 0) & (invalid >= 0), cast - invalid, parts)
+    known = (votes >= 0).all(axis=1) & ((against >= 0) | (against == UNKNOWN))
+    parts = np.maximum(votes, 0).sum(axis=1) + np.maximum(against, 0)
+    given_valid = np.where((cast >= 0) & (invalid >= 0), cast - invalid, parts)
+    valid = given_valid if share_of is None else np.asarray(share_of, np.int64)
+    if turnout is None:  # ballots cast, or valid + invalid where the source gives both
+        numerator = np.where((cast < 0) & (invalid >= 0) & known, parts + invalid, cast)
+    else:
+        numerator = np.asarray(turnout, np.int64)
     race_votes = np.where(np.arange(k) < results.totals.n_candidates[:, None],
                           results.totals.votes, -2)
     top = np.argmax(race_votes, axis=1) if k else np.zeros(table.n_races, np.int64)
     lead = np.where(results.winner >= 0, results.winner, top)
     leader = votes[np.arange(votes.shape[0]), lead[table.race]] if k else np.zeros_like(cast)
-    ok = ((registered > 0) & (cast >= 0) & (cast <= registered) & (valid > 0)
-          & (valid <= cast) & (parts <= valid) & (votes >= 0).all(axis=1)
-          & ((against >= 0) | (against == UNKNOWN)))
+    # Digit tests: every candidate's count known; a count's total is its precinct's valid
+    # votes, their sum where the source's figures do not hold together.
+    counted = known & (parts > 0)
+    count_valid = np.where(given_valid >= parts, given_valid, parts)
+    ok = (known & (registered > 0) & (numerator >= 0) & (numerator <= registered)
+          & (valid > 0) & (valid <= numerator) & (parts <= valid))
     race, kept, listed = table.race[ok].astype(np.int64), votes[ok], on_ballot[ok]
     rest = sum_by_group(kept, race, table.n_races)[race] - kept
     first_of_rest = np.argmax(np.where(listed, rest, -1), axis=1) if k else race * 0
     rest_leader = kept[np.arange(race.size), first_of_rest] if k else race * 0
-    return ForensicPrecincts(race=race, registered=registered[ok], cast=cast[ok], valid=valid[ok],
-                     leader=leader[ok], rest_leader=rest_leader,
-                     candidate_votes=votes[ok][listed],
-                     candidate_valid=np.broadcast_to(valid[ok][:, None], listed.shape)[listed],
-                     left_out=int((~ok).sum()))
+    in_digits = on_ballot[counted]
+    return ForensicPrecincts(
+        race=race, registered=registered[ok], cast=numerator[ok], valid=valid[ok],
+        leader=leader[ok], rest_leader=rest_leader,
+        candidate_votes=votes[counted][in_digits],
+        candidate_valid=np.broadcast_to(count_valid[counted][:, None],
+                                        in_digits.shape)[in_digits],
+        left_out=int((~ok).sum()),
+        turnout_missing="" if ok.any() else _why_no_turnout(registered, numerator, counted,
+                                                           len(ok)),
+        counted=int(counted.sum()))
 
 
 def simulated_election(model: Model, rules: RuleSet, seed: int) -> tuple[PrecinctTable,

@@ -1,12 +1,12 @@
-"""Mending the rows of one OpenElections race: what a messy file says in several ways is read
-one way, with a note naming the rows, or refused when it cannot be.
+"""Mending the rows of a table's races: what a messy file says in several ways is read one way,
+with a note naming the rows, or refused when it cannot be.
 
-Each step takes the race's :class:`~engine.formats.openelections.rows.Rows` (arrays of codes) and
-appends its notes: :func:`merge_counties` (a precinct whose county is blank in some rows),
-:func:`spellings` (a name spelled several ways), :func:`without_repeats` (a row given twice),
+Each step works on every race of the table at once: :func:`spellings` (a name spelled several
+ways), :func:`merge_counties` (a precinct whose county is blank in some rows), :func:`repeats`
+(a line given on several rows: refused, summed or the first kept, as the table says),
 :func:`without_fusion_totals` (a candidate's total beside its party lines), :func:`parties`
 (each candidate's party), :func:`doubtful_candidates` (lines that look like no candidate, or
-like another spelled otherwise); :func:`grid` sums the rows into precincts x lines.
+like another spelled otherwise).
 """
 
 from __future__ import annotations
@@ -20,19 +20,19 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.openelections import rows as files_
-from engine.formats.openelections.rows import Rows, first_index, name_rows
-from engine.formats.openelections.rows import fold as _fold
+from engine.formats.openelections.codes import first_index, name_rows
+from engine.formats.openelections.rows import Rows
+from engine.formats.openelections.vocabulary import fold
 
-__all__ = ["MISSING", "NOT_CANDIDATES", "Note", "doubtful_candidates", "grid", "is_in",
-           "merge_counties", "parties", "spellings", "without_fusion_totals",
-           "without_repeats"]
+__all__ = ["NOT_CANDIDATES", "REPEATS", "Note", "doubtful_candidates", "doubtful_counties",
+           "is_in",
+           "merge_counties", "parties", "repeats", "spellings", "without_fusion_totals"]
 
-MISSING = -2       # no row at all (a blank cell is -1, unknown)
+REPEATS = ("refuse", "sum", "first")
+_EXAMPLES = 3      # repeats shown in a refusal
 # Lines that are usually not candidates; read as one, they earn a warning.
 NOT_CANDIDATES = {"none of these candidates", "none of the above", "against all",
-                  "против всех", "барлығына қарсы", "total", "total votes", "votes",
-                  "over votes", "overvotes", "under votes", "undervotes", "registered voters",
-                  "ballots cast", "times cast", "times counted", "blank", "invalid", "spoiled"}
+                  "против всех", "барлығына қарсы", "times counted", "invalid"}
 
 
 def is_in(words: list[str], test: Callable[[str], bool]) -> np.ndarray:
@@ -44,55 +44,8 @@ def is_in(words: list[str], test: Callable[[str], bool]) -> np.ndarray:
 Note = tuple[np.ndarray, str]
 
 
-def merge_counties(rows: Rows, scope: dict[str, str], files: list[files_.File],
-                   notes: list[Note]) -> tuple[Rows, dict[str, str]]:
-    """Rows of a precinct with a blank county where the file's other rows of the race give that
-    precinct a county: read in that county when there is exactly one (with a note), refused
-    when there are several. (Apart, they would make a second precinct of the same name.)"""
-    units = rows.words["unit"]
-    blank = is_in(units, lambda u: u.startswith("\x1f"))
-    if not blank[rows.unit].any():
-        return rows, scope
-    pair = rows.file * len(units) + rows.unit
-    distinct, first = np.unique(pair, return_index=True)
-    counties: dict[tuple[int, str], dict[str, int]] = {}
-    for d, i in zip(distinct.tolist(), first.tolist(), strict=True):
-        county, _, name = units[d % len(units)].partition("\x1f")
-        if county:
-            counties.setdefault((d // len(units), name), {}).setdefault(county, i)
-    target = {}
-    for d in distinct.tolist():
-        f, u = divmod(d, len(units))
-        found = counties.get((f, units[u][1:])) if blank[u] else None
-        if not found:
-            continue
-        if len(found) > 1:
-            i = int(np.flatnonzero(pair == d)[0])
-            given = ", ".join(f"{rows.word('county', j)!r} in row {rows.ref[j] & 0xFFFFFFFF}"
-                              for j in found.values())
-            raise ScenarioError(files[f].name, f"row {rows.ref[i] & 0xFFFFFFFF}",
-                                f"precinct {rows.word('place', i)!r} has no county, and the "
-                                f"file's rows of the race give it {len(found)} ({given}): fill "
-                                "in its county")
-        target[d] = next(iter(found.values()))  # a row of the county's precinct
-    if not target:
-        return rows, scope
-    moved = np.isin(pair, list(target))
-    source = np.array([target[d] for d in pair[moved].tolist()], np.int64)
-    examples = [f"{rows.word('place', i)!r} in {rows.word('county', i)!r}"
-                for i in dict.fromkeys(source.tolist())]
-    notes.append((rows.ref[moved], "no county: read in the only county the file's rows of the "
-                                   f"race give the precinct ({', '.join(examples[:3])}"
-                                   f"{' and more' if len(examples) > 3 else ''})"))
-    merged = {units[d % len(units)]: units[rows.unit[i]] for d, i in target.items()}
-    scope = {merged.get(u, u): place for u, place in scope.items()}
-    unit, county = rows.unit.copy(), rows.county.copy()
-    unit[moved], county[moved] = rows.unit[source], rows.county[source]
-    return attrs.evolve(rows, unit=unit, county=county), scope
-
-
 def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndarray,
-               what: str) -> tuple[dict[int, int], list[Note]]:
+              what: str) -> tuple[dict[int, int], list[Note]]:
     """The most frequent spelling (a code into ``words``) of each key (first seen on a tie),
     and a note for every other spelling naming its rows (keys, then spellings, as first seen).
 
@@ -103,7 +56,7 @@ def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndar
     keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     if (text == text[first][inverse.reshape(-1)]).all():  # one spelling each: the usual case
         return dict(zip(keys.tolist(), text[first].tolist(), strict=True)), []
-    pair = key * len(words) + text
+    pair = key.astype(np.int64) * len(words) + text
     distinct, first, inverse, counts = np.unique(pair, return_index=True, return_inverse=True,
                                                  return_counts=True)
     inverse = inverse.reshape(-1)
@@ -129,60 +82,151 @@ def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndar
     return chosen, notes
 
 
-def without_repeats(rows: Rows, files: list[files_.File], notes: list[Note]) -> Rows:
-    """Rows of the same precinct, party and line: counted once when their votes agree (with a
-    note), refused when they do not."""
-    width = (len(rows.words["option"]), len(rows.words["party_key"]))
-    key = (rows.unit * width[0] + rows.option) * width[1] + rows.party_key
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    original = first[inverse.reshape(-1)]
-    later = np.flatnonzero(original != np.arange(len(rows)))
-    if not later.size:
+def merge_counties(rows: Rows, files: list[files_.File], notes: list[Note]) -> Rows:
+    """Rows of a precinct with a blank county where the file's rows of the race give that
+    precinct a county: read in that county when there is exactly one (with a note), refused
+    when there are several. (Apart, they would make a second precinct of the same name.)"""
+    units = rows.words["unit"]
+    blank = is_in(units, lambda u: u.startswith("\x1f"))
+    if not blank[rows.unit].any():
         return rows
-    differ = later[rows.votes[later] != rows.votes[original[later]]]
-    if differ.size:
-        i = int(differ[0])
-        j = int(original[i])
-        f, g = files[rows.file[i]], files[rows.file[j]]
-        raise ScenarioError(f.name, f"row {f.numbers[rows.row[i]]}",
-                            f"repeats row {g.numbers[rows.row[j]]}"
-                            f"{'' if f is g else ' of ' + g.name} (precinct "
-                            f"{rows.word('place', i)!r}, {rows.word('text', i)!r}) with "
-                            f"{f.votes_cell(rows.row[i]) or 'blank'} votes, not "
-                            f"{g.votes_cell(rows.row[j]) or 'blank'}")
-    repeated = int(rows.ref[original[later[0]]] & 0xFFFFFFFF)
-    which = (f"repeats row {repeated}" if later.size == 1 else
-             f"repeat earlier rows (the first repeats row {repeated})")
-    notes.append((rows.ref[later], f"{which}: same precinct, office, party, line and votes; "
-                                   "counted once"))
-    kept = np.ones(len(rows), bool)
-    kept[later] = False
-    return rows.take(kept)
+    names = {u[1:] for u, b in zip(units, blank, strict=True) if b}
+    candidate = is_in(units, lambda u: u.partition("\x1f")[2] in names)[rows.unit]
+    at = np.flatnonzero(candidate)
+    counties: dict[tuple[int, int, str], dict[str, int]] = {}
+    for i in at.tolist():
+        county, _, name = units[rows.unit[i]].partition("\x1f")
+        if county:  # by race, and (race -1) for a precinct-wide line of any race
+            for race in {int(rows.race[i]), -1}:
+                key = (race, int(rows.file[i]), name)
+                counties.setdefault(key, {}).setdefault(county, i)
+    moved, source = [], []
+    for i in at.tolist():
+        county, _, name = units[rows.unit[i]].partition("\x1f")
+        if county:
+            continue
+        found = counties.get((int(rows.race[i]), int(rows.file[i]), name))
+        if not found:
+            continue
+        if len(found) > 1:
+            f = files[rows.file[i]]
+            given = ", ".join(f"{rows.word('county_shown', j)!r} in row "
+                              f"{rows.ref[j] & 0xFFFFFFFF}" for j in found.values())
+            raise ScenarioError(f.name, f"row {rows.ref[i] & 0xFFFFFFFF}",
+                                f"precinct {rows.word('place', i)!r} has no county, and the "
+                                f"file's rows of the race give it {len(found)} ({given}): fill "
+                                "in its county")
+        moved.append(i)
+        source.append(next(iter(found.values())))
+    if not moved:
+        return rows
+    m, src = np.array(moved), np.array(source)
+    examples = [f"{rows.word('place', j)!r} in {rows.word('county_shown', j)!r}"
+                for j in dict.fromkeys(src.tolist())]
+    notes.append((rows.ref[m], "no county: read in the only county the file's rows of the "
+                               f"race give the precinct ({', '.join(examples[:3])}"
+                               f"{' and more' if len(examples) > 3 else ''})"))
+    changed = {name: getattr(rows, name).copy() for name in ("unit", "county", "county_shown",
+                                                             "county_real")}
+    for values in changed.values():
+        values[m] = values[src]
+    return attrs.evolve(rows, **changed)
 
 
-def without_fusion_totals(rows: Rows, files: list[files_.File], is_cand: np.ndarray,
-                          cand_name: dict[int, int], notes: list[Note]) -> Rows:
+def repeats(rows: Rows, cell: np.ndarray, size: int, policy: str, files: list[files_.File],
+            notes: list[Note]) -> np.ndarray:
+    """Rows of one line (the same race, precinct, line and party) given several times: refused
+    in one line counting them all, summed (kept as they are), or the first kept; returns the
+    rows to keep (a mask). Identical rows are never merged silently: two vote blocks can hold
+    the same votes. ``cell`` (M,) is each row's cell among ``size`` (its race's grid)."""
+    keep = np.ones(len(rows), bool)
+    maybe = np.flatnonzero((np.bincount(cell, minlength=size) > 1)[cell])
+    if not maybe.size:  # one row per cell: the usual case, settled without a sort
+        return keep
+    # A line is a candidate (by name key) or a count line by its own name: over and under
+    # votes are two lines of one role.
+    line = np.where(is_in(rows.words["option"], lambda o: o.startswith("c:"))[rows.option],
+                    rows.option, len(rows.words["option"]) + rows.text)
+    key = (cell[maybe] * (len(rows.words["option"]) + len(rows.words["text"])) + line[maybe]) \
+        * max(len(rows.words["party_key"]), 1) + rows.party_key[maybe]
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                          return_counts=True)
+    inverse = inverse.reshape(-1)
+    repeated = counts[inverse] > 1
+    if not repeated.any():
+        return keep
+    at = maybe[repeated]                     # every row of a repeated line
+    later = maybe[repeated & (np.arange(key.size) != first[inverse])]
+    lines = int((counts > 1).sum())
+    if policy == "refuse":
+        order = np.argsort(first[inverse][repeated], kind="stable")
+        groups: dict[int, list[int]] = {}
+        for j in order.tolist():
+            groups.setdefault(int(inverse[repeated][j]), []).append(int(at[j]))
+
+        def cast_votes(j: int) -> str:
+            f = files[rows.file[j]]
+            v = (f.cell("votes", rows.row[j]) if f.at["votes"] >= 0
+                 else str(rows.votes[j]) if rows.votes[j] >= 0 else "")
+            return v or "blank"
+
+        shown = []
+        for members in list(groups.values())[:_EXAMPLES]:
+            i = members[0]
+            district = rows.word("district", i)
+            votes = " and ".join(map(cast_votes, members[:4])) + (" ..." if len(members) > 4
+                                                                  else "")
+            shown.append(f"rows {', '.join(str(rows.ref[j] & 0xFFFFFFFF) for j in members)}: "
+                         f"{rows.place_of(i)!r}, {rows.word('office', i)}"
+                         f"{' ' + district if district else ''}, {rows.word('text', i)!r} "
+                         f"({votes} votes)")
+        more = f"; and {lines - len(shown):,} more" if lines > len(shown) else ""
+        first_file = files[rows.file[at[order[0]]]]
+        raise ScenarioError(first_file.name, "", (
+            f"{lines:,} line{'s' * (lines != 1)} given on several rows ({at.size:,} rows; the "
+            "same county / precinct, office, district, party and line): " + "; ".join(shown)
+            + more + ': sum them with repeats = "sum" (votes split by vote method, or a '
+            'precinct reported in parts), keep the first with repeats = "first", or fix the '
+            "file"))
+    if policy == "first":
+        keep[later] = False
+        original = int(rows.ref[maybe[first[inverse[np.searchsorted(maybe, later[0])]]]]
+                       & 0xFFFFFFFF)
+        which = (f"repeats row {original}" if later.size == 1 else
+                 f"repeat earlier rows (the first repeats row {original})")
+        notes.append((rows.ref[later], f"{which}: same precinct, office, party and line; left "
+                                       'out (repeats = "first" keeps the first)'))
+    else:
+        notes.append((rows.ref[at], f"{lines:,} line{'s' * (lines != 1)} given on several "
+                      'rows: summed (repeats = "sum")'))
+    return keep
+
+
+def without_fusion_totals(rows: Rows, cell: np.ndarray, is_cand: np.ndarray,
+                          label: Callable[[int], str], files: list[files_.File],
+                          notes: list[Note]) -> np.ndarray:
     """A candidate's row without a party beside its rows with a party in the same precinct is
     the usual "fusion" total (DEM 100, WFP 20, and 120 with no party): left out, with a note,
     when it is their sum (or all are blank); refused when it is not, since counting both would
-    count the votes twice. (A cell that is not a count is left for the votes check.)
+    count the votes twice. (A cell that is not a count is left for the votes check.) Returns
+    the rows to keep (a mask).
 
-    is_cand : by option code, whether it is a candidate
+    is_cand : by option code, whether it is a candidate; label(i): row i's candidate's name
     """
     w = rows.words
+    keep = np.ones(len(rows), bool)
     at = np.flatnonzero(is_cand[rows.option])
     blank = is_in(w["party_key"], lambda p: p == "")[rows.party_key[at]]
     if blank.all() or not blank.any():
-        return rows
-    _, group = np.unique(rows.unit[at] * len(w["option"]) + rows.option[at],
-                         return_inverse=True)
+        return keep
+    _, group = np.unique(cell[at], return_inverse=True)
     group = group.reshape(-1)
     n = int(group.max()) + 1
     votes = rows.votes[at]
     mixed = (np.bincount(group[blank], minlength=n) > 0) & (np.bincount(group[~blank],
                                                                         minlength=n) > 0)
     if not mixed.any():
-        return rows
+        return keep
     parted = ~blank
     party_sum = np.zeros(n, np.int64)
     np.add.at(party_sum, group[parted], np.maximum(votes[parted], 0))
@@ -190,7 +234,7 @@ def without_fusion_totals(rows: Rows, files: list[files_.File], is_cand: np.ndar
     every_unknown = np.bincount(group[parted], weights=votes[parted] != -1, minlength=n) == 0
     bad = np.bincount(group, weights=votes == files_.BAD, minlength=n) > 0
     total = np.full(n, -1, np.int64)
-    total[group[blank]] = votes[blank]  # one row per group: repeats are gone
+    total[group[blank]] = votes[blank]  # one row per group when repeats are refused
     is_total = mixed & ~bad & (((total >= 0) & ~unknown & (total == party_sum))
                                | ((total == -1) & every_unknown))
     wrong = np.flatnonzero(mixed[group] & blank & ~bad[group] & ~is_total[group])
@@ -199,7 +243,7 @@ def without_fusion_totals(rows: Rows, files: list[files_.File], is_cand: np.ndar
         g = group[wrong[0]]
         others = at[(group == g) & parted]
         f = files[rows.file[i]]
-        where = (f"in precinct {rows.word('place', i)!r}" if rows.word("unit", i)
+        where = (f"in precinct {rows.place_of(i)!r}" if rows.word("unit", i)
                  else "in the race's totals")
         given = str(party_sum[g]) if not unknown[g] else "blank"
         parties = ", ".join(dict.fromkeys(rows.word("party", j) for j in others))
@@ -207,84 +251,100 @@ def without_fusion_totals(rows: Rows, files: list[files_.File], is_cand: np.ndar
         if (rows.file[others] == rows.file[i]).all():
             listed = listed.split(": ", 1)[1]  # rows of the same file: no need to name it
         raise ScenarioError(f.name, f"row {f.numbers[rows.row[i]]}",
-                            f"{w['text'][cand_name[int(rows.option[i])]]!r} has "
-                            f"{f.votes_cell(rows.row[i]) or 'blank'} votes without a party "
-                            f"{where}, and {listed} give{'s' * (len(others) == 1)} {given} "
-                            f"with a party ({parties}): not their total; give the row its "
-                            "party, or leave it out")
+                            f"{label(i)!r} has {f.cell('votes', rows.row[i]) or 'blank'} votes "
+                            f"without a party {where}, and {listed} "
+                            f"give{'s' * (len(others) == 1)} {given} with a party ({parties}): "
+                            "not their total; give the row its party, or leave it out")
     dropped = at[blank & is_total[group]]
     for o in first_index(rows.option[dropped])[0].tolist():
-        notes.append((rows.ref[dropped[rows.option[dropped] == o]],
-                      f"{w['text'][cand_name[o]]!r} without a party is the sum of the "
-                      "candidate's rows with a party in the same precinct: read as their total "
-                      "and left out"))
-    keep = np.ones(len(rows), bool)
+        these = dropped[rows.option[dropped] == o]
+        notes.append((rows.ref[these], f"{label(int(these[0]))!r} without a party is the sum "
+                      "of the candidate's rows with a party in the same precinct: read as "
+                      "their total and left out"))
     keep[dropped] = False
-    return rows.take(keep)
+    return keep
 
 
-def grid(votes: np.ndarray, unit: np.ndarray, column: np.ndarray, shape: tuple[int, int]
-         ) -> np.ndarray:
-    """Rows summed into a (units, columns) int64 grid: a cell is the sum of its rows (a
-    candidate's party lines add up), -1 when one of them is blank, MISSING without a row.
-
-    votes, unit, column : (N,) int64, votes -1 where blank
-    """
-    cell = unit * shape[1] + column
-    size = shape[0] * shape[1]
-    total = np.zeros(size, np.int64)  # int64 sums, exact (float weights would not be)
-    np.add.at(total, cell, np.maximum(votes, 0))
-    blank = np.bincount(cell[votes < 0], minlength=size) > 0
-    present = np.bincount(cell, minlength=size) > 0
-    return np.where(~present, MISSING, np.where(blank, -1, total)).reshape(shape)
-
-
-def doubtful_candidates(rows: Rows, options: list[int], name: dict[int, str]
-                        ) -> list[Note]:
-    """Lines that look like no candidate (a total, none of these), and pairs of names that look
-    like one candidate spelled two ways (kept apart: ``aliases`` merges them)."""
-    option_words = rows.words["option"]
-    refs = {o: rows.ref[rows.option == o] for o in options}
+def doubtful_counties(rows: Rows) -> list[Note]:
+    """Pairs of counties whose names look like one spelled two ways ("Aroostock" and
+    "Aroostook") and that hold precincts of the same names: kept apart (``aliases`` merges
+    them). Names are compared only when they begin alike and are of about one length, so a
+    national file's thousands of counties cost little."""
+    units = rows.words["unit"]
+    names: dict[str, set[str]] = {}
+    for u in np.unique(rows.unit).tolist():
+        county, _, place = units[u].partition("\x1f")
+        if county and place:
+            names.setdefault(county, set()).add(place)
+    shown = rows.words["county_shown"]
+    counts = np.bincount(rows.county_shown, minlength=len(shown))
+    by_key: dict[str, int] = {}
+    for code, word in enumerate(shown):
+        if counts[code]:
+            by_key.setdefault(fold(word), code)
+    keys = sorted(by_key)
     notes = []
-    for o in options:
-        if _fold(name[o]) in NOT_CANDIDATES:
-            notes.append((refs[o], f"the line {name[o]!r} is read as a candidate; if it is not "
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:i + 40]:
+            if b[:2] != a[:2]:
+                break
+            if abs(len(a) - len(b)) > 2 or difflib.SequenceMatcher(None, a, b).ratio() < 0.85:
+                continue
+            shared = names.get(a, set()) & names.get(b, set())
+            if len(shared) < 2:
+                continue
+            big, small = sorted((by_key[a], by_key[b]), key=lambda c: -counts[c])
+            refs = rows.ref[rows.county_shown == small]
+            notes.append((refs, f"counties {shown[small]!r} and {shown[big]!r} may be one "
+                                f"spelled two ways ({len(shared)} precinct names in both): kept "
+                                f'apart (aliases = {{ "{shown[small]}" = "{shown[big]}" }} '
+                                "merges them)"))
+    return notes
+
+
+def doubtful_candidates(keys: list[str], names: list[str],
+                        refs: Callable[[int], np.ndarray]) -> list[Note]:
+    """Lines that look like no candidate (a total, none of these), and pairs of names that look
+    like one candidate spelled two ways (kept apart: ``aliases`` merges them). ``keys`` and
+    ``names``: the race's candidates' name keys and names; ``refs(j)`` candidate j's rows."""
+    notes = []
+    for j, name in enumerate(names):
+        if fold(name) in NOT_CANDIDATES:
+            notes.append((refs(j), f"the line {name!r} is read as a candidate; if it is not "
                                    "one, map it (against_all, registered, cast, invalid) or "
                                    "leave it out (skip)"))
-    numbers = {o: re.findall(r"\d+", option_words[o]) for o in options}
-    for i, a in enumerate(options):
-        for b in options[i + 1:]:
-            ka, kb = option_words[a][2:], option_words[b][2:]
+    numbers = [re.findall(r"\d+", key) for key in keys]
+    for a in range(len(keys)):
+        for b in range(a + 1, len(keys)):
             if numbers[a] != numbers[b]:  # "candidate 1" and "candidate 2" are two lines
                 continue
+            ka, kb = keys[a], keys[b]
             if sorted(ka.split()) == sorted(kb.split()) or \
                     difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.85:
-                notes.append((np.concatenate([refs[a], refs[b]]),
-                              f"{name[a]!r} and {name[b]!r} may be one candidate spelled two "
-                              f'ways: kept apart (aliases = {{ "{name[b]}" = "{name[a]}" }} '
+                notes.append((np.concatenate([refs(a), refs(b)]),
+                              f"{names[a]!r} and {names[b]!r} may be one candidate spelled two "
+                              f'ways: kept apart (aliases = {{ "{names[b]}" = "{names[a]}" }} '
                               "merges them)"))
     return notes
 
 
-def parties(rows: Rows, options: list[int], name: dict[int, str], notes: list[Note]
+def parties(key: np.ndarray, party: np.ndarray, party_key: np.ndarray, refs: np.ndarray,
+            words: dict[str, list[str]], name: Callable[[int], str], notes: list[Note]
             ) -> dict[int, str]:
-    """Each candidate's party (the most frequent non-blank cell, first seen on a tie;
-    "Independent" with none); a second party (folded) is noted, its votes summed."""
-    w = rows.words
-    is_cand = is_in(w["option"], lambda o: o.startswith("c:"))
-    with_party = is_in(w["party"], bool)[rows.party] & is_cand[rows.option]
-    option, refs = rows.option[with_party], rows.ref[with_party]
-    spelled, _ = spellings(option, rows.party[with_party], w["party"], refs, "party")
-    chosen = {o: w["party"][spelled[o]] if o in spelled else "Independent" for o in options}
-    # Parties other than the chosen one once folded: per candidate, in order of first sight.
-    width = len(w["party_key"])
-    pair = option * width + rows.party_key[with_party]
+    """Each candidate's party (the most frequent non-blank cell, first seen on a tie; none
+    without one), by key (a candidate of a race); a second party (folded) is noted, its votes
+    summed. key, party, party_key, refs : (M,) the candidates' rows."""
+    with_party = is_in(words["party"], bool)[party]
+    k, refs = key[with_party], refs[with_party]
+    spelled, _ = spellings(k, party[with_party], words["party"], refs, "party")
+    chosen = {c: words["party"][p] for c, p in spelled.items()}
+    width = len(words["party_key"])
+    pair = k.astype(np.int64) * width + party_key[with_party]
     distinct, first = np.unique(pair, return_index=True)
     others = sorted((d // width, f, d) for d, f in zip(distinct.tolist(), first.tolist(),
                                                         strict=True)
-                    if w["party_key"][d % width] != _fold(chosen[d // width]))
-    order = {o: i for i, o in enumerate(options)}
-    for o, _, d in sorted(others, key=lambda x: (order[x[0]], x[1])):
-        notes.append((refs[pair == d], f"a second party for {name[o]!r}: its votes are summed "
-                                       f"under party {chosen[o]!r}"))
+                    if words["party_key"][d % width] != fold(chosen[d // width]))
+    for c, _, d in sorted(others, key=lambda x: (x[0], x[1])):
+        notes.append((refs[pair == d], f"a second party for {name(c)!r}: its votes are summed "
+                                       f"under party {chosen[c]!r}"))
     return chosen

@@ -1,81 +1,36 @@
 """OpenElections CSV files read once per load, and the rows each ``[[openelections]]`` table takes.
 
-One load may make thousands of races from one file of a million rows, so no table walks the
-file: :func:`parse` reads a file once (by path), :func:`index` codes its columns once per column
-mapping (each cell a code into the column's distinct cells, names folded once per distinct
-cell) and groups its rows by folded office, district and county; :func:`select` gives a table
-its groups' rows as :class:`Rows`, arrays of codes the race is built from.
+One load may make thousands of races from one file of millions of rows, so nothing walks the
+rows in Python: :func:`parse` reads a file once (by path), :func:`index` codes its columns once
+per column mapping (offices, districts, counties and precincts compared by key, each key worked
+out once per distinct cell), and :func:`select` gives a table its rows as :class:`Rows`, arrays
+of codes with each row's race, that the races are built from.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 from typing import Any
 
 import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.openelections.csvfile import (
-    BAD,
-    COLUMNS,
-    Column,
-    Parsed,
-    factorize,
-    fold,
-    name_key,
-    parse,
-)
-from engine.formats.precinct_csv import _TOO_LARGE
+from engine.formats.openelections import vocabulary as vocab
+from engine.formats.openelections.codes import first_index, name_rows, runs_codes
+from engine.formats.openelections.csvfile import Column, Parsed, factorize, parse
 
-__all__ = ["BAD", "COLUMNS", "File", "Parsed", "Rows", "Selection", "first_index",
-           "fold", "index", "name_key", "name_rows", "parse", "select"]
+__all__ = ["BAD", "BLANK", "COLUMNS", "REAL", "TOTAL", "File", "Parsed", "Rows", "Want",
+           "first_index", "index", "name_rows", "parse", "select"]
 
-_MAX_SPANS = 10     # row spans listed in one warning
+COLUMNS = ("county", "precinct", "office", "district", "party", "candidate", "votes")
+OPTIONAL = ("state",)   # a national file's state: part of each race's and precinct's key
 
+BAD = -3            # a votes cell that is not a count (blank is -1); named when a race reads it
+_TOO_LARGE = 2**62  # as for counts in the scenario file (sums stay inside int64)
 
-# A group of rows: office, district and county (folded), and whether the rows name a candidate.
-Key = tuple[str, str, str, bool]
-_FILTERS = {"office": 0, "district": 1, "county": 2}   # where each filter is in a Key
-
-
-@attrs.frozen(eq=False)
-class File:
-    """One file as a column mapping reads it: the standard columns (an absent one is "" in every
-    row), each row's unit (its folded county and precinct, "" for a race-level row) and place
-    (its precinct as written, or its county without a precinct column), the votes as counts,
-    and the rows of each group in file order."""
-
-    name: str
-    header: tuple[str, ...]
-    at: dict[str, int]                  # standard column -> its index in the header, -1: absent
-    numbers: np.ndarray                 # (N,) int64 row numbers
-    col: dict[str, Column]
-    unit: Column
-    place: Column
-    votes: np.ndarray                   # (N,) int64 counts, -1 blank, BAD not a count
-    named: np.ndarray                   # (N,) bool: the row names a candidate
-    groups: dict[Key, np.ndarray]
-    by_office: dict[str, list[Key]]
-    by_district: dict[str, list[Key]]
-    scopes: dict[tuple, dict[str, int]] = attrs.field(factory=dict)  # _scope()'s, cached
-
-    def votes_cell(self, row: int) -> str:
-        """The votes cell of row ``row`` (from 0), as written."""
-        return self.col["votes"].words[self.col["votes"].codes[row]]
-
-    def count_error(self, row: int) -> ScenarioError:
-        """The error of a votes cell that is not a count, naming file, row and column."""
-        cell = self.votes_cell(row)
-        where = f"row {self.numbers[row]}, column {self.header[self.at['votes']]!r}"
-        digits = cell.removeprefix("-")
-        problem = ("must be a whole number, got " + repr(cell)
-                   if not (digits.isascii() and digits.isdigit()) else
-                   f"must be >= 0, got {cell}" if cell.startswith("-") else
-                   f"is too large for a count, got {cell}")
-        return ScenarioError(self.name, where, problem)
+# A row's level, from its precinct cell: a precinct, a precinct named as a total, or blank.
+REAL, TOTAL, BLANK = 0, 1, 2
 
 
 def _count(cell: str) -> int:
@@ -86,131 +41,187 @@ def _count(cell: str) -> int:
     return BAD
 
 
-def index(parsed: Parsed, columns: dict[str, str], fail: Callable) -> File:
+def count_problem(cell: str) -> str:
+    """Why ``cell`` is not a count."""
+    digits = cell.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        return f"must be a whole number, got {cell!r}"
+    if cell.startswith("-"):
+        return f"must be >= 0, got {cell}"
+    return f"is too large for a count, got {cell}"
+
+
+@attrs.frozen(eq=False)
+class File:
+    """One file as a column mapping reads it: the standard columns as written (an absent one is
+    "" in every row), the vote-method columns, each row's keys (office, district, county, its
+    unit: county and precinct folded, "" without a precinct) and level, its votes as counts."""
+
+    name: str
+    header: tuple[str, ...]
+    at: dict[str, int]                  # standard column -> its index in the header, -1: absent
+    numbers: np.ndarray                 # (N,) int64 row numbers
+    col: dict[str, Column]
+    methods: tuple[tuple[str, Column], ...]
+    office: Column                      # office keys
+    district: Column                    # district keys
+    county: Column                      # county keys (the state's too, in a national file)
+    county_shown: Column                # the county as written (with the state: "KY / Scott")
+    place: Column                       # the precinct as written (the county without one)
+    unit: Column                        # "county\x1fprecinct" keys; "" where the place is blank
+    level: np.ndarray                   # (N,) int8: REAL, TOTAL, BLANK
+    county_real: np.ndarray             # by county key code: the county has precinct rows
+    votes: np.ndarray                   # (N,) int64 counts, -1 blank, BAD not a count
+    named: np.ndarray                   # (N,) bool: the row names a candidate
+
+    def cell(self, column: str, row: int) -> str:
+        """The cell of ``column`` (a standard one, or a header name) in row ``row`` (from 0)."""
+        c = self.col[column] if column in self.col else dict(self.methods)[column]
+        return c.words[c.codes[row]]
+
+    def where(self, row: int, column: str | None = None) -> str:
+        """'row 12, column 'votes' (Scott / A101)': a row named with its column and place."""
+        header = None if column is None else (self.header[self.at[column]]
+                                              if column in self.at else column)
+        place = self.place.words[self.place.codes[row]]
+        county = self.county_shown.words[self.county_shown.codes[row]]
+        at = " / ".join(x for x in (county, place) if x) if self.at["precinct"] >= 0 else county
+        return (f"row {self.numbers[row]}" + (f", column {header!r}" if header else "")
+                + (f" ({at})" if at else ""))
+
+    def count_error(self, row: int, column: str = "votes") -> ScenarioError:
+        """The error of a count cell that is not a count, naming file, row, column and place."""
+        return ScenarioError(self.name, self.where(row, column),
+                             count_problem(self.cell(column, row)))
+
+
+def index(parsed: Parsed, columns: dict[str, str], methods: Sequence[str] | None,
+          fail: Callable) -> File:
+    """``parsed`` as a table's column mapping (``columns``: standard name -> header) reads it;
+    ``methods`` names the vote-method columns (None: the headers that name a method)."""
     header, shown = parsed.header, parsed.name
     folded: dict[str, int] = {}
     for i, h in enumerate(header):
         folded.setdefault(h.casefold(), i)
-    at = {c: folded.get(columns.get(c, c).casefold(), -1) for c in COLUMNS}
+    at = {c: folded.get(columns.get(c, c).casefold(), -1) for c in COLUMNS + OPTIONAL}
     for c, name in columns.items():
         if at[c] < 0:
             fail(f"column {name!r} is not in the header of {shown} ({', '.join(header)})",
                  f"columns.{c}")
-    missing = [c for c in ("candidate", "votes") if at[c] < 0]
+    taken = {i for i in at.values() if i >= 0}
+    if methods is None:
+        method_at = [i for i, h in enumerate(header) if i not in taken
+                     and vocab.is_method_column(h)]
+    else:
+        method_at = []
+        for m in methods:
+            if m.casefold() not in folded:
+                fail(f"column {m!r} is not in the header of {shown} ({', '.join(header)})",
+                     "methods")
+            method_at.append(folded[m.casefold()])
+    missing = [c for c in ("candidate",) if at[c] < 0]
+    if at["votes"] < 0 and not method_at:
+        missing.append("votes")
     if at["precinct"] < 0 and at["county"] < 0:
         missing.append("precinct")
     if missing:
         raise ScenarioError(shown, "row 1", f"has no {missing[0]!r} column (header: "
                             f"{', '.join(header)}); name it in columns.{missing[0]}")
     n = len(parsed.numbers)
-    col = {c: parsed.columns[at[c]] if at[c] >= 0 else Column(np.zeros(n, np.int64), [""])
-           for c in COLUMNS}
-    key = {c: col[c].folded() for c in ("office", "district", "county")}
+    blank = Column(np.zeros(n, np.int32), [""])
+    col = {c: parsed.columns[at[c]] if at[c] >= 0 else blank for c in COLUMNS + OPTIONAL}
+    state = col["state"]
+    if at["state"] >= 0:  # the county is the state's: its key and name carry the state
+        pair = state.codes.astype(np.int64) * len(col["county"].words) + col["county"].codes
+        county_shown = _pair_column(pair, np.zeros(n, bool), lambda i: " / ".join(
+            x for x in (state.words[state.codes[i]],
+                        col["county"].words[col["county"].codes[i]]) if x))
+    else:
+        county_shown = col["county"]
+    county = county_shown.mapped([vocab.fold(w) for w in county_shown.words])
     place = col["precinct"] if at["precinct"] >= 0 else col["county"]
-    unit = _units(key["county"], place.folded())
-    votes = np.array([_count(w) for w in col["votes"].words], np.int64)[col["votes"].codes]
-    named = np.array([w != "" for w in col["candidate"].words], bool)[col["candidate"].codes]
-    groups = _group(key["office"], key["district"], key["county"], named)
-    by_office: dict[str, list[Key]] = {}
-    by_district: dict[str, list[Key]] = {}
-    for k in groups:
-        by_office.setdefault(k[0], []).append(k)
-        by_district.setdefault(k[1], []).append(k)
+    level_of = np.array([BLANK if not w else TOTAL if vocab.is_total_precinct(w) else REAL
+                         for w in place.words], np.int8)
+    if at["precinct"] < 0:  # a file of counties: each county is a unit
+        level_of[:] = np.where(np.array([bool(w) for w in place.words]), REAL, BLANK)
+    level = level_of[place.codes]
+    place_key = place.mapped([vocab.fold(w) for w in place.words])
+    pair = county.codes.astype(np.int64) * len(place_key.words) + place_key.codes
+    unit = _pair_column(pair, level == BLANK, lambda i: (
+        f"{county.words[county.codes[i]]}\x1f{place_key.words[place_key.codes[i]]}"))
+    if at["votes"] >= 0:
+        values = np.array([_count(w) for w in col["votes"].words], np.int64)
+        votes = values[col["votes"].codes]
+    else:  # the methods' sum: blank when every method is blank
+        votes = np.full(n, -1, np.int64)
     return File(name=shown, header=header, at=at, numbers=parsed.numbers, col=col,
-                unit=unit, place=place, votes=votes, named=named, groups=groups,
-                by_office=by_office, by_district=by_district)
+                methods=tuple((header[i], parsed.columns[i]) for i in method_at),
+                office=col["office"].mapped([vocab.office_key(w) for w in col["office"].words]),
+                district=col["district"].mapped([vocab.district_key(w)
+                                                 for w in col["district"].words]),
+                county=county, county_shown=county_shown, place=place, unit=unit, level=level,
+                county_real=np.bincount(county.codes[level == REAL],
+                                        minlength=len(county.words)) > 0,
+                votes=votes, named=col["candidate"].test(bool))
 
 
-def _units(county: Column, place: Column) -> Column:
-    """Each row's folded "county\\x1fprecinct"; "" where the precinct (place) is blank."""
-    blank = np.array([w == "" for w in place.words])[place.codes]
-    pair = np.where(blank, -1, county.codes * len(place.words) + place.codes)
-    _, first, codes = np.unique(pair, return_index=True, return_inverse=True)
-    words = ["" if blank[i] else f"{county.words[county.codes[i]]}\x1f{place.words[place.codes[i]]}"
-             for i in first]
-    return Column(codes.reshape(-1), words)
-
-
-def _group(office: Column, district: Column, county: Column, named: np.ndarray
-           ) -> dict[Key, np.ndarray]:
-    """The rows of each (office, district, county, named) in file order."""
-    code = office.codes
-    for c in (district, county):
-        code = code * len(c.words) + c.codes
-        if code.size and int(code.max()) >= 2**40:  # keep the products inside int64
-            code = np.unique(code, return_inverse=True)[1].reshape(-1)
-    code = code * 2 + named
-    order = np.argsort(code, kind="stable")
-    bounds = np.append(np.flatnonzero(np.diff(code[order], prepend=-1)), len(order))
-    groups = {}
-    for a, b in pairwise(bounds):
-        i = order[a]
-        groups[(office.words[office.codes[i]], district.words[district.codes[i]],
-                county.words[county.codes[i]], bool(named[i]))] = order[a:b]
-    return groups
+def _pair_column(pair: np.ndarray, blank: np.ndarray, word: Callable[[int], str]) -> Column:
+    """Codes of ``pair`` (N,) int64 values, "" where ``blank``; each distinct value's word is
+    ``word(i)`` of the first row i holding it."""
+    codes, distinct, first = runs_codes(np.where(blank, -1, pair))
+    return Column(codes, ["" if d < 0 else word(int(i))
+                          for d, i in zip(distinct.tolist(), first.tolist(), strict=True)])
 
 
 # -- a table's rows -------------------------------------------------------------------------------
-def _groups(f: File, lines: dict[str, str], want: dict[str, str]) -> tuple[list[Key], list[Key]]:
-    """The groups of rows of ``f`` a table reads: the rows of its office, district and county,
-    and its precinct-wide lines (an office named as one of its ``lines``, no candidate: these
-    match the county alone)."""
-    def match(key: Key, *filters: str) -> bool:
-        return all(key[_FILTERS[x]] == want[x] for x in filters if x in want)
+@attrs.frozen
+class Want:
+    """What a table takes: offices (keys; None: every office), district and county (keys),
+    row ranges (inclusive, of every file), the lines (folded name -> role or "skip") and
+    candidates read as another name (name key -> name)."""
 
-    if "office" in want:
-        keys = f.by_office.get(want["office"], [])
-    elif "district" in want:
-        keys = f.by_district.get(want["district"], [])
-    else:
-        keys = list(f.groups)
-    rows = [k for k in keys if match(k, *_FILTERS) and (k[3] or k[0] not in lines)]
-    wide = [k for line in lines for k in f.by_office.get(line, [])
-            if not k[3] and match(k, "county")]
-    return rows, wide
-
-
-def _scope(f: File, lines: dict[str, str], want: dict[str, str]) -> dict[str, int]:
-    """The units of ``f`` in the table's district and county, whatever their office (but for
-    its precinct-wide lines), each with its first row, in file order; shared by the tables of
-    one district, county and lines."""
-    key = (want.get("district"), want.get("county"), frozenset(lines))
-    if key not in f.scopes:
-        keys = f.by_district.get(want["district"], []) if "district" in want else f.groups
-        rows = np.sort(np.concatenate([np.zeros(0, np.int64), *(
-            f.groups[k] for k in keys if ("county" not in want or k[2] == want["county"])
-            and (k[3] or k[0] not in lines))]))
-        codes, first = np.unique(f.unit.codes[rows], return_index=True)
-        f.scopes[key] = {f.unit.words[c]: int(rows[i]) for c, i in
-                         sorted(zip(codes, first, strict=True), key=lambda x: x[1])
-                         if f.unit.words[c]}
-    return f.scopes[key]
+    offices: frozenset[str] | None = None
+    district: str | None = None
+    county: str | None = None
+    ranges: tuple[tuple[int, int], ...] = ()
+    lines: dict[str, str] = attrs.Factory(dict)
+    aliases: dict[str, str] = attrs.Factory(dict)
+    quiet: frozenset[str] = frozenset()  # lines the table itself leaves out: no note
 
 
 @attrs.frozen(eq=False)
 class Rows:
-    """The rows of one race, in file order: (M,) arrays, codes into the word lists.
+    """The rows of a table, in file order: (M,) arrays, codes into the word lists.
 
-    ``option`` is a role ("against_all", "registered", ...) or "c:" + a candidate's name key;
-    ``text`` the line as written (the candidate's name after ``aliases``; the office of a
-    precinct-wide line). ``ref`` is file index << 32 | row number.
+    ``race`` indexes ``races`` (a race: its office key and district key, and the state's in a
+    national file); ``option`` is a role ("against_all", "registered", ...) or "c:" + a
+    candidate's name key; ``text`` the line as written (after ``aliases``; the office of a
+    precinct-wide line). ``ref`` is file index << 32 | row number. ``wide`` rows are
+    precinct-wide lines (an office named as a line, no candidate): they belong to no race.
     """
 
     ref: np.ndarray
     file: np.ndarray
     row: np.ndarray                  # the row in its file, from 0
+    race: np.ndarray                 # -1 for precinct-wide lines
     unit: np.ndarray
+    county: np.ndarray               # county keys
+    county_shown: np.ndarray
     place: np.ndarray
-    county: np.ndarray
-    office: np.ndarray
+    level: np.ndarray
+    county_real: np.ndarray          # bool: the row's county has precinct rows in its file
+    office: np.ndarray               # the office as written
+    district: np.ndarray             # the district as written
     option: np.ndarray
     text: np.ndarray
     party: np.ndarray
     party_key: np.ndarray
     votes: np.ndarray
-    wide: np.ndarray                 # bool: a precinct-wide line
-    words: dict[str, list[str]]      # unit, place, county, office, option, text, party,
-                                     # party_key -> the words their codes index
+    wide: np.ndarray
+    methods: np.ndarray              # (M, len(method_names)) int64, -1 blank
+    words: dict[str, list[str]]
+    races: list[tuple[str, ...]]     # (office key, district key[, state key]) per race
+    method_names: tuple[str, ...]
 
     def __len__(self) -> int:
         return len(self.ref)
@@ -218,138 +229,167 @@ class Rows:
     def take(self, which: np.ndarray) -> Rows:
         """These rows only (an index or a mask)."""
         return attrs.evolve(self, **{f.name: getattr(self, f.name)[which]
-                                     for f in attrs.fields(Rows) if f.name != "words"})
+                                     for f in attrs.fields(Rows)
+                                     if f.name not in ("words", "races", "method_names")})
 
     def word(self, column: str, i: int) -> str:
         return self.words[column][getattr(self, column)[i]]
 
+    def place_of(self, i: int) -> str:
+        """Row i's place as a message names it: "county / precinct" (or the one given)."""
+        return " / ".join(x for x in (self.word("county_shown", i), self.word("place", i)) if x)
+
 
 def _gather(parts: list[tuple[np.ndarray, list[Any]]]) -> tuple[np.ndarray, list[Any]]:
     """Codes of several files' rows into their own words -> codes into one list of words."""
+    if len(parts) == 1:
+        return parts[0][0].astype(np.int32, copy=False), list(parts[0][1])
     words: dict[Any, int] = {}
-    out = [np.zeros(0, np.int64)]
+    out = [np.zeros(0, np.int32)]
     for codes, own in parts:
         distinct, inverse = np.unique(codes, return_inverse=True)
-        mapped = np.array([words.setdefault(own[c], len(words)) for c in distinct], np.int64)
+        mapped = np.array([words.setdefault(own[c], len(words)) for c in distinct], np.int32)
         out.append(mapped[inverse.reshape(-1)])
     return np.concatenate(out), list(words)
 
 
-@attrs.frozen
-class Selection:
-    """What :func:`select` found for one table."""
-
-    rows: Rows
-    scope: dict[str, str]                    # unit -> as spelled, of every office
-    offices: Counter                         # folded office -> rows
-    unnamed: np.ndarray                      # refs of rows of the office without a candidate
-
-
-def select(files: list[File], want: dict[str, str], lines: dict[str, str],
-           aliases: dict[str, str]) -> Selection:
-    """The rows a table takes from ``files``: those of its office, district and county (the
-    folded filters ``want``), and the precinct-wide ``lines`` of its county; lines mapped
-    "skip" left out; candidates named by ``aliases`` (name key -> name)."""
-    scope: dict[str, str] = {}
-    offices: Counter = Counter()
-    unnamed: list[np.ndarray] = [np.zeros(0, np.int64)]
-    take: list[np.ndarray] = []
-    for n, f in enumerate(files):
-        for unit, i in _scope(f, lines, want).items():
-            scope.setdefault(unit, f.place.words[f.place.codes[i]])
-        keys, wide = _groups(f, lines, want)
-        for k in keys:
-            offices[k[0]] += len(f.groups[k])
-            if not k[3]:
-                unnamed.append((n << 32) | f.numbers[f.groups[k]])
-        take.append(np.sort(np.concatenate([np.zeros(0, np.int64)] + [
-            f.groups[k] for k in keys if k[3]] + [f.groups[k] for k in wide])))
-    return Selection(rows=_rows_of(files, take, lines, aliases), scope=scope, offices=offices,
-                     unnamed=np.concatenate(unnamed))
+def _taken(f: File, want: Want) -> np.ndarray:
+    """The rows of ``f`` the table reads: its offices, district, county and row ranges (every
+    precinct-wide line of its county and ranges)."""
+    keep = np.ones(len(f.numbers), bool)
+    if want.ranges:
+        keep &= np.logical_or.reduce([(f.numbers >= a) & (f.numbers <= b)
+                                      for a, b in want.ranges])
+    if want.county is not None:
+        keep &= f.county.test(lambda w: w == want.county)
+    line_office = f.col["office"].test(lambda w: vocab.fold(w) in want.lines)
+    wide = line_office & ~f.named
+    own = ~wide
+    if want.offices is not None:
+        offices = want.offices
+        own &= f.office.test(lambda w: w in offices)
+    if want.district is not None:
+        own &= f.district.test(lambda w: w == want.district)
+    return np.flatnonzero(keep & (own | wide))
 
 
-def _rows_of(files: list[File], take: list[np.ndarray], lines: dict[str, str],
-             aliases: dict[str, str]) -> Rows:
-    """The rows ``take`` (per file, rows from 0) as one :class:`Rows`, less the lines mapped
-    "skip"; each distinct cell's option and text are worked out once."""
+def select(files: list[File], want: Want) -> Rows:
+    """The rows a table takes from ``files`` (see :func:`_taken`), with each row's race, option
+    (lines named by ``want.lines``, candidates by name key after ``want.aliases``; "skip" for
+    a line to leave out) and votes."""
+    take = [_taken(f, want) for f in files]
+    lines, aliases = want.lines, want.aliases
+
     def gather(column: Callable[[File], Column]) -> tuple[np.ndarray, list[str]]:
         return _gather([(column(f).codes[rows], column(f).words)
                         for f, rows in zip(files, take, strict=True)])
 
-    lines_of = []
-    for f, rows in zip(files, take, strict=True):
-        candidate, office = f.col["candidate"], f.col["office"]
-        # A candidate cell is a line of the table (a role, or "skip") or a candidate's name
-        # (after aliases); a row without one is a precinct-wide line, its office the line.
-        # Each distinct cell of these rows is read once.
-        named = f.named[rows]
-        cells, cell_codes = np.unique(candidate.codes[rows[named]], return_inverse=True)
-        offices, office_codes = np.unique(office.codes[rows[~named]], return_inverse=True)
-        option, text = [], []
-        for w in (candidate.words[c] for c in cells.tolist()):
-            role = lines.get(fold(w))
-            name = aliases.get(name_key(w), w) if role is None else w
-            option.append(role or "c:" + name_key(name))
-            text.append(name)
-        option += [lines[fold(office.words[c])] for c in offices.tolist()]
-        text += [office.words[c] for c in offices.tolist()]
-        codes = np.empty(len(rows), np.int64)
-        codes[named] = cell_codes.reshape(-1)
-        codes[~named] = len(cells) + office_codes.reshape(-1)
-        lines_of.append((codes, list(zip(option, text, strict=True))))
-    line, pairs = _gather(lines_of)
-    party, parties = gather(lambda f: f.col["party"])
-    columns = {"unit": gather(lambda f: f.unit), "place": gather(lambda f: f.place),
-               "county": gather(lambda f: f.col["county"]),
-               "office": gather(lambda f: f.col["office"]), "party": (party, parties)}
-    # What is worked out from the distinct values: options and texts of the lines, folded parties
-    for name, values in (("option", [o for o, _ in pairs]), ("text", [x for _, x in pairs])):
-        codes, words = factorize(values)
-        columns[name] = (codes[line], words)
-    codes, words = factorize([fold(w) for w in parties])
-    columns["party_key"] = (codes[party], words)
-
-    def joined(per_file: Callable[[int, File, np.ndarray], np.ndarray], dtype: type) -> np.ndarray:
+    def joined(per_file: Callable[[int, File, np.ndarray], np.ndarray], dtype: Any
+               ) -> np.ndarray:
         return np.concatenate([np.zeros(0, dtype)] + [
             per_file(n, f, rows) for n, (f, rows) in enumerate(zip(files, take, strict=True))])
 
+    wide = joined(lambda n, f, rows: ~f.named[rows] & f.col["office"].test(
+        lambda w: vocab.fold(w) in lines)[rows], bool)
+    # The line of a row: its candidate cell (a role, "skip", or a name), or the office of a
+    # precinct-wide line. Each distinct cell is read once.
+    line_parts = []
+    for f, rows in zip(files, take, strict=True):
+        candidate, office = f.col["candidate"], f.col["office"]
+        is_wide = ~f.named[rows] & office.test(lambda w: vocab.fold(w) in lines)[rows]
+        pairs: list[tuple[str, str]] = []
+        for w in candidate.words:
+            role = lines.get(vocab.fold(w))
+            name = aliases.get(vocab.name_key(w), w) if role is None else w
+            pairs.append((role or ("c:" + vocab.name_key(name) if name else ""), name))
+        wide_pairs = [(lines.get(vocab.fold(w), ""), w) for w in office.words]
+        codes = np.where(is_wide, len(pairs) + office.codes[rows], candidate.codes[rows])
+        line_parts.append((codes, pairs + wide_pairs))
+    line, pairs = _gather(line_parts)
+    columns = {name: gather(get) for name, get in (
+        ("unit", lambda f: f.unit), ("county", lambda f: f.county),
+        ("county_shown", lambda f: f.county_shown), ("place", lambda f: f.place),
+        ("office", lambda f: f.col["office"]), ("district", lambda f: f.col["district"]),
+        ("party", lambda f: f.col["party"]))}
+    for name, values in (("option", [o for o, _ in pairs]), ("text", [x for _, x in pairs])):
+        codes, words = factorize(values)
+        columns[name] = (codes.astype(np.int32)[line], words)
+    codes, words = factorize([vocab.fold(w) for w in columns["party"][1]])
+    columns["party_key"] = (codes.astype(np.int32)[columns["party"][0]], words)
+    if aliases:
+        _county_aliases(columns, aliases)
+    # Races: (office key, district key[, state key]) of each row, coded; -1 for wide lines.
+    race_parts = []
+    for f, rows in zip(files, take, strict=True):
+        state = f.col["state"]
+        pair = (f.office.codes[rows].astype(np.int64) * len(f.district.words)
+                + f.district.codes[rows]) * len(state.words) + state.codes[rows]
+        codes, distinct, _ = runs_codes(pair)
+        keys = []
+        for p in distinct.tolist():
+            p, s = divmod(p, len(state.words))
+            o, d = divmod(p, len(f.district.words))
+            keys.append((f.office.words[o], f.district.words[d],
+                         *((vocab.fold(state.words[s]),) if f.at["state"] >= 0 else ())))
+        race_parts.append((codes, keys))
+    race, races = _gather(race_parts)
+    # Precinct-wide lines and rows without an office belong to no race (race -1).
+    no_office = np.array([k[0] == "" for k in races] + [True], bool)
+    race = np.where(wide | no_office[race], -1, race)
+    used, _ = first_index(race[race >= 0])
+    renumber = np.full(len(races) + 1, -1, np.int32)
+    renumber[used] = np.arange(used.size, dtype=np.int32)
+    race = renumber[race]
+    races = [races[i] for i in used.tolist()]
+    votes = joined(lambda n, f, rows: f.votes[rows], np.int64)
+    method_names, methods = _methods(files, take)
     file = joined(lambda n, f, rows: np.full(len(rows), n, np.int64), np.int64)
     number = joined(lambda n, f, rows: f.numbers[rows], np.int64)
+    if not any(f.at["votes"] >= 0 for f in files) and methods.size:  # votes: the methods' sum
+        votes = np.where((methods >= 0).any(axis=1), np.maximum(methods, 0).sum(axis=1), -1)
     out = Rows(ref=(file << 32) | number, file=file, row=joined(lambda n, f, rows: rows, np.int64),
-               votes=joined(lambda n, f, rows: f.votes[rows], np.int64),
-               wide=joined(lambda n, f, rows: ~f.named[rows], bool),
+               race=race, level=joined(lambda n, f, rows: f.level[rows], np.int8),
+               county_real=joined(lambda n, f, rows: f.county_real[f.county.codes[rows]], bool),
+               votes=votes, wide=wide, methods=methods,
                words={name: words for name, (_, words) in columns.items()},
+               races=races, method_names=method_names,
                **{name: codes for name, (codes, _) in columns.items()})
-    skip = np.array([w == "skip" for w in out.words["option"]], bool)
-    return out.take(~skip[out.option]) if skip.any() else out
+    return out
 
 
-# -- naming rows ----------------------------------------------------------------------------------
-def name_rows(names: Sequence[str], refs: np.ndarray) -> str:
-    """'a.csv: rows 2-4, 9' (one file) or 'a.csv rows 2-4; b.csv row 7' (several).
+def _county_aliases(columns: dict[str, tuple[np.ndarray, list[str]]],
+                    aliases: dict[str, str]) -> None:
+    """Counties named by ``aliases`` (a spelling -> a name) read as that name: their keys and
+    their precincts' units follow (in place)."""
+    codes, shown = columns["county_shown"]
+    renamed = [aliases.get(vocab.name_key(w), w) for w in shown]
+    if renamed == shown:
+        return
+    new_codes, new_shown = factorize(renamed)
+    columns["county_shown"] = (new_codes.astype(np.int32)[codes], new_shown)
+    key_codes, keys = factorize([vocab.fold(w) for w in new_shown])
+    county = key_codes.astype(np.int32)[columns["county_shown"][0]]
+    columns["county"] = (county, keys)
+    unit_codes, units = columns["unit"]
+    place = [u.partition("\x1f")[2] for u in units]
+    blank = np.array([u == "" for u in units], bool)[unit_codes]
+    place_codes, places = factorize(place)
+    pair = county.astype(np.int64) * len(places) + place_codes[unit_codes]
+    column = _pair_column(pair, blank, lambda i: (
+        f"{keys[county[i]]}\x1f{places[place_codes[unit_codes[i]]]}"))
+    columns["unit"] = (column.codes, column.words)
 
-    refs : (N,) int64, file index << 32 | row number
-    """
-    refs = np.unique(refs)
-    parts = []
-    for n in np.unique(refs >> 32):
-        numbers = refs[(refs >> 32) == n] & 0xFFFFFFFF
-        starts = np.flatnonzero(np.diff(numbers, prepend=-2) != 1)
-        ends = np.append(starts[1:], len(numbers)) - 1
-        spans = [(int(numbers[a]), int(numbers[b])) for a, b in
-                 zip(starts[:_MAX_SPANS], ends[:_MAX_SPANS], strict=True)]
-        text = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in spans)
-        if len(starts) > _MAX_SPANS:
-            text += f" and {len(numbers) - int(starts[_MAX_SPANS])} more"
-        parts.append((names[n], f"{'row' if len(numbers) == 1 else 'rows'} {text}"))
-    if len(parts) == 1:
-        return f"{parts[0][0]}: {parts[0][1]}"
-    return "; ".join(f"{f} {t}" for f, t in parts)
 
-
-def first_index(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct codes in order of first appearance, and where each first appears."""
-    distinct, first = np.unique(codes, return_index=True)
-    order = np.argsort(first, kind="stable")
-    return distinct[order], first[order]
-
+def _methods(files: list[File], take: list[np.ndarray]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The vote-method columns of the files (by header name, in order of first sight) and each
+    taken row's counts in them (M, methods) int64: -1 blank or absent from its file, BAD not a
+    count."""
+    names = tuple(dict.fromkeys(name for f in files for name, _ in f.methods))
+    out = np.full((sum(len(t) for t in take), len(names)), -1, np.int64)
+    start = 0
+    for f, rows in zip(files, take, strict=True):
+        for name, column in f.methods:
+            values = np.array([_count(w) for w in column.words], np.int64)
+            out[start:start + len(rows), names.index(name)] = values[column.codes[rows]]
+        start += len(rows)
+    return names, out
