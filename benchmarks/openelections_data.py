@@ -25,22 +25,29 @@ OFFICES: tuple[tuple[str, int, tuple[tuple[str, str], ...]], ...] = (
     ("President", 0, (("Alex TRUMAN", "REP"), ("Blair HARDING", "DEM"), ("Casey OLIVER", "LIB"),
                       ("Dana STEIN", "GRN"), ("Eli KENNEDY", "IND"), ("Write-ins", ""),
                       ("Over Votes", ""), ("Under Votes", ""))),
-    ("U.S. Senate", 0, (("Senator A", "REP"), ("Senator B", "DEM"), ("Senator C", "LIB"))),
-    ("U.S. House", 9, (("House A", "REP"), ("House B", "DEM"), ("House C", "IND"))),
-    ("Governor", 0, (("Governor A", "REP"), ("Governor B", "DEM"), ("Governor C", "LIB"))),
-    ("Attorney General", 0, (("AG A", "REP"), ("AG B", "DEM"))),
-    ("Secretary of State", 0, (("SoS A", "REP"), ("SoS B", "DEM"))),
-    ("Lieutenant Governor", 0, (("LG A", "REP"), ("LG B", "DEM"))),
-    ("State Treasurer", 0, (("Treasurer A", "REP"), ("Treasurer B", "DEM"))),
-    ("State Auditor", 0, (("Auditor A", "REP"), ("Auditor B", "DEM"))),
-    ("Supreme Court", 0, (("Justice A", ""), ("Justice B", ""))),
+    ("U.S. Senate", 0, (("Ruth MORALES", "REP"), ("Owen PARK", "DEM"), ("Iris VANCE", "LIB"))),
+    ("U.S. House", 9, (("Carl BRENNAN", "REP"), ("Nadia OKAFOR", "DEM"), ("Leo FISCHER", "IND"))),
+    ("Governor", 0, (("Helen STROUD", "REP"), ("Victor AMES", "DEM"), ("Paula GRANT", "LIB"))),
+    ("Attorney General", 0, (("Mark DELANEY", "REP"), ("Sofia RAMIREZ", "DEM"))),
+    ("Secretary of State", 0, (("Tom HOLLIS", "REP"), ("Grace KWON", "DEM"))),
+    ("Lieutenant Governor", 0, (("Dan PRUITT", "REP"), ("Amy LOCKE", "DEM"))),
+    ("State Treasurer", 0, (("Jim ORTEGA", "REP"), ("Lena BOYD", "DEM"))),
+    ("State Auditor", 0, (("Ray NASH", "REP"), ("Eva STEIN", "DEM"))),
+    ("Supreme Court", 0, (("Ann WHITLOCK", ""), ("Ben ROSSI", ""))),
     ("Amendment 1", 0, (("Yes", ""), ("No", ""))),
     ("Amendment 2", 0, (("Yes", ""), ("No", ""))),
-    ("State Senate", 40, (("Senate A", "REP"), ("Senate B", "DEM"))),
-    ("State House", 100, (("House A", "REP"), ("House B", "DEM"), ("House C", ""))),
+    ("State Senate", 40, (("Kyle MERCER", "REP"), ("Rosa DIAZ", "DEM"))),
+    ("State House", 100, (("Neil FOSTER", "REP"), ("Uma PATEL", "DEM"), ("Gus NILSSON", ""))),
 )
 METHODS = ("election_day", "early_voting", "absentee")
-HEADER = ("county", "precinct", "office", "district", "party", "candidate", "votes", *METHODS)
+HEADER = ("state", "county", "precinct", "office", "district", "party", "candidate", "votes",
+          *METHODS)
+# Candidates' names: a race's lines take names of this pool, by its state, office and district
+_FIRST = ("Ada", "Ben", "Cora", "Dev", "Elin", "Finn", "Gwen", "Hugo", "Ines", "Jon", "Kira",
+          "Luis", "Maya", "Nils", "Olga", "Pere", "Quinn", "Rita", "Sami", "Tess")
+_LAST = ("ABBOTT", "BARROS", "CHEN", "DUBOIS", "EKWUEME", "FARRELL", "GALLO", "HAYES", "IBSEN",
+         "JANSEN", "KOVAC", "LOWRY", "MUNOZ", "NAKATA", "OWUSU", "PRICE", "QUIROGA", "ROSSI",
+         "SAARI", "TANAKA")
 
 
 def scenario_text(csv_name: str) -> str:
@@ -52,7 +59,8 @@ def scenario_text(csv_name: str) -> str:
 
 def make_national(path: Path, *, states: int = 50, counties: int = 60, precincts: int = 50,
                   whole_every: int = 4, seed: int = 2024) -> int:
-    """Write the file to ``path`` (``.gz`` compresses it); return its rows (less the header)."""
+    """Write the file to ``path`` (``.gz`` compresses it); return its rows (less the header).
+    Seeded: the same arguments write the same bytes."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -112,8 +120,8 @@ def make_national(path: Path, *, states: int = 50, counties: int = 60, precincts
     no_method = np.isin(line[rows], [reg_line, cast_line])
 
     names = np.array([f"State {s:02d}" for s in range(states)], dtype=object)
-    county_names = np.array([f"{names[c // counties]} County {c % counties + 1}"
-                             for c in range(states * counties)], dtype=object)
+    county_names = np.array([f"County {c % counties + 1}" for c in range(states * counties)],
+                            dtype=object)
     office_names = np.array([o for o, _, _ in lines], dtype=object)
     cand_names = np.array([c for _, c, _ in lines], dtype=object)
     party_names = np.array([p for _, _, p in lines], dtype=object)
@@ -128,16 +136,28 @@ def make_national(path: Path, *, states: int = 50, counties: int = 60, precincts
 
     precinct_words = np.array([f"P{i % precincts + 1:03d}" for i in range(precincts)], object)
     district_words = np.array([""] + [str(d) for d in range(1, 101)], object)
-    # A candidate's name carries its state and district (lines that are no one's do not).
+    # A candidate's name comes from the pool by race (state, office, district) and line; lines
+    # that are no one's (write-ins, over votes, yes and no) keep theirs.
     plain = np.isin(cand_names, ["Write-ins", "Over Votes", "Under Votes", "Yes", "No", ""])
     who = (line[rows] * states + np.where(plain[line[rows]], 0, state[p])) * 101 + np.where(
         plain[line[rows]], 0, dist[rows])
     distinct, cand_codes = np.unique(who, return_inverse=True)
-    cand_words = [cand_names[w // 101 // states] if plain[w // 101 // states] else
-                  " ".join(x for x in (cand_names[w // 101 // states], names[w // 101 % states],
-                                       district_words[w % 101]) if x)
-                  for w in distinct.tolist()]
+    first_line: dict[int, int] = {}
+    for ln in range(n_lines):
+        first_line.setdefault(int(office_of[ln]), ln)
+    pool = len(_FIRST) * len(_LAST)
+
+    def person(w: int) -> str:
+        ln, rest = divmod(w, 101 * states)
+        st, dst = divmod(rest, 101)
+        seat = (int(office_of[ln]) * 9973 + st * 131 + dst * 17) % pool
+        pick = (seat + 37 * (ln - first_line[int(office_of[ln])])) % pool
+        return f"{_FIRST[pick % len(_FIRST)]} {_LAST[pick // len(_FIRST)]}"
+
+    cand_words = [str(cand_names[w // 101 // states]) if plain[w // 101 // states] else
+                  person(w) for w in distinct.tolist()]
     table = pa.table({
+        "state": coded(state[p], names),
         "county": coded(county[p], county_names),
         "precinct": coded(p % precincts, precinct_words),
         "office": coded(line[rows], office_names),

@@ -8,6 +8,7 @@ from cli.audit_render import audit_rows, to_csv, to_json, to_table
 from cli.election import election
 from cli.options import format_option, output_option, seed_option
 from cli.output import UserError, emit, user_errors
+from cli.sources import repeats_option
 
 __all__ = ["audit"]
 
@@ -23,9 +24,10 @@ __all__ = ["audit"]
 @format_option("table", "json", "csv")
 @output_option
 @seed_option("the simulated election of a simulation scenario")
+@repeats_option
 @user_errors
 def audit(file: str, risk_limit: float, recount_votes: int, recount_percent: float, fmt: str,
-          output: str | None, seed: int) -> None:
+          output: str | None, seed: int, repeats: str | None) -> None:
     """Risk-limiting audit sizes of FILE's races (BRAVO ballot polling, super-simple
     comparison) and recount flags for close margins."""
     from engine.analysis.audit import plan  # the engine when run: start-up of --help
@@ -37,7 +39,7 @@ def audit(file: str, risk_limit: float, recount_votes: int, recount_percent: flo
         msg = (f"--recount-votes must be >= 0 and --recount-percent in [0, 100], got "
                f"{recount_votes} and {recount_percent:g}")
         raise UserError(msg)
-    e = election(file, seed)
+    e = election(file, seed, repeats)
     a = plan(e.results, e.rules, risk_limit=risk_limit, ballots=e.ballots,
              recount_votes=recount_votes, recount_percent=recount_percent)
     rows = audit_rows(e, a)

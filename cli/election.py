@@ -9,6 +9,7 @@ import attrs
 import numpy as np
 
 from cli.output import UserError, warn
+from cli.sources import load_file
 
 if TYPE_CHECKING:
     from engine.law.rules import RuleSet
@@ -32,11 +33,10 @@ class Election:
     ballots_basis: np.ndarray | None = None  # where each race's come from (BALLOT_BASES)
 
 
-def election(file: str, seed: int) -> Election:
-    # the engine is imported when the command runs: start-up time of `saylau --help`
-    from engine.formats.scenario import load
-
-    scenario = load(file)
+def election(file: str, seed: int, repeats: str | None = None) -> Election:
+    """The election of ``file`` (a scenario or an OpenElections CSV file): its replay, or run
+    0 of its simulation."""
+    scenario = load_file(file, repeats)
     warn(scenario.warnings)
     rules = scenario.election.rules
     if scenario.model is None:

@@ -9,6 +9,7 @@ from cli.election import election
 from cli.forensics_render import plot, to_csv, to_json, to_table
 from cli.options import format_option, output_option, seed_option
 from cli.output import emit, require_matplotlib, user_errors
+from cli.sources import repeats_option
 from engine.errors import ScenarioError
 
 __all__ = ["forensics"]
@@ -21,16 +22,17 @@ __all__ = ["forensics"]
 @format_option("table", "json", "csv")
 @output_option
 @seed_option("fixes the Monte-Carlo null, the bootstraps and a simulated election")
+@repeats_option
 @user_errors
 def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
-              seed: int) -> None:
+              seed: int, repeats: str | None) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
     from engine.analysis.forensics import examine, precincts_of  # when run: start-up
 
     if plot_path is not None:
         require_matplotlib()
-    e = election(file, seed)
+    e = election(file, seed, repeats)
     fx = examine(precincts_of(e.table, e.results), seed)
     if not fx.runnable:  # each test says why, one line each; nothing is written
         for f in fx.findings:

@@ -11,6 +11,7 @@ import click
 from cli import replay_render
 from cli.options import format_option, output_option
 from cli.output import emit, user_errors, warn
+from cli.sources import load_file, repeats_option
 
 __all__ = ["EXIT_MISMATCH", "replay"]
 
@@ -24,14 +25,15 @@ EXIT_MISMATCH = 1  # --strict found published figures that do not hold
 @click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
 @click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
               "that do not hold (table format)")
+@repeats_option
 @user_errors
-def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool) -> None:
+def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool,
+           repeats: str | None) -> None:
     """Replay FILE: recompute every race and area and check every published figure."""
     # the engine is imported when the command runs: start-up time of `saylau --help`
-    from engine.formats.scenario import load
     from engine.replay.run import replay as run_replay
 
-    scenario = load(file)
+    scenario = load_file(file, repeats)
     warn(scenario.warnings)
     result = run_replay(scenario)
     text = (replay_render.to_table(result, all_checks=all_checks) if fmt == "table"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cli.output import EXIT_USER_ERROR, error_line, warn
+from cli.sources import load_file, repeats_option
 from engine.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -18,14 +19,13 @@ __all__ = ["validate"]
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(files: tuple[str, ...]) -> None:
+@repeats_option
+def validate(files: tuple[str, ...], repeats: str | None) -> None:
     """Check scenario FILES: print nothing when they are sound, one line per file that is not."""
-    from engine.formats.scenario import load  # when run: start-up time of `saylau --help`
-
     bad = 0
     for file in files:
         try:
-            scenario = load(file)
+            scenario = load_file(file, repeats)
             _build_model(scenario)
             warnings = scenario.warnings
         except (ScenarioError, OSError) as err:

@@ -58,10 +58,26 @@ _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
 
 
 # --------------------------------------------------------------------------------------------
-def load(path: str | Path) -> Scenario:
-    """Read and check a scenario file; raise :class:`ScenarioError` on the first problem."""
+def load(path: str | Path, *, repeats: str | None = None) -> Scenario:
+    """Read and check a scenario file; raise :class:`ScenarioError` on the first problem.
+
+    An OpenElections CSV file (``.csv``, ``.csv.gz``) is read as the scenario replaying every
+    race of it (:mod:`engine.formats.openelections.direct`), its repeated rows as ``repeats``
+    says (refused by default); a scenario sets that in its ``[[openelections]]`` tables."""
     path = Path(path)
     name = path.name
+    if name.casefold().endswith((".csv", ".csv.gz")):
+        # imported when a file asks for it: start-up time of plain TOML scenarios
+        from engine.formats.openelections.direct import scenario_text
+
+        if not path.is_file():
+            raise ScenarioError(str(path), "", "no such file")
+        return loads(scenario_text(path, repeats=repeats or "refuse"), name=name,
+                     base=path.parent)
+    if repeats is not None:
+        raise ScenarioError(name, "", "--repeats is for an OpenElections file given directly; "
+                            "a scenario says it in its [[openelections]] tables (repeats = "
+                            f'"{repeats}")')
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:

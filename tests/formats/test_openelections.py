@@ -109,10 +109,9 @@ def test_a_repeated_row_is_refused_by_default_even_when_identical(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load(_messy(tmp_path))
     assert str(err.value) == (
-        "messy.csv: 1 line given on several rows (2 rows; the same county / precinct, office, "
-        "district, party and line): rows 6, 8: 'North / P2', Akim, 'LEE, BO' (90 and 90 "
-        'votes): sum them with repeats = "sum" (votes split by vote method, or a precinct '
-        'reported in parts), keep the first with repeats = "first", or fix the file')
+        "messy.csv: 1 line given on several rows (2 rows): rows 6, 8: 'North / P2', Akim, "
+        "'LEE, BO' (90 and 90 votes): sum them (repeats = \"sum\": vote methods, split "
+        'precincts), keep the first (repeats = "first") or fix the file')
 
 
 def test_repeats_sum_adds_the_rows_of_a_line(tmp_path):
@@ -215,10 +214,9 @@ def test_a_blank_vote_is_unknown_and_race_totals_are_checked(tmp_path):
     (ROWS.replace(",80\n", ",-80\n"), "",
      "messy.csv: row 3, column 'votes' (North / P1): must be >= 0, got -80"),
     (ROWS + 'North,P1,Akim,1,,"LEE, BO",81\n', "",
-     "messy.csv: 1 line given on several rows (2 rows; the same county / precinct, office, "
-     "district, party and line): rows 3, 12: 'North / P1', Akim 1, 'LEE, BO' (80 and 81 "
-     'votes): sum them with repeats = "sum" (votes split by vote method, or a precinct '
-     'reported in parts), keep the first with repeats = "first", or fix the file'),
+     "messy.csv: 1 line given on several rows (2 rows): rows 3, 12: 'North / P1', Akim 1, "
+     "'LEE, BO' (80 and 81 votes): sum them (repeats = \"sum\": vote methods, split "
+     'precincts), keep the first (repeats = "first") or fix the file'),
     (ROWS, 'repeats = "all"', "messy.toml: openelections[north].repeats: must be one of "
      "'refuse', 'sum', 'first', got 'all'"),
     (ROWS.replace("votes\n", "count\n"), "",

@@ -13,9 +13,10 @@ import numpy as np
 
 from engine.formats.openelections import figures as figures_
 from engine.formats.openelections import grid as grid_
-from engine.formats.openelections import levels, mend, one_race
+from engine.formats.openelections import levels, mend, one_race, table_grid
 from engine.formats.openelections import rows as files_
 from engine.formats.openelections.codes import first_index, name_rows
+from engine.formats.openelections.parts import Parts, unit_names
 from engine.formats.openelections.rows import Rows, Want
 from engine.formats.openelections.vocabulary import ROLES, fold
 from engine.records import Race
@@ -116,7 +117,9 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
         return w["text"][cand_text[int(r.option[i])]]
 
     keep &= mend.without_fusion_totals(count_rows, lay.cell, is_cand, label, files, notes)
-    count_rows, cell = count_rows.take(keep), lay.cell[keep]
+    if not keep.all():
+        count_rows = count_rows.take(keep)
+    cell = lay.cell[keep]
     _refuse_bad(count_rows, files)
     grid = grid_.summed(count_rows.votes, cell, lay.size)
     methods = (grid_.summed(count_rows.methods, cell, lay.size) if rows.method_names
@@ -134,19 +137,22 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
         lambda key: w["text"][cand_text[key % len(w["option"])]], notes)
     if rows.method_names:
         notes += figures_.method_check(count_rows, files)
-    parts = one_race.Parts(
+    parts = Parts(
         t=t, rows=rows, names=names, county_wide=kinds.county_wide,
-        units=one_race.unit_names(rows, unit_place, county_spelled, kinds.county_wide),
+        units=unit_names(rows, unit_place, county_spelled, kinds.county_wide),
         cand_text=cand_text, parties=parties, office_name=office_name,
         district_name=district_name, count_rows=count_rows, cell=cell,
-        grid_row=lay.grid_row[keep], lay=lay, against_all=rules_against_all)
+        grid_row=lay.grid_row[keep], column=lay.column[keep], lay=lay,
+        against_all=rules_against_all)
+    ready = table_grid.ready(lay, grid, methods, wide, kinds.county_wide,
+                             against_all=rules_against_all,
+                             against_all_named="against_all" in t.named)
     warnings = [f"{name_rows(names, refs)}: {p}" for refs, p in notes]
-    warnings += one_race.blank_cells(parts, grid)
+    warnings += one_race.blank_cells(parts, ready)
     scope = figures_.scope(files, t.want) if any(not k[1] for k in rows.races) else {}
     races = []
     for r in range(len(rows.races)):
-        race, race_notes = one_race.race(parts, r, grid, methods, figures.get(r, []), wide,
-                                         scope)
+        race, race_notes = one_race.race(parts, r, ready, methods, figures.get(r, []), scope)
         warnings += race_notes
         if race is not None:
             races.append(race)
@@ -179,9 +185,9 @@ def _refuse_bad(rows: Rows, files: list[files_.File]) -> None:
     bad = np.flatnonzero(rows.votes == files_.BAD)
     if bad.size:
         i = int(bad[0])
-        raise files[rows.file[i]].count_error(int(rows.row[i]))
+        raise files[rows.file[i]].count_error(rows.row(i, files))
     if rows.methods.size:
         r, c = np.nonzero(rows.methods == files_.BAD)
         if r.size:
             i = int(r[0])
-            raise files[rows.file[i]].count_error(int(rows.row[i]), rows.method_names[c[0]])
+            raise files[rows.file[i]].count_error(rows.row(i, files), rows.method_names[c[0]])

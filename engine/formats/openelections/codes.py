@@ -61,7 +61,8 @@ def name_rows(names: Sequence[str], refs: np.ndarray) -> str:
     if refs.size == 1:  # the usual figure's source: one row
         ref = int(refs[0])
         return f"{names[ref >> 32]}: row {ref & 0xFFFFFFFF}"
-    refs = np.unique(refs)
+    if refs.size and not (np.diff(refs) > 0).all():  # rows in file order need no sort
+        refs = np.unique(refs)
     parts = []
     for n in np.unique(refs >> 32):
         numbers = refs[(refs >> 32) == n] & 0xFFFFFFFF

@@ -40,6 +40,8 @@ class Column:
     def mapped(self, values: list[str]) -> Column:
         """The column with each distinct value replaced by ``values[code]`` (then coded
         again: values that become equal share a code)."""
+        if values == self.words:  # nothing changes (cells without spaces around them)
+            return self
         codes, words = factorize(values)
         return Column(codes.astype(np.int32)[self.codes], words)
 
@@ -69,10 +71,13 @@ def parse(path: Path, shown: str, fail: Callable) -> Parsed:
     n = coded.rows
     columns = [Column(codes, words).mapped([w.strip() for w in words])
                for codes, words in zip(coded.codes, coded.words, strict=True)]
-    filled = np.zeros(n, bool)
-    for c in columns:
-        filled |= c.test(bool)
     numbers = np.arange(2, n + 2, dtype=np.int64)
+    if all("" in c.words for c in columns):  # a row may be empty only if every column can be
+        filled = np.zeros(n, bool)
+        for c in columns:
+            filled |= c.test(bool)
+    else:
+        filled = np.ones(n, bool)
     if not filled.all():  # blank lines, or lines of empty cells
         keep = np.flatnonzero(filled)
         columns = [c.take(keep) for c in columns]

@@ -45,7 +45,7 @@ def of_table(rows: Rows, kind: np.ndarray, lay: Layout, is_cand: np.ndarray,
     bad = np.flatnonzero(rows.votes == files_.BAD)
     if bad.size:
         i = int(bad[0])
-        raise files[rows.file[i]].count_error(int(rows.row[i]))
+        raise files[rows.file[i]].count_error(rows.row(i, files))
     column = np.full(len(rows), -1, np.int64)
     where = {(r, int(o)): j for r, opts in enumerate(lay.options) for j, o in enumerate(opts)}
     k = np.array([len(o) for o in lay.options] + [0], np.int64)
@@ -111,7 +111,7 @@ def wide_lines(rows: Rows, kinds: levels.Kinds, files: list[files_.File],
     bad = wide[rows.votes[wide] == files_.BAD]
     if bad.size:
         i = int(bad[0])
-        raise files[rows.file[i]].count_error(int(rows.row[i]))
+        raise files[rows.file[i]].count_error(rows.row(i, files))
     cell = rows.unit[wide].astype(np.int64) * len(ROLES) + role[rows.option[wide]]
     values = summed(rows.votes[wide], cell, n_units * len(ROLES))
     return WideLines(values.reshape(n_units, len(ROLES)))
@@ -130,12 +130,13 @@ def scope(files: list[files_.File], want: Want) -> dict[str, dict[str, str]]:
         if want.county is not None:
             keep &= f.county.test(lambda w: w == want.county)
         at = np.flatnonzero(keep)
-        codes, first = np.unique(f.unit.codes[at], return_index=True)
+        first = np.full(len(f.unit.words), -1, np.int64)
+        first[f.unit.codes[at[::-1]]] = at[::-1]  # each unit's first row (the last write wins)
+        codes = np.flatnonzero(first >= 0)
         renamed = {vocab.fold(w): want.aliases[vocab.name_key(w)]
                    for w in f.county_shown.words if vocab.name_key(w) in want.aliases}
-        for code, i in sorted(zip(codes.tolist(), first.tolist(), strict=True),
-                              key=lambda x: x[1]):
-            row = int(at[i])
+        for code, row in sorted(zip(codes.tolist(), first[codes].tolist(), strict=True),
+                                key=lambda x: x[1]):
             state = (f.col["state"].words[f.col["state"].codes[row]].casefold()
                      if f.at["state"] >= 0 else "")
             unit = f.unit.words[code]

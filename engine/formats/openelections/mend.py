@@ -12,6 +12,7 @@ like another spelled otherwise).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.openelections import rows as files_
-from engine.formats.openelections.codes import first_index, name_rows
+from engine.formats.openelections.codes import first_index, name_rows, runs_codes
 from engine.formats.openelections.rows import Rows
 from engine.formats.openelections.vocabulary import fold
 
@@ -29,7 +30,7 @@ __all__ = ["NOT_CANDIDATES", "REPEATS", "Note", "doubtful_candidates", "doubtful
            "merge_counties", "parties", "repeats", "spellings", "without_fusion_totals"]
 
 REPEATS = ("refuse", "sum", "first")
-_EXAMPLES = 3      # repeats shown in a refusal
+_EXAMPLES = 2      # repeats shown in a refusal
 # Lines that are usually not candidates; read as one, they earn a warning.
 NOT_CANDIDATES = {"none of these candidates", "none of the above", "against all",
                   "против всех", "барлығына қарсы", "times counted", "invalid"}
@@ -48,37 +49,32 @@ def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndar
               what: str) -> tuple[dict[int, int], list[Note]]:
     """The most frequent spelling (a code into ``words``) of each key (first seen on a tie),
     and a note for every other spelling naming its rows (keys, then spellings, as first seen).
+    The (key, spelling) pairs are coded by a hash table, their rows counted: no sort of the
+    rows.
 
     key, text, refs : (M,) int64, the rows that have a key
     """
     if not key.size:
         return {}, []
-    keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    if (text == text[first][inverse.reshape(-1)]).all():  # one spelling each: the usual case
-        return dict(zip(keys.tolist(), text[first].tolist(), strict=True)), []
-    pair = key.astype(np.int64) * len(words) + text
-    distinct, first, inverse, counts = np.unique(pair, return_index=True, return_inverse=True,
-                                                 return_counts=True)
-    inverse = inverse.reshape(-1)
+    codes, distinct, _ = runs_codes(key.astype(np.int64) * len(words) + text)
+    counts = np.bincount(codes, minlength=distinct.size)
     keys, spelled = distinct // len(words), distinct % len(words)
-    order = np.lexsort((first, -counts, keys))
+    # pairs in order of first appearance: the most frequent spelling of a key, first on a tie
+    order = np.lexsort((np.arange(keys.size), -counts, keys))
     lead = order[np.flatnonzero(np.diff(keys[order], prepend=-1))]
     chosen = dict(zip(keys[lead].tolist(), spelled[lead].tolist(), strict=True))
+    if keys.size == len(chosen):  # one spelling each: the usual case
+        return chosen, []
     rows_of_chosen = dict(zip(keys[lead].tolist(), counts[lead].tolist(), strict=True))
     others = np.flatnonzero(spelled != np.array([chosen[k] for k in keys.tolist()]))
+    key_first: dict[int, int] = {}
+    for j, k in enumerate(keys.tolist()):  # pairs come in order of first appearance
+        key_first.setdefault(k, j)
     notes: list[Note] = []
-    if others.size:
-        key_first: dict[int, int] = {}
-        for k, f in sorted(zip(keys.tolist(), first.tolist(), strict=True), key=lambda x: x[1]):
-            key_first.setdefault(k, f)
-        in_order = sorted(others.tolist(), key=lambda j: (key_first[int(keys[j])], first[j]))
-        by_pair = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[by_pair], np.arange(len(distinct) + 1))
-        for j in in_order:
-            k = int(keys[j])
-            notes.append((refs[by_pair[bounds[j]:bounds[j + 1]]],
-                          f"{what} {words[spelled[j]]!r} read as {words[chosen[k]]!r} (so "
-                          f"spelled in {rows_of_chosen[k]} rows)"))
+    for j in sorted(others.tolist(), key=lambda j: (key_first[int(keys[j])], j)):
+        k = int(keys[j])
+        notes.append((refs[codes == j], f"{what} {words[spelled[j]]!r} read as "
+                      f"{words[chosen[k]]!r} (so spelled in {rows_of_chosen[k]} rows)"))
     return chosen, notes
 
 
@@ -145,13 +141,13 @@ def repeats(rows: Rows, cell: np.ndarray, size: int, policy: str, files: list[fi
         return keep
     # A line is a candidate (by name key) or a count line by its own name: over and under
     # votes are two lines of one role.
-    line = np.where(is_in(rows.words["option"], lambda o: o.startswith("c:"))[rows.option],
-                    rows.option, len(rows.words["option"]) + rows.text)
-    key = (cell[maybe] * (len(rows.words["option"]) + len(rows.words["text"])) + line[maybe]) \
+    option = rows.option[maybe]
+    line = np.where(is_in(rows.words["option"], lambda o: o.startswith("c:"))[option],
+                    option, len(rows.words["option"]) + rows.text[maybe])
+    key = (cell[maybe] * (len(rows.words["option"]) + len(rows.words["text"])) + line) \
         * max(len(rows.words["party_key"]), 1) + rows.party_key[maybe]
-    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                          return_counts=True)
-    inverse = inverse.reshape(-1)
+    inverse, _, first = runs_codes(key)  # keys numbered as they first appear: no sort
+    counts = np.bincount(inverse)
     repeated = counts[inverse] > 1
     if not repeated.any():
         return keep
@@ -166,7 +162,7 @@ def repeats(rows: Rows, cell: np.ndarray, size: int, policy: str, files: list[fi
 
         def cast_votes(j: int) -> str:
             f = files[rows.file[j]]
-            v = (f.cell("votes", rows.row[j]) if f.at["votes"] >= 0
+            v = (f.cell("votes", rows.row(j, files)) if f.at["votes"] >= 0
                  else str(rows.votes[j]) if rows.votes[j] >= 0 else "")
             return v or "blank"
 
@@ -183,11 +179,9 @@ def repeats(rows: Rows, cell: np.ndarray, size: int, policy: str, files: list[fi
         more = f"; and {lines - len(shown):,} more" if lines > len(shown) else ""
         first_file = files[rows.file[at[order[0]]]]
         raise ScenarioError(first_file.name, "", (
-            f"{lines:,} line{'s' * (lines != 1)} given on several rows ({at.size:,} rows; the "
-            "same county / precinct, office, district, party and line): " + "; ".join(shown)
-            + more + ': sum them with repeats = "sum" (votes split by vote method, or a '
-            'precinct reported in parts), keep the first with repeats = "first", or fix the '
-            "file"))
+            f"{lines:,} line{'s' * (lines != 1)} given on several rows ({at.size:,} rows): "
+            + "; ".join(shown) + more + ': sum them (repeats = "sum": vote methods, split '
+            'precincts), keep the first (repeats = "first") or fix the file'))
     if policy == "first":
         keep[later] = False
         original = int(rows.ref[maybe[first[inverse[np.searchsorted(maybe, later[0])]]]]
@@ -215,10 +209,14 @@ def without_fusion_totals(rows: Rows, cell: np.ndarray, is_cand: np.ndarray,
     """
     w = rows.words
     keep = np.ones(len(rows), bool)
-    at = np.flatnonzero(is_cand[rows.option])
-    blank = is_in(w["party_key"], lambda p: p == "")[rows.party_key[at]]
-    if blank.all() or not blank.any():
+    blank_row = is_in(w["party_key"], lambda p: p == "")[rows.party_key]
+    n_opt = len(w["option"])
+    mixed_option = ((np.bincount(rows.option[blank_row], minlength=n_opt) > 0)
+                    & (np.bincount(rows.option[~blank_row], minlength=n_opt) > 0) & is_cand)
+    if not mixed_option.any():  # no candidate has rows with and without a party: the usual case
         return keep
+    at = np.flatnonzero(mixed_option[rows.option])
+    blank = blank_row[at]
     _, group = np.unique(cell[at], return_inverse=True)
     group = group.reshape(-1)
     n = int(group.max()) + 1
@@ -250,8 +248,9 @@ def without_fusion_totals(rows: Rows, cell: np.ndarray, is_cand: np.ndarray,
         listed = name_rows([x.name for x in files], rows.ref[others])
         if (rows.file[others] == rows.file[i]).all():
             listed = listed.split(": ", 1)[1]  # rows of the same file: no need to name it
-        raise ScenarioError(f.name, f"row {f.numbers[rows.row[i]]}",
-                            f"{label(i)!r} has {f.cell('votes', rows.row[i]) or 'blank'} votes "
+        raise ScenarioError(f.name, f"row {rows.ref[i] & 0xFFFFFFFF}",
+                            f"{label(i)!r} has {f.cell('votes', rows.row(i, files)) or 'blank'} "
+                            "votes "
                             f"without a party {where}, and {listed} "
                             f"give{'s' * (len(others) == 1)} {given} with a party ({parties}): "
                             "not their total; give the row its party, or leave it out")
@@ -265,6 +264,24 @@ def without_fusion_totals(rows: Rows, cell: np.ndarray, is_cand: np.ndarray,
     return keep
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _numbers(key: str) -> tuple[str, ...]:
+    """The numbers in a name ("candidate 1" and "candidate 2" are two lines)."""
+    return tuple(re.findall(r"\d+", key))
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two names that look like one spelled two ways: difflib's ratio >= 0.85, asked only of
+    names that begin or end alike and are of about one length (a misspelling keeps one end; a
+    race of many candidates has many pairs, most far apart)."""
+    if not a or not b or (a[:2] != b[:2] and a[-3:] != b[-3:]):
+        return False
+    if 2 * min(len(a), len(b)) < 0.85 * (len(a) + len(b)):
+        return False
+    m = difflib.SequenceMatcher(None, a, b)
+    return m.real_quick_ratio() >= 0.85 and m.quick_ratio() >= 0.85 and m.ratio() >= 0.85
+
+
 def doubtful_counties(rows: Rows) -> list[Note]:
     """Pairs of counties whose names look like one spelled two ways ("Aroostock" and
     "Aroostook") and that hold precincts of the same names: kept apart (``aliases`` merges
@@ -272,7 +289,7 @@ def doubtful_counties(rows: Rows) -> list[Note]:
     national file's thousands of counties cost little."""
     units = rows.words["unit"]
     names: dict[str, set[str]] = {}
-    for u in np.unique(rows.unit).tolist():
+    for u in np.flatnonzero(np.bincount(rows.unit, minlength=len(units))).tolist():
         county, _, place = units[u].partition("\x1f")
         if county and place:
             names.setdefault(county, set()).add(place)
@@ -288,7 +305,8 @@ def doubtful_counties(rows: Rows) -> list[Note]:
         for b in keys[i + 1:i + 40]:
             if b[:2] != a[:2]:
                 break
-            if abs(len(a) - len(b)) > 2 or difflib.SequenceMatcher(None, a, b).ratio() < 0.85:
+            if (abs(len(a) - len(b)) > 2 or re.findall(r"\d+", a) != re.findall(r"\d+", b)
+                    or not _similar(a, b)):  # "County 1" and "County 10" are two counties
                 continue
             shared = names.get(a, set()) & names.get(b, set())
             if len(shared) < 2:
@@ -313,14 +331,15 @@ def doubtful_candidates(keys: list[str], names: list[str],
             notes.append((refs(j), f"the line {name!r} is read as a candidate; if it is not "
                                    "one, map it (against_all, registered, cast, invalid) or "
                                    "leave it out (skip)"))
-    numbers = [re.findall(r"\d+", key) for key in keys]
+    if len(keys) < 2:
+        return notes
+    numbers = [_numbers(key) for key in keys]
     for a in range(len(keys)):
         for b in range(a + 1, len(keys)):
             if numbers[a] != numbers[b]:  # "candidate 1" and "candidate 2" are two lines
                 continue
             ka, kb = keys[a], keys[b]
-            if sorted(ka.split()) == sorted(kb.split()) or \
-                    difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.85:
+            if sorted(ka.split()) == sorted(kb.split()) or _similar(ka, kb):
                 notes.append((np.concatenate([refs(a), refs(b)]),
                               f"{names[a]!r} and {names[b]!r} may be one candidate spelled two "
                               f'ways: kept apart (aliases = {{ "{names[b]}" = "{names[a]}" }} '

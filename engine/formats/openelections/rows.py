@@ -201,8 +201,6 @@ class Rows:
     """
 
     ref: np.ndarray
-    file: np.ndarray
-    row: np.ndarray                  # the row in its file, from 0
     race: np.ndarray                 # -1 for precinct-wide lines
     unit: np.ndarray
     county: np.ndarray               # county keys
@@ -225,6 +223,16 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.ref)
+
+    @property
+    def file(self) -> np.ndarray:
+        """Each row's file (its index in the table's files)."""
+        return self.ref >> 32
+
+    def row(self, i: int, files: list[File]) -> int:
+        """Row i's place in its file (from 0), for reading its cells."""
+        f = files[int(self.ref[i] >> 32)]
+        return int(np.searchsorted(f.numbers, self.ref[i] & 0xFFFFFFFF))
 
     def take(self, which: np.ndarray) -> Rows:
         """These rows only (an index or a mask)."""
@@ -277,7 +285,9 @@ def select(files: list[File], want: Want) -> Rows:
     """The rows a table takes from ``files`` (see :func:`_taken`), with each row's race, option
     (lines named by ``want.lines``, candidates by name key after ``want.aliases``; "skip" for
     a line to leave out) and votes."""
-    take = [_taken(f, want) for f in files]
+    taken = [_taken(f, want) for f in files]
+    take: list[Any] = [slice(None) if t.size == len(f.numbers) else t  # every row: no copy
+                       for f, t in zip(files, taken, strict=True)]
     lines, aliases = want.lines, want.aliases
 
     def gather(column: Callable[[File], Column]) -> tuple[np.ndarray, list[str]]:
@@ -343,11 +353,11 @@ def select(files: list[File], want: Want) -> Rows:
     races = [races[i] for i in used.tolist()]
     votes = joined(lambda n, f, rows: f.votes[rows], np.int64)
     method_names, methods = _methods(files, take)
-    file = joined(lambda n, f, rows: np.full(len(rows), n, np.int64), np.int64)
+    file = joined(lambda n, f, rows: np.full(f.numbers[rows].size, n, np.int64), np.int64)
     number = joined(lambda n, f, rows: f.numbers[rows], np.int64)
     if not any(f.at["votes"] >= 0 for f in files) and methods.size:  # votes: the methods' sum
         votes = np.where((methods >= 0).any(axis=1), np.maximum(methods, 0).sum(axis=1), -1)
-    out = Rows(ref=(file << 32) | number, file=file, row=joined(lambda n, f, rows: rows, np.int64),
+    out = Rows(ref=(file << 32) | number,
                race=race, level=joined(lambda n, f, rows: f.level[rows], np.int8),
                county_real=joined(lambda n, f, rows: f.county_real[f.county.codes[rows]], bool),
                votes=votes, wide=wide, methods=methods,
@@ -380,16 +390,18 @@ def _county_aliases(columns: dict[str, tuple[np.ndarray, list[str]]],
     columns["unit"] = (column.codes, column.words)
 
 
-def _methods(files: list[File], take: list[np.ndarray]) -> tuple[tuple[str, ...], np.ndarray]:
+def _methods(files: list[File], take: list[Any]) -> tuple[tuple[str, ...], np.ndarray]:
     """The vote-method columns of the files (by header name, in order of first sight) and each
     taken row's counts in them (M, methods) int64: -1 blank or absent from its file, BAD not a
     count."""
     names = tuple(dict.fromkeys(name for f in files for name, _ in f.methods))
-    out = np.full((sum(len(t) for t in take), len(names)), -1, np.int64)
+    out = np.full((sum(f.numbers[t].size for f, t in zip(files, take, strict=True)),
+                   len(names)), -1, np.int64)
     start = 0
     for f, rows in zip(files, take, strict=True):
         for name, column in f.methods:
             values = np.array([_count(w) for w in column.words], np.int64)
-            out[start:start + len(rows), names.index(name)] = values[column.codes[rows]]
-        start += len(rows)
+            out[start:start + f.numbers[rows].size, names.index(name)] = values[
+                column.codes[rows]]
+        start += f.numbers[rows].size
     return names, out

@@ -102,6 +102,7 @@ def is_method_column(name: str) -> bool:
     return bool(_METHOD.search(name))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def slug(text: str) -> str:
     """A race id's part: lower case, runs of other characters as one '-' ("U.S. House" is
     "u-s-house")."""
