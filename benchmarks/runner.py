@@ -18,6 +18,7 @@ import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
     memory_bench,
+    openelections_bench,
     pipeline_bench,
     precinct_bench,
     replay_bench,
@@ -62,6 +63,12 @@ class Config:
     memory_options: int = 7
     memory_sim: tuple[tuple[int, int], ...] = ((2_048, 2),)  # (runs, jobs)
     memory_contrasts: bool = True
+    # OpenElections: the national file's counties per state (50 states of 50-precinct
+    # counties: 60 make 150,000 precincts, about 10^7 rows), its repeats, the state files
+    oe_counties: int = 6
+    oe_states: int = 50
+    oe_precincts: int = 50
+    oe_repeat: int = 1
 
 
 QUICK = Config(name="quick", repeat=5)
@@ -73,14 +80,15 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)))
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)), oe_counties=60)
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
-    memory_ballots=10**5, memory_sim=(), memory_contrasts=False)
+    memory_ballots=10**5, memory_sim=(), memory_contrasts=False, oe_counties=1, oe_states=2,
+    oe_precincts=3)
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -145,6 +153,11 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
+    scenarios = replay_bench.find_scenario("semey-2025")
+    results["openelections"] = openelections_bench.bench_openelections(
+        cfg.oe_counties, cfg.oe_states, cfg.oe_precincts, cfg.oe_repeat,
+        scenarios.parents[1] / "openelections" if scenarios and cfg.name != "smoke" else None)
+    section("openelections", openelections_bench.render(results["openelections"]))
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
@@ -177,6 +190,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{ratio:.2f}x on 2 threads ({votes['ratio_1_thread']:.2f}x on"
                               f" 1), {votes['runs']} runs"})
     out += memory_bench.targets(results["memory"])
+    out += openelections_bench.targets(results["openelections"])
     sim = results["simulation"].get("simulation")
     if sim and sim["runs"] == simulate_bench.TARGET_RUNS:
         best = min(sim["seconds"].values())

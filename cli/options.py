@@ -12,7 +12,8 @@ __all__ = ["format_option", "jobs_option", "output_option", "seed_option"]
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 _FOR = {"table": "people", "json": "programs", "csv": "sheets",
-        "openelections": "OpenElections tools", "nist-json": "NIST SP 1500-100 readers"}
+        "openelections": "OpenElections tools", "nist-json": "NIST SP 1500-100 readers",
+        "parquet": "DuckDB, pandas and polars (-o FILE; precincts beside it)"}
 
 
 def format_option(*formats: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

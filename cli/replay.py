@@ -10,7 +10,7 @@ import click
 
 from cli import replay_render
 from cli.options import format_option, output_option
-from cli.output import emit, user_errors, warn
+from cli.output import UserError, check_folder, emit, user_errors, warn, write_atomic
 from cli.sources import load_file, repeats_option
 
 __all__ = ["EXIT_MISMATCH", "replay"]
@@ -20,7 +20,7 @@ EXIT_MISMATCH = 1  # --strict found published figures that do not hold
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@format_option("table", "json", "csv", "openelections", "nist-json")
+@format_option("table", "json", "csv", "openelections", "nist-json", "parquet")
 @output_option
 @click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
 @click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
@@ -33,9 +33,19 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
     # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.replay.run import replay as run_replay
 
+    if fmt == "parquet" and output in (None, "-"):
+        msg = "--format parquet writes files: name one with -o FILE.parquet"
+        raise UserError(msg)
+    check_folder(output)
     scenario = load_file(file, repeats)
     warn(scenario.warnings)
     result = run_replay(scenario)
+    if fmt == "parquet":
+        _parquet(result, output)
+        if strict and result.mismatches:
+            click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
+            sys.exit(EXIT_MISMATCH)
+        return
     text = (replay_render.to_table(result, all_checks=all_checks) if fmt == "table"
             else replay_render.to_json(result) if fmt == "json" else replay_render.to_csv(result)
             if fmt == "csv" else _exporter(fmt)(result))
@@ -43,6 +53,17 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
     if strict and result.mismatches:
         click.echo(f"{len(result.mismatches)} published figure(s) do not hold", err=True)
         sys.exit(EXIT_MISMATCH)
+
+
+def _parquet(result: Any, output: str | None) -> None:
+    """The race and precinct tables as Parquet: FILE and FILE's stem + .precincts.parquet, each
+    written atomically, both built before either is written."""
+    from engine.formats.parquet import precincts_path, tables, to_bytes
+
+    assert output is not None
+    races, precincts = (to_bytes(t) for t in tables(result))
+    write_atomic(output, races)
+    write_atomic(precincts_path(output), precincts)
 
 
 def _exporter(fmt: str) -> Callable[[Any], str]:

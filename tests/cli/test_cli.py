@@ -122,8 +122,10 @@ def test_strict_passes_when_every_figure_holds(runner, scenarios):
 
 
 def test_validate_is_silent_for_sound_files(runner, scenarios):
-    """validate prints nothing and exits 0 when every file is sound."""
-    result = runner.invoke(main, ["validate", *map(str, sorted(scenarios.rglob("*.toml")))])
+    """validate prints nothing and exits 0 when every file is sound (the scenarios of real
+    OpenElections files print what loading mended: tests/formats/test_openelections_states)."""
+    files = [p for p in sorted(scenarios.rglob("*.toml")) if p.parent.name != "openelections"]
+    result = runner.invoke(main, ["validate", *map(str, files)])
     assert (result.exit_code, result.output) == (0, "")
 
 

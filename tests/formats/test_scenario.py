@@ -9,6 +9,7 @@ import pytest
 
 from engine.errors import ScenarioError
 from engine.formats.scenario import load, loads
+from tests.paths import SHARED
 
 MINIMAL = """
 [election]
@@ -87,8 +88,11 @@ def test_an_area_needs_a_path():
 
 
 def test_every_shipped_scenario_loads(scenarios):
-    """All shipped scenario files are valid."""
+    """All shipped scenario files are valid (those of the shared OpenElections samples when the
+    shared folder is beside the checkout)."""
     files = sorted(scenarios.rglob("*.toml"))
     assert files
     for f in files:
+        if f.parent.name == "openelections" and not SHARED.is_dir():
+            continue  # they read ../shared/samples/openelections
         assert load(f).election.name

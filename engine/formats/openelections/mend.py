@@ -305,7 +305,7 @@ def doubtful_counties(rows: Rows) -> list[Note]:
         for b in keys[i + 1:i + 40]:
             if b[:2] != a[:2]:
                 break
-            if (abs(len(a) - len(b)) > 2 or re.findall(r"\d+", a) != re.findall(r"\d+", b)
+            if (abs(len(a) - len(b)) > 2 or _numbers(a) != _numbers(b)
                     or not _similar(a, b)):  # "County 1" and "County 10" are two counties
                 continue
             shared = names.get(a, set()) & names.get(b, set())
