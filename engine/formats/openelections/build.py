@@ -143,7 +143,8 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
         cand_text=cand_text, parties=parties, office_name=office_name,
         district_name=district_name, count_rows=count_rows, cell=cell,
         grid_row=lay.grid_row[keep], column=lay.column[keep], lay=lay,
-        against_all=rules_against_all)
+        against_all=rules_against_all,
+        blank_unit=rows.words["unit"].index("") if "" in rows.words["unit"] else -1)
     ready = table_grid.ready(lay, grid, methods, wide, kinds.county_wide,
                              against_all=rules_against_all,
                              against_all_named="against_all" in t.named)

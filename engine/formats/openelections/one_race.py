@@ -93,7 +93,9 @@ def race(c: Parts, r: int, ready: Ready, methods: np.ndarray | None, figs: list[
     keep = np.ones(len(units), bool)
     county_figs = (_county_wide(c, r, ready, labels, keep, warnings)
                    if ready.has_county_wide[r] else [])
-    race_level = (not (keep & ~c.county_wide[units]).any()) and int(keep.sum()) == 1
+    # one unit, a county's county-wide rows or the race's own totals: the race's counts
+    whole = c.county_wide[units] | (units == c.blank_unit)
+    race_level = (not (keep & ~whole).any()) and int(keep.sum()) == 1
     if ready.has_silent[r]:
         first = int(c.lay.first_row[r])
         silent = ready.silent[first:first + len(units)] & keep

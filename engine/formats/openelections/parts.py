@@ -72,6 +72,7 @@ class Parts:
     column: np.ndarray
     lay: Layout
     against_all: bool
+    blank_unit: int             # the unit of a race's own totals (no county, no precinct)
 
     _index: list[np.ndarray] = attrs.field(factory=list)  # count_rows by (race, option)
     _by_row: list[np.ndarray] = attrs.field(factory=list)  # count_rows by precinct
