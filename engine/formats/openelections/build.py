@@ -105,12 +105,20 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
 
     kinds = levels.classify(rows)
     rows = mend.merge_counties(kinds.rows, files, notes)
-    counted = np.flatnonzero((kinds.kind == levels.COUNT) & ~rows.wide)
-    count_rows = rows.take(counted)
+    county_wide = kinds.county_wide
+    # The rows that are figures, and the precinct-wide lines, are set aside; then only the
+    # counted rows are kept (the table's largest arrays, once).
+    figure = kinds.kind != levels.COUNT
+    figure_rows, figure_kind = rows.take(np.flatnonzero(figure)), kinds.kind[figure]
+    wide = figures_.wide_lines(rows, kinds, files, notes)
+    units = unit_names(rows, unit_place, county_spelled, county_wide)
+    counted = ~figure & ~rows.wide
+    count_rows = rows if counted.all() else rows.take(np.flatnonzero(counted))
+    del rows, kinds, counted, figure
     role_of = np.array([ROLES.index(o) if o in ROLES else -1 for o in w["option"]], np.int64)
     lay = grid_.layout(count_rows.race, count_rows.unit, count_rows.option,
-                       role_of[count_rows.option], len(rows.races), len(rows.words["unit"]),
-                       len(w["option"]))
+                       role_of[count_rows.option], len(count_rows.races),
+                       len(count_rows.words["unit"]), len(w["option"]))
     keep = mend.repeats(count_rows, lay.cell, lay.size, t.repeats, files, notes)
 
     def label(i: int, r: Rows = count_rows) -> str:
@@ -122,12 +130,9 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
     cell = lay.cell[keep]
     _refuse_bad(count_rows, files)
     grid = grid_.summed(count_rows.votes, cell, lay.size)
-    methods = (grid_.summed(count_rows.methods, cell, lay.size) if rows.method_names
+    methods = (grid_.summed(count_rows.methods, cell, lay.size) if count_rows.method_names
                else None)
-    figures = figures_.of_table(rows.take(np.flatnonzero(kinds.kind != levels.COUNT)),
-                                kinds.kind[kinds.kind != levels.COUNT], lay, is_cand,
-                                role_of, files, notes)
-    wide = figures_.wide_lines(rows, kinds, files, notes)
+    figures = figures_.of_table(figure_rows, figure_kind, lay, is_cand, role_of, files, notes)
     parties = mend.parties(
         count_rows.race[is_cand[count_rows.option]].astype(np.int64) * len(w["option"])
         + count_rows.option[is_cand[count_rows.option]],
@@ -135,24 +140,27 @@ def races_of(t: Table, files: list[files_.File], rules_against_all: bool, fail: 
         count_rows.party_key[is_cand[count_rows.option]],
         count_rows.ref[is_cand[count_rows.option]], w,
         lambda key: w["text"][cand_text[key % len(w["option"])]], notes)
-    if rows.method_names:
+    if count_rows.method_names:
         notes += figures_.method_check(count_rows, files)
+    unit_words = count_rows.words["unit"]
     parts = Parts(
-        t=t, rows=rows, names=names, county_wide=kinds.county_wide,
-        units=unit_names(rows, unit_place, county_spelled, kinds.county_wide),
+        t=t, rows=count_rows, names=names, county_wide=county_wide, units=units,
         cand_text=cand_text, parties=parties, office_name=office_name,
         district_name=district_name, count_rows=count_rows, cell=cell,
         grid_row=lay.grid_row[keep], column=lay.column[keep], lay=lay,
         against_all=rules_against_all,
-        blank_unit=rows.words["unit"].index("") if "" in rows.words["unit"] else -1)
-    ready = table_grid.ready(lay, grid, methods, wide, kinds.county_wide,
+        blank_unit=unit_words.index("") if "" in unit_words else -1,
+        county_names={k: count_rows.words["county_shown"][v]
+                      for k, v in county_spelled.items()})
+    ready = table_grid.ready(lay, grid, methods, wide, county_wide,
                              against_all=rules_against_all,
                              against_all_named="against_all" in t.named)
     warnings = [f"{name_rows(names, refs)}: {p}" for refs, p in notes]
     warnings += one_race.blank_cells(parts, ready)
-    scope = figures_.scope(files, t.want) if any(not k[1] for k in rows.races) else {}
+    scope = (figures_.scope(files, t.want) if any(not k[1] for k in count_rows.races)
+             else {})
     races = []
-    for r in range(len(rows.races)):
+    for r in range(len(count_rows.races)):
         race, race_notes = one_race.race(parts, r, ready, methods, figures.get(r, []), scope)
         warnings += race_notes
         if race is not None:

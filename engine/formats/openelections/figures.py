@@ -130,24 +130,26 @@ def scope(files: list[files_.File], want: Want) -> dict[str, dict[str, str]]:
         if want.county is not None:
             keep &= f.county.test(lambda w: w == want.county)
         at = np.flatnonzero(keep)
-        first = np.full(len(f.unit.words), -1, np.int64)
-        first[f.unit.codes[at[::-1]]] = at[::-1]  # each unit's first row (the last write wins)
-        codes = np.flatnonzero(first >= 0)
+        first = np.full(len(f.unit.words), len(f.numbers), np.int64)
+        np.minimum.at(first, f.unit.codes[at], at)  # each unit's first row
+        codes = np.flatnonzero(first < len(f.numbers))
         renamed = {vocab.fold(w): want.aliases[vocab.name_key(w)]
                    for w in f.county_shown.words if vocab.name_key(w) in want.aliases}
-        for code, row in sorted(zip(codes.tolist(), first[codes].tolist(), strict=True),
-                                key=lambda x: x[1]):
-            state = (f.col["state"].words[f.col["state"].codes[row]].casefold()
-                     if f.at["state"] >= 0 else "")
-            unit = f.unit.words[code]
-            county = f.county_shown.words[f.county_shown.codes[row]]
+        codes = codes[np.argsort(first[codes], kind="stable")]  # in file order
+        rows = first[codes]
+        states = [vocab.fold(w) for w in f.col["state"].words]
+        counties, places = f.county_shown.words, f.place.words
+        for code, s, c, p in zip(codes.tolist(), f.col["state"].codes[rows].tolist(),
+                                 f.county_shown.codes[rows].tolist(),
+                                 f.place.codes[rows].tolist(), strict=True):
+            unit, county = f.unit.words[code], counties[c]
             if renamed:  # counties the table's aliases rename
                 key, _, place = unit.partition("\x1f")
                 if key in renamed:
                     county = renamed[key]
                     unit = f"{vocab.fold(county)}\x1f{place}"
-            shown = " / ".join(x for x in (county, f.place.words[f.place.codes[row]]) if x)
-            out.setdefault(" ".join(state.split()), {}).setdefault(unit, shown)
+            shown = f"{county} / {places[p]}" if county and places[p] else county or places[p]
+            out.setdefault(states[s] if f.at["state"] >= 0 else "", {}).setdefault(unit, shown)
     return out
 
 

@@ -123,13 +123,12 @@ def summed(votes: np.ndarray, cell: np.ndarray, size: int) -> np.ndarray:
     votes : (N,) int64 (-1 blank) or (N, C) for several columns at once; cell : (N,) int64
     """
     total = sum_by_group(np.maximum(votes, 0), cell, size)
-    blank = np.zeros(total.shape, bool)
     present = np.zeros(size, bool)
     present[cell] = True
     if votes.ndim == 1:
-        blank[cell[votes < 0]] = True
+        total[cell[votes < 0]] = -1
     else:
         rows, cols = np.nonzero(votes < 0)
-        blank[cell[rows], cols] = True
-        present = present[:, None]
-    return np.where(~present, MISSING, np.where(blank, -1, total))
+        total[cell[rows], cols] = -1
+    total[~present] = MISSING  # in place: the grid is the table's largest array
+    return total

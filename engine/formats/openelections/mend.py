@@ -31,6 +31,7 @@ __all__ = ["NOT_CANDIDATES", "REPEATS", "Note", "doubtful_candidates", "doubtful
 
 REPEATS = ("refuse", "sum", "first")
 _EXAMPLES = 2      # repeats shown in a refusal
+_DENSE = 1 << 24   # (keys x spellings) up to this many: counted in one array, no hash
 # Lines that are usually not candidates; read as one, they earn a warning.
 NOT_CANDIDATES = {"none of these candidates", "none of the above", "against all",
                   "против всех", "барлығына қарсы", "times counted", "invalid"}
@@ -56,8 +57,20 @@ def spellings(key: np.ndarray, text: np.ndarray, words: list[str], refs: np.ndar
     """
     if not key.size:
         return {}, []
-    codes, distinct, _ = runs_codes(key.astype(np.int64) * len(words) + text)
-    counts = np.bincount(codes, minlength=distinct.size)
+    pair = key.astype(np.int64) * len(words) + text
+    if (int(key.max()) + 1) * len(words) <= _DENSE:  # few pairs possible: count them all
+        every = np.bincount(pair)
+        distinct = np.flatnonzero(every)
+        firsts = np.full(every.size, pair.size, np.int64)
+        np.minimum.at(firsts, pair, np.arange(pair.size))  # each pair's first row
+        order = np.argsort(firsts[distinct], kind="stable")
+        distinct, counts = distinct[order], every[distinct[order]]
+        renumber = np.empty(every.size, np.int64)
+        renumber[distinct] = np.arange(distinct.size)
+        codes = renumber[pair]
+    else:
+        codes, distinct, _ = runs_codes(pair)
+        counts = np.bincount(codes, minlength=distinct.size)
     keys, spelled = distinct // len(words), distinct % len(words)
     # pairs in order of first appearance: the most frequent spelling of a key, first on a tie
     order = np.lexsort((np.arange(keys.size), -counts, keys))
@@ -288,11 +301,16 @@ def doubtful_counties(rows: Rows) -> list[Note]:
     them). Names are compared only when they begin alike and are of about one length, so a
     national file's thousands of counties cost little."""
     units = rows.words["unit"]
-    names: dict[str, set[str]] = {}
-    for u in np.flatnonzero(np.bincount(rows.unit, minlength=len(units))).tolist():
-        county, _, place = units[u].partition("\x1f")
-        if county and place:
-            names.setdefault(county, set()).add(place)
+    present: list[int] = []
+
+    def names(county: str) -> set[str]:
+        """The county's precinct names (its units' words are read once, when first asked)."""
+        if not present:
+            present.extend(np.flatnonzero(np.bincount(rows.unit, minlength=len(units)))
+                           .tolist())
+        return {units[u].partition("\x1f")[2] for u in present
+                if units[u].partition("\x1f")[0] == county} - {""}
+
     shown = rows.words["county_shown"]
     counts = np.bincount(rows.county_shown, minlength=len(shown))
     by_key: dict[str, int] = {}
@@ -308,7 +326,7 @@ def doubtful_counties(rows: Rows) -> list[Note]:
             if (abs(len(a) - len(b)) > 2 or _numbers(a) != _numbers(b)
                     or not _similar(a, b)):  # "County 1" and "County 10" are two counties
                 continue
-            shared = names.get(a, set()) & names.get(b, set())
+            shared = names(a) & names(b)
             if len(shared) < 2:
                 continue
             big, small = sorted((by_key[a], by_key[b]), key=lambda c: -counts[c])

@@ -247,8 +247,7 @@ def _subtotals(c: Parts, place: str, units: np.ndarray, figs: list[Figure], k: i
     for county, these in by_county.items():
         mine = np.flatnonzero(keys == county)
         name = (str(c.units.county[units[mine[0]]]) if mine.size else
-                c.rows.words["county_shown"][int(c.rows.county_shown[
-                    np.flatnonzero(c.rows.county == county)[0]])])
+                c.county_names.get(county, ""))
         sub_place = f"{place}.county[{name}]"
         folded = c.rows.words["county"][county]
         missing = sum(1 for u in state_scope if u.partition("\x1f")[0] == folded

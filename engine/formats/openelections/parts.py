@@ -73,6 +73,7 @@ class Parts:
     lay: Layout
     against_all: bool
     blank_unit: int             # the unit of a race's own totals (no county, no precinct)
+    county_names: dict[int, str]  # county key -> the county as the file mostly spells it
 
     _index: list[np.ndarray] = attrs.field(factory=list)  # count_rows by (race, option)
     _by_row: list[np.ndarray] = attrs.field(factory=list)  # count_rows by precinct
