@@ -2,10 +2,12 @@
 process, beside pyarrow reading the same file alone (the floor: its multi-threaded CSV reader,
 the columns dictionary-coded, as saylau reads them).
 
-Two inputs: a seeded national file (``benchmarks/openelections_data.py``: 50 states, 150,000
-precincts, about 10^7 rows in the full run; a tenth in the quick one) and the shared state files
-(``../shared/samples/openelections`` through ``scenarios/openelections/``), when they are at
-hand. Each command's peak resident memory is its own (``VmHWM``, printed by the process itself).
+The replay writes its per race and option CSV (``--format csv``; the indented JSON's encoder is
+pure Python, seconds for thousands of races). Two inputs: a seeded national file
+(``benchmarks/openelections_data.py``: 50 states, 150,000 precincts, about 10^7 rows in the
+full run; a tenth in the quick one) and the shared state files (``../shared/samples/
+openelections`` through ``scenarios/openelections/``), when they are at hand. Each command's
+peak resident memory is its own (``VmHWM``, printed by the process itself).
 
 Targets (issue 16): the national file read and replayed at >= 1 M rows/s end to end with peak
 memory under 2x the file's size; each shared state file replayed in under 1 s.
@@ -13,6 +15,7 @@ memory under 2x the file's size; each shared state file replayed in under 1 s.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import tempfile
@@ -37,7 +40,7 @@ path, what = sys.argv[1], sys.argv[2]
 if what == "saylau":
     from cli.main import main
     try:
-        main(["replay", path, "--format", "json", "--output", sys.argv[3]])
+        main(["replay", path, "--format", "csv", "--output", sys.argv[3]])
     except SystemExit as done:
         if done.code:
             raise
@@ -78,20 +81,21 @@ def bench_openelections(counties: int = 60, states: int = 50, precincts: int = 5
     The replay's JSON is checked for every race before anything is reported."""
     out: Figures = {"states": []}
     with tempfile.TemporaryDirectory() as tmp:
-        csv = Path(tmp) / "national.csv"
+        path = Path(tmp) / "national.csv"
         t0 = time.perf_counter()
-        rows = make_national(csv, states=states, counties=counties, precincts=precincts)
+        rows = make_national(path, states=states, counties=counties, precincts=precincts)
         generated = time.perf_counter() - t0
         toml = Path(tmp) / "national.toml"
-        toml.write_text(scenario_text(csv.name), encoding="utf-8")
-        result = Path(tmp) / "result.json"
+        toml.write_text(scenario_text(path.name), encoding="utf-8")
+        result = Path(tmp) / "result.csv"
         saylau = _best([_probe(toml, "saylau", result) for _ in range(repeat)])
-        d = json.loads(result.read_text(encoding="utf-8"))
-        if not d["races"] or any(r["valid"] is None or r["valid"] <= 0 for r in d["races"]):
+        with result.open(encoding="utf-8", newline="") as fh:
+            races = {row["race_id"]: row for row in csv.DictReader(fh)}
+        if not races or any(not r["valid"] or int(r["valid"]) <= 0 for r in races.values()):
             msg = "the national file did not replay as generated: nothing reported"
             raise AssertionError(msg)
-        read = _best([_probe(csv, "pyarrow", result) for _ in range(repeat)])
-        out |= {"rows": rows, "mb": csv.stat().st_size / 1e6, "races": len(d["races"]),
+        read = _best([_probe(path, "pyarrow", result) for _ in range(repeat)])
+        out |= {"rows": rows, "mb": path.stat().st_size / 1e6, "races": len(races),
                 "generated_s": generated, "saylau_s": saylau["seconds"],
                 "saylau_peak_mb": saylau["peak_kib"] / 1024, "read_s": read["seconds"],
                 "read_peak_mb": read["peak_kib"] / 1024}
