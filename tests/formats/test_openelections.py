@@ -416,12 +416,15 @@ def test_precinct_ids_may_repeat_across_races():
     assert [r.precincts.ids.tolist() for r in loads(text).races] == [["P1", "P2"], ["P1", "P2"]]
 
 
+TIP = '; a station may need several columns to be one id, e.g. precinct = ["region", "number"]'
+
+
 @pytest.mark.parametrize(("rows", "error"), [
     ("r1,P1,5\nr2,P1,6\nr1,P1,7\n", "rows.csv: row 4, column 'precinct': duplicate precinct id "
-     "'P1' in race 'r1' (also row 2)"),
+     "'P1' in race 'r1' (also row 2)" + TIP),
     ("r1,P1,5\nr1,p1,7\n", "rows.csv: row 3, column 'precinct': duplicate precinct id 'p1' in "
      "race 'r1' (also row 2, as 'P1': ids that differ only in case or spacing are one "
-     "precinct)"),
+     "precinct)" + TIP),
 ])
 def test_a_precinct_id_repeated_in_a_csv_file_is_refused(tmp_path, rows, error):
     """The same precinct twice in a [precincts] file: one line naming the row and column."""
