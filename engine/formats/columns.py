@@ -43,6 +43,7 @@ class Columns:
         self.header = header      # every column of the file, trimmed
         self.n_rows = n_rows
         self._data = data         # header name -> pyarrow array (string or integer)
+        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
 
     def fail(self, row: int, column: str, problem: str) -> NoReturn:
         """One line naming the cell: ``row`` counts data rows from 0 (the header is row 1)."""
@@ -70,24 +71,28 @@ class Columns:
 
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """(N,) int64 codes of ``column``'s trimmed cells into their distinct values, in order
-        of first appearance."""
+        of first appearance (computed once per column)."""
+        if column not in self._codes:
+            self._codes[column] = self._encode(column)
+        return self._codes[column]
+
+    def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
         arr = self._data[column]
         if not _is_string(arr):
             arr = arr.cast(_pa().string())
+        if arr.null_count:
+            arr = arr.fill_null("")
         encoded = arr.dictionary_encode()
-        words = [w.strip(_SPACE) for w in encoded.dictionary.to_pylist()]
-        index: np.ndarray = np.frombuffer(encoded.indices.buffers()[1],
-                                          dtype=_index_dtype(encoded),
-                                          count=len(encoded) + encoded.indices.offset
-                                          )[encoded.indices.offset:]
+        indices = encoded.indices
+        index = np.frombuffer(indices.buffers()[1], dtype=_index_dtype(encoded),
+                              count=len(indices) + indices.offset)[indices.offset:]
         # cells that differ only in spaces around them are one value
         distinct: dict[str, int] = {}
-        remap = np.fromiter((distinct.setdefault(w, len(distinct)) for w in words), np.int64,
-                            count=len(words))
-        codes = remap[index] if index.size else np.zeros(0, np.int64)
-        # order of first appearance, so the first row's value is code 0
-        first = np.full(len(distinct), len(codes), np.int64)
-        np.minimum.at(first, codes, np.arange(len(codes)))
+        remap = np.fromiter((distinct.setdefault(w.strip(_SPACE), len(distinct))
+                             for w in encoded.dictionary.to_pylist()), np.int64)
+        codes = remap[index]
+        # numbered in order of first appearance, so the first row's value is code 0
+        _, first = np.unique(codes, return_index=True)
         order = np.argsort(first, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)

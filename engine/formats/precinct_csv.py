@@ -151,6 +151,24 @@ def _line(table: Columns, cols: tuple[str, ...], warnings: list[str]) -> np.ndar
     return np.where(known, np.sum(parts, axis=0), -1)
 
 
+def _combined(codes: list[np.ndarray]) -> np.ndarray:
+    """One int64 key per row from several columns' codes (each in [0, its count))."""
+    key = np.zeros(codes[0].size, np.int64)
+    for c in codes:
+        key = key * (int(c.max(initial=0)) + 1) + c
+    return key
+
+
+def _first_seen(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``key``'s distinct values, numbered in order of first appearance, and the row
+    where each first appears."""
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse.ravel()], first[order]
+
+
 def _paths(table: Columns, cols: tuple[str, ...]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     """Each row's path through ``cols`` as a code into the distinct paths (first seen first)."""
     coded = [table.codes(c) for c in cols]
@@ -158,13 +176,9 @@ def _paths(table: Columns, cols: tuple[str, ...]) -> tuple[np.ndarray, list[tupl
         if "" in words:
             i = int(np.flatnonzero(codes == words.index(""))[0])
             table.fail(i, c, "is blank; every row needs its area (or leave the column out)")
-    stacked = np.stack([codes for codes, _ in coded], axis=1)
-    distinct, first, code = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    paths = [tuple(coded[j][1][distinct[i, j]] for j in range(len(cols))) for i in order]
-    return rank[code.ravel()], paths
+    code, first = _first_seen(_combined([codes for codes, _ in coded]))
+    paths = [tuple(words[codes[i]] for codes, words in coded) for i in first.tolist()]
+    return code, paths
 
 
 def _ids(table: Columns, cols: tuple[str, ...], n: int
@@ -175,17 +189,13 @@ def _ids(table: Columns, cols: tuple[str, ...], n: int
         return ids, np.arange(n), np.arange(n)
     coded = [table.codes(c) for c in cols]
     words = [np.asarray(w, dtype=str) for _, w in coded]
-    exact = np.stack([codes for codes, _ in coded], axis=1)
-    folded = np.stack([_fold_codes(w)[codes] for (codes, _), w in zip(coded, words,
-                                                                      strict=True)], axis=1)
-    _, exact_code = np.unique(exact, axis=0, return_inverse=True)
-    _, fold_code = np.unique(folded, axis=0, return_inverse=True)
-    if len(cols) == 1:
-        ids = words[0][coded[0][0]]
-    else:
-        ids = np.asarray([" / ".join(str(words[j][row[j]]) for j in range(len(cols)))
-                          for row in exact])
-    return ids, exact_code.ravel(), fold_code.ravel()
+    exact = _combined([codes for codes, _ in coded])
+    folded = _combined([_fold_codes(w)[codes] for (codes, _), w in zip(coded, words,
+                                                                       strict=True)])
+    ids = words[0][coded[0][0]]
+    for (codes, _), w in zip(coded[1:], words[1:], strict=True):
+        ids = np.strings.add(np.strings.add(ids, " / "), w[codes])
+    return ids, exact, folded
 
 
 def _fold_codes(words: np.ndarray) -> np.ndarray:
