@@ -84,8 +84,8 @@ class Columns:
             arr = arr.fill_null("")
         encoded = arr.dictionary_encode()
         indices = encoded.indices
-        index = np.frombuffer(indices.buffers()[1], dtype=_index_dtype(encoded),
-                              count=len(indices) + indices.offset)[indices.offset:]
+        index: np.ndarray = np.frombuffer(indices.buffers()[1], dtype=_index_dtype(encoded),
+                                          count=len(indices) + indices.offset)[indices.offset:]
         # cells that differ only in spaces around them are one value
         distinct: dict[str, int] = {}
         remap = np.fromiter((distinct.setdefault(w.strip(_SPACE), len(distinct))

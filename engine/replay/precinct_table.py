@@ -44,11 +44,11 @@ def _table(scenario: Scenario) -> tuple[PrecinctTable, tuple[str, ...]]:
                                                               p.invalid, p.against_all)
         block[:, 4:4 + p.votes.shape[1]] = p.votes
         blocks.append(block)
-        lines = np.full((len(p.ids), len(names)), -1, np.int64)
+        known = np.full((len(p.ids), len(names)), -1, np.int64)
         for j, n in enumerate(names):
             if n in p.lines:
-                lines[:, j] = p.lines[n]
-        line_blocks.append(lines)
+                known[:, j] = p.lines[n]
+        line_blocks.append(known)
         if p.area is None:
             area_blocks.append(np.full(len(p.ids), -1, np.int64))
         else:
@@ -64,10 +64,10 @@ def _table(scenario: Scenario) -> tuple[PrecinctTable, tuple[str, ...]]:
         line_rows = np.zeros((0, len(names)), np.int64)
         area = np.zeros(0, np.int64)
     race_of = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
-    lines = {n: line_rows[:, j] for j, n in enumerate(names)}
-    counts, lines, made = _derived(scenario, counts, lines)
-    names = list(lines)
-    line_counts = (np.column_stack([lines[n] for n in names]) if names
+    by_name = {n: line_rows[:, j] for j, n in enumerate(names)}
+    counts, by_name, made = _derived(scenario, counts, by_name)
+    names = list(by_name)
+    line_counts = (np.column_stack([by_name[n] for n in names]) if names
                    else np.zeros((counts.shape[0], 0), np.int64))
     return PrecinctTable(race=race_of, counts=counts, n_races=len(scenario.races),
                          line_names=tuple(names), line_counts=line_counts,
