@@ -18,6 +18,7 @@ import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
     memory_bench,
+    national_bench,
     pipeline_bench,
     precinct_bench,
     replay_bench,
@@ -145,6 +146,9 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
+    results["national"] = (national_bench.bench_national(cfg.historical_repeat)
+                           if cfg.startup else None)
+    section("national", national_bench.render(results["national"]))
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
@@ -194,6 +198,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{hist['command_s']:.3f} s (in process {hist['library_s']:.3f} s"
                               + (f"; importing the CLI alone {startup['import_cli_s']:.3f} s)"
                                  if (startup := results["startup"]) else ")")})
+    out += national_bench.targets(results.get("national"))
     startup = results["startup"]
     if startup:
         out.append({"target": f"saylau --help < {replay_bench.TARGET_HELP} s (issue 14)",

@@ -1,23 +1,27 @@
 """Columns of a tabular file read strictly and fast: CSV (plain, ``.gz`` or one member of a
-``.zip``) and Parquet, with pyarrow's multi-threaded reader, only the columns a scenario maps.
+``.zip``) and Parquet, with pyarrow, only the columns a scenario maps, batch by batch.
 
 Counts are whole numbers in ASCII digits (spaces or tabs around them allowed): no signs, no
-separators, no other scripts' digits, below 2**62 (sums of counts stay inside int64). They are
-converted straight from the column's UTF-8 buffer with numpy, and only cells that are not plain
-digits go through Python, to be read as blank or named as the first bad cell (its row as a
-spreadsheet numbers it: the header is row 1). Text columns are interned: one code per distinct
-cell (trimmed), so a million rows naming 90 regions carry 90 strings.
+separators, no hexadecimal, no other scripts' digits, below 2**62 (sums of counts stay inside
+int64). A batch's column of plain digits is converted by Arrow itself; a column with other
+cells goes through numpy on its UTF-8 buffer, and only the cells that are not plain digits
+through Python, to be read as blank or named as the first bad cell (its row as a spreadsheet
+numbers it: the header is row 1). Text columns are interned: one code per distinct trimmed
+cell, numbered in order of first appearance, so a million rows naming 90 regions carry 90
+strings. Each batch (about 1 MiB of the file) is converted and let go before the next is read,
+so memory holds the converted columns and one batch, whatever the file's size.
 
 pyarrow is imported here only, when a scenario reads a precinct file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,86 +30,40 @@ import numpy as np
 from engine.errors import ScenarioError
 from engine.tally.sums import sum_by_group
 
-__all__ = ["TOO_LARGE", "Columns", "read_columns"]
+__all__ = ["TOO_LARGE", "Columns", "read_columns", "read_header"]
 
 TOO_LARGE = 2**62  # as for counts in the scenario file
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
 _SPACE = " \t"
+_BLOCK = 1 << 20    # bytes of the file parsed per batch
 
 
 class Columns:
-    """The mapped columns of one file: ``counts`` and ``codes`` convert a column by its header
-    name (as the user wrote it in the scenario)."""
+    """The mapped columns of one file, converted: ``counts`` and ``codes`` give a column by its
+    header name (as the user wrote it in the scenario)."""
 
-    def __init__(self, name: str, header: list[str], data: dict[str, Any], n_rows: int) -> None:
+    def __init__(self, name: str, header: list[str], n_rows: int,
+                 counts: dict[str, np.ndarray],
+                 codes: dict[str, tuple[np.ndarray, list[str]]]) -> None:
         self.name = name          # the file's name, for errors
         self.header = header      # every column of the file, trimmed
         self.n_rows = n_rows
-        self._data = data         # header name -> pyarrow array (string or integer)
-        self._codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._counts = counts
+        self._codes = codes
 
     def fail(self, row: int, column: str, problem: str) -> NoReturn:
         """One line naming the cell: ``row`` counts data rows from 0 (the header is row 1)."""
         raise ScenarioError(self.name, f"row {row + 2}, column {column!r}", problem)
 
-    def counts(self, column: str, *, blank: int) -> np.ndarray:
-        """(N,) int64 counts of ``column``; a blank cell (or spaces only) is ``blank``."""
-        arr = self._data[column]
-        if _is_integer(arr):  # a typed (Parquet) column: nulls are blank
-            values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64) \
-                if arr.null_count == 0 else _filled(arr, blank)
-            if arr.null_count == 0:
-                bad = np.flatnonzero((values < 0) | (values >= TOO_LARGE))
-            else:
-                valid = _valid_mask(arr)
-                bad = np.flatnonzero(valid & ((values < 0) | (values >= TOO_LARGE)))
-            if bad.size:
-                i = int(bad[0])
-                v = int(values[i])
-                self.fail(i, column, f"must be >= 0, got {v}" if v < 0 else
-                          f"is too large for a count, got {v}")
-            return values
-        offsets, raw = _utf8(arr)
-        lens = np.diff(offsets)
-        body = raw[int(offsets[0]):int(offsets[-1])]
-        if (lens.min(initial=1) >= 1 and lens.max(initial=1) <= _PLAIN_DIGITS
-                and ((body - 48) < 10).all()):
-            # every cell is 1-18 ASCII digits: Arrow's own conversion is exact and fast
-            ints = arr.cast(_pa().int64())
-            return np.frombuffer(ints.buffers()[1], dtype=np.int64, count=len(ints) +
-                                 ints.offset)[ints.offset:].copy()
-        return _parse_counts(offsets, raw, blank, lambda i, p: self.fail(i, column, p))
+    def counts(self, column: str) -> np.ndarray:
+        """(N,) int64 counts of ``column`` (blank cells as asked for when reading)."""
+        return self._counts[column]
 
     def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
         """(N,) int64 codes of ``column``'s trimmed cells into their distinct values, in order
-        of first appearance (computed once per column)."""
-        if column not in self._codes:
-            self._codes[column] = self._encode(column)
+        of first appearance."""
         return self._codes[column]
-
-    def _encode(self, column: str) -> tuple[np.ndarray, list[str]]:
-        arr = self._data[column]
-        if not _is_string(arr):
-            arr = arr.cast(_pa().string())
-        if arr.null_count:
-            arr = arr.fill_null("")
-        encoded = arr.dictionary_encode()
-        indices = encoded.indices
-        index: np.ndarray = np.frombuffer(indices.buffers()[1], dtype=_index_dtype(encoded),
-                                          count=len(indices) + indices.offset)[indices.offset:]
-        # cells that differ only in spaces around them are one value
-        distinct: dict[str, int] = {}
-        remap = np.fromiter((distinct.setdefault(w.strip(_SPACE), len(distinct))
-                             for w in encoded.dictionary.to_pylist()), np.int64)
-        codes = remap[index]
-        # numbered in order of first appearance, so the first row's value is code 0
-        _, first = np.unique(codes, return_index=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty_like(order)
-        rank[order] = np.arange(order.size)
-        values = list(distinct)
-        return rank[codes], [values[i] for i in order]
 
 
 def _pa() -> Any:
@@ -114,31 +72,7 @@ def _pa() -> Any:
     return pyarrow
 
 
-def _is_integer(arr: Any) -> bool:
-    return bool(_pa().types.is_integer(arr.type))
-
-
-def _is_string(arr: Any) -> bool:
-    t = arr.type
-    return bool(_pa().types.is_string(t) or _pa().types.is_large_string(t))
-
-
-def _index_dtype(encoded: Any) -> type:
-    return {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[
-        encoded.indices.type.bit_width]
-
-
-def _valid_mask(arr: Any) -> np.ndarray:
-    """Where a typed column has a value (not null)."""
-    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
-    mask = np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)]
-    return mask.astype(bool)
-
-
-def _filled(arr: Any, blank: int) -> np.ndarray:
-    return np.asarray(arr.fill_null(blank).to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
+# -- converting one batch's column ----------------------------------------------------------
 def _utf8(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     """A string array's offsets (N + 1,) int64 and bytes (uint8), without copying the bytes."""
     wide = _pa().types.is_large_string(arr.type)
@@ -151,6 +85,40 @@ def _utf8(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return offsets, raw
 
 
+def _counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> np.ndarray:
+    """A batch's column as (n,) int64 counts; ``fail(row in batch, problem)``."""
+    pa = _pa()
+    if pa.types.is_integer(arr.type):  # a typed (Parquet) column: nulls are blank
+        nulls = np.zeros(len(arr), bool)
+        if arr.null_count:
+            bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+            nulls = ~np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)
+                                                            ].astype(bool)
+            arr = arr.fill_null(0)
+        values = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+        bad = np.flatnonzero(~nulls & ((values < 0) | (values >= TOO_LARGE)))
+        if bad.size:
+            v = int(values[bad[0]])
+            fail(int(bad[0]), f"must be >= 0, got {v}" if v < 0 else
+                 f"is too large for a count, got {v}")
+        values[nulls] = blank
+        return values
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if arr.null_count:
+        arr = arr.fill_null("")
+    offsets, raw = _utf8(arr)
+    lens = np.diff(offsets)
+    body = raw[int(offsets[0]):int(offsets[-1])]
+    if (lens.min(initial=1) >= 1 and lens.max(initial=1) <= _PLAIN_DIGITS
+            and ((body - 48) < 10).all()):
+        # every cell is 1-18 ASCII digits: Arrow's own conversion is exact and fast
+        ints = arr.cast(pa.int64())
+        return np.frombuffer(ints.buffers()[1], dtype=np.int64,
+                             count=len(ints) + ints.offset)[ints.offset:].copy()
+    return _parse_counts(offsets, raw, blank, fail)
+
+
 def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
                   fail: Callable[[int, str], NoReturn]) -> np.ndarray:
     """Cells of 1-18 ASCII digits converted together; every other cell one by one."""
@@ -160,10 +128,9 @@ def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
     body = raw[start:end]
     digit = (body - 48) < 10  # uint8 wraps: bytes below '0' become large
     cell = np.repeat(np.arange(n), lens)
-    bad_bytes = np.bincount(cell[~digit], minlength=n) if not digit.all() else None
     plain = (lens >= 1) & (lens <= _PLAIN_DIGITS)
-    if bad_bytes is not None:
-        plain &= bad_bytes == 0
+    if not digit.all():
+        plain &= np.bincount(cell[~digit], minlength=n) == 0
     out = np.empty(n, np.int64)
     if plain.any():
         keep = plain[cell]
@@ -195,71 +162,233 @@ def _one_count(text: str, blank: int, fail: Callable[[str], NoReturn]) -> int:
     return int(cell)
 
 
-# --------------------------------------------------------------------------------------------
-def read_columns(path: Path, name: str, columns: list[str],
-                 missing: Callable[[str], NoReturn], *, delimiter: str = ",") -> Columns:
-    """The ``columns`` (header names, trimmed) of the CSV or Parquet file ``path``.
+class _Interned:
+    """A text column's codes, built batch by batch: one code per distinct trimmed cell."""
 
-    ``missing(problem)`` reports a file that does not exist (the scenario names its place);
-    every other problem is a :class:`ScenarioError` naming the file as ``name``.
-    """
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, arr: Any) -> None:
+        pa = _pa()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.string())
+        if arr.null_count:
+            arr = arr.fill_null("")
+        encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
+        indices = encoded.indices
+        width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
+        index = np.frombuffer(indices.buffers()[1], dtype=width,
+                              count=len(indices) + indices.offset)[indices.offset:]
+        words = self.words
+        remap = np.fromiter((words.setdefault(w.strip(_SPACE), len(words))
+                             for w in encoded.dictionary.to_pylist()), np.int64)
+        self.parts.append(remap[index])
+
+    def result(self) -> tuple[np.ndarray, list[str]]:
+        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
+        return codes, list(self.words)
+
+
+# -- reading --------------------------------------------------------------------------------
+def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
+                delimiter: str = ",") -> list[str]:
+    """The trimmed column names of the CSV or Parquet file ``path``. ``missing(problem)``
+    reports a file that does not exist (the scenario names its place)."""
     if not path.is_file():
         missing(f"no such file {str(path)!r}")
     if path.suffix.lower() == ".parquet":
-        return _parquet(path, name, columns)
-    data = _bytes(path, name)
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    header = _header(data, name, delimiter)
-    raw_of = {h.strip(): h for h in header}
-    want = [raw_of[c] for c in dict.fromkeys(columns) if c in raw_of]
+        import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
+
+        try:
+            return [h.strip() for h in pq.read_schema(path).names]
+        except (OSError, _pa().ArrowException) as err:
+            raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+    return [h.strip() for h in _header(_head(path, name), name, delimiter)]
+
+
+def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str], *,
+                 delimiter: str = ",") -> Columns:
+    """The columns of ``path`` (header names, trimmed, all in the header): ``counts`` maps a
+    count column to the value of its blank cells, ``texts`` are interned."""
+    header = read_header(path, name, _no_file(name), delimiter=delimiter)
+    batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
+                          path.suffix.lower() == ".parquet" else
+                          _csv_batches(path, name, [*counts, *texts], delimiter))
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in counts}
+    interned = {c: _Interned() for c in texts}
+    row0 = 0
+    for batch in batches:
+        for c, blank in counts.items():
+            arr = batch.column(raw_names[c])
+
+            def fail(i: int, problem: str, c: str = c, row0: int = row0) -> NoReturn:
+                raise ScenarioError(name, f"row {row0 + i + 2}, column {c!r}", problem)
+
+            parts[c].append(_counts(arr, blank, fail))
+        for c, it in interned.items():
+            it.add(batch.column(raw_names[c]))
+        row0 += batch.num_rows
+    if row0 == 0:
+        raise ScenarioError(name, "", "has a header but no precinct rows")
+    return Columns(name, header, row0, {c: np.concatenate(p) for c, p in parts.items()},
+                   {c: it.result() for c, it in interned.items()})
+
+
+def _no_file(name: str) -> Callable[[str], NoReturn]:
+    def missing(problem: str) -> NoReturn:
+        raise ScenarioError(name, "", problem)
+
+    return missing
+
+
+def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
+                 ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the CSV file (only ``columns``, as strings), and each column's
+    name as the file spells it."""
     pa = _pa()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
+    header = _header(_head(path, name), name, delimiter)
+    raw_of = {h.strip(): h for h in header}
+    want = list(dict.fromkeys(raw_of[c] for c in columns))
     bad_rows: list[Any] = []
 
     def invalid(row: Any) -> str:
         bad_rows.append(row)
         return "skip"
 
+    def batches() -> Iterator[Any]:
+        try:
+            with _stream(path) as source:
+                reader = pcsv.open_csv(
+                    source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
+                    parse_options=pcsv.ParseOptions(delimiter=delimiter,
+                                                    newlines_in_values=True,
+                                                    invalid_row_handler=invalid),
+                    convert_options=pcsv.ConvertOptions(
+                        include_columns=want, column_types=dict.fromkeys(want, pa.string()),
+                        strings_can_be_null=False, quoted_strings_can_be_null=False),
+                    memory_pool=_batch_pool())
+                for batch in reader:
+                    if bad_rows:
+                        break
+                    yield batch
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            _explain(_bytes(path, name), name, delimiter, err)
+        except (OSError, zipfile.BadZipFile, EOFError) as err:
+            raise ScenarioError(name, "", f"cannot be read: {err}") from None
+        if bad_rows:
+            _wrong_width(_bytes(path, name), name, delimiter, len(header))
+
+    return batches(), {c: raw_of[c] for c in columns}
+
+
+def _parquet_batches(path: Path, name: str, columns: list[str]
+                     ) -> tuple[Iterator[Any], dict[str, str]]:
+    import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
+
     try:
-        table = pcsv.read_csv(
-            pa.BufferReader(data),
-            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                            invalid_row_handler=invalid),
-            convert_options=pcsv.ConvertOptions(
-                include_columns=want, column_types=dict.fromkeys(want, pa.string()),
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except pa.ArrowInvalid as err:
-        _explain(data, name, delimiter, err)
-    if bad_rows:
-        _wrong_width(data, name, delimiter, len(header))
-    if table.num_rows == 0:
-        raise ScenarioError(name, "", "has a header but no precinct rows")
-    arrays = {c: table.column(raw_of[c]).combine_chunks() for c in columns if c in raw_of}
-    return Columns(name, [h.strip() for h in header], arrays, table.num_rows)
+        f = pq.ParquetFile(path)
+    except (OSError, _pa().ArrowException) as err:
+        raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+    raw_of = {h.strip(): h for h in f.schema_arrow.names}
+    want = list(dict.fromkeys(raw_of[c] for c in columns))
+
+    def batches() -> Iterator[Any]:
+        try:
+            yield from f.iter_batches(columns=want, batch_size=1 << 16)
+        except (OSError, _pa().ArrowException) as err:
+            raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+
+    return batches(), {c: raw_of[c] for c in columns}
+
+
+def _batch_pool() -> Any:
+    """A memory pool that gives each batch's memory back to the system once it is converted:
+    jemalloc told to return freed pages at once where pyarrow has it, else the system's."""
+    pa = _pa()
+    try:
+        pa.jemalloc_set_decay_ms(0)
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        return pa.system_memory_pool()
+
+
+def _stream(path: Path) -> Any:
+    """The file as a stream pyarrow reads block by block: ``.gz`` decompressed on the way, the
+    one member of a ``.zip``, else the file itself."""
+    pa = _pa()
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return pa.input_stream(str(path), compression="gzip")
+    if suffix == ".zip":
+        return contextlib.closing(_ZipMember(path))
+    return pa.input_stream(str(path))
+
+
+class _ZipMember:
+    """The one member of a zip file, opened for reading (the archive closed with it)."""
+
+    def __init__(self, path: Path) -> None:
+        self._zip = zipfile.ZipFile(path)
+        self._file = self._zip.open(_member(self._zip, path.name))
+
+    def read(self, n: int = -1) -> bytes:
+        return self._file.read(n)
+
+    def close(self) -> None:
+        self._file.close()
+        self._zip.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._file.closed)
+
+    def readable(self) -> bool:
+        return True
+
+
+def _member(z: zipfile.ZipFile, name: str) -> str:
+    members = [m for m in z.namelist() if not m.endswith("/")]
+    if len(members) != 1:
+        raise ScenarioError(name, "", f"a .zip must hold one CSV file, it holds {len(members)}")
+    return members[0]
+
+
+def _head(path: Path, name: str) -> bytes:
+    """The file's first 64 KiB (decompressed), for its header; a BOM left out."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path) as f:
+                first = f.read(1 << 16)
+        elif path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as z, z.open(_member(z, name)) as f:
+                first = f.read(1 << 16)
+        else:
+            with path.open("rb") as f:
+                first = f.read(1 << 16)
+    except (OSError, zipfile.BadZipFile, EOFError) as err:
+        raise ScenarioError(name, "", f"cannot be read: {err}") from None
+    return first[3:] if first.startswith(b"\xef\xbb\xbf") else first
 
 
 def _bytes(path: Path, name: str) -> bytes:
-    """The file's bytes, decompressed: ``.gz``, or the one CSV member of a ``.zip``."""
-    suffix = path.suffix.lower()
+    """The whole file, decompressed (to locate a problem once reading has failed)."""
     try:
-        if suffix == ".gz":
-            return gzip.decompress(path.read_bytes())
-        if suffix == ".zip":
+        if path.suffix.lower() == ".gz":
+            data = gzip.decompress(path.read_bytes())
+        elif path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as z:
-                members = [m for m in z.namelist() if not m.endswith("/")]
-                if len(members) != 1:
-                    raise ScenarioError(name, "", f"a .zip must hold one CSV file, it holds "
-                                        f"{len(members)}")
-                return z.read(members[0])
-        return path.read_bytes()
+                data = z.read(_member(z, name))
+        else:
+            data = path.read_bytes()
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise ScenarioError(name, "", f"cannot be read: {err}") from None
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
-def _header(data: bytes, name: str, delimiter: str) -> list[str]:
-    first = data[:1 << 16]
+def _header(first: bytes, name: str, delimiter: str) -> list[str]:
     try:
         text = first.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -270,7 +399,7 @@ def _header(data: bytes, name: str, delimiter: str) -> list[str]:
         header = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
     except csv.Error as err:
         raise ScenarioError(name, "", f"not a readable CSV file: {err}") from None
-    if not header or not data.strip():
+    if not header or not first.strip():
         raise ScenarioError(name, "", "is empty: no header row")
     return header
 
@@ -298,20 +427,3 @@ def _wrong_width(data: bytes, name: str, delimiter: str, width: int) -> NoReturn
         if n > 1 and row and len(row) != width:
             raise ScenarioError(name, f"row {n}", f"has {len(row)} cells, the header has {width}")
     raise ScenarioError(name, "", f"has rows whose cells do not match the header's {width}")
-
-
-def _parquet(path: Path, name: str, columns: list[str]) -> Columns:
-    import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
-
-    try:
-        schema = pq.read_schema(path)
-        header = list(schema.names)
-        raw_of = {h.strip(): h for h in header}
-        want = list(dict.fromkeys(raw_of[c] for c in columns if c in raw_of))
-        table = pq.read_table(path, columns=want)
-    except (OSError, _pa().ArrowException) as err:
-        raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
-    if table.num_rows == 0:
-        raise ScenarioError(name, "", "has a header but no precinct rows")
-    arrays = {c: table.column(raw_of[c]).combine_chunks() for c in columns if c in raw_of}
-    return Columns(name, [h.strip() for h in header], arrays, table.num_rows)

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.columns import Columns, read_columns
+from engine.formats.columns import Columns, read_columns, read_header
 from engine.formats.toml_reader import Reader, type_name
 from engine.law.protocol import Protocol
 from engine.records import COUNT_COLUMNS, Race, RacePrecincts
@@ -127,17 +127,22 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path, protocol: Protoc
         spec.fail("columns.race is required when the scenario has more than one race", "columns")
 
     name = Path(file).name
-    table = read_columns(base / file, name, [c for _, c in m.columns()],
-                         lambda problem: spec.fail(problem, "file"), delimiter=delimiter)
+    header = read_header(base / file, name, lambda problem: spec.fail(problem, "file"),
+                         delimiter=delimiter)
     for key, col in m.columns():
-        if col not in table.header:
-            spec.fail(_missing(col, name, table.header), f"columns.{key}")
+        if col not in header:
+            spec.fail(_missing(col, name, header), f"columns.{key}")
+    # an empty cell: unknown for a line, no votes for a candidate
+    counts = {c: -1 for cols in m.lines.values() for c in cols}
+    counts.update({c: 0 for c in m.candidates if c not in counts})
+    texts = list(dict.fromkeys([*([m.race] if m.race else []), *m.precinct, *m.area]))
+    table = read_columns(base / file, name, counts, texts, delimiter=delimiter)
     return _attach(table, m, races)
 
 
 def _line(table: Columns, cols: tuple[str, ...], warnings: list[str]) -> np.ndarray:
     """A protocol line: its column, or the sum of its columns (unknown where a part is)."""
-    parts = [table.counts(c, blank=-1) for c in cols]
+    parts = [table.counts(c) for c in cols]
     for c, part in zip(cols, parts, strict=True):
         blank = np.flatnonzero(part < 0)
         if blank.size:
@@ -224,7 +229,7 @@ def _attach(table: Columns, m: _Mapping, races: tuple[Race, ...]
     warnings: list[str] = []
     lines = {line: _line(table, cols, warnings) for line, cols in m.lines.items()}
     base = {c: lines.pop(c) if c in lines else np.full(n, -1, np.int64) for c in COUNT_COLUMNS}
-    votes = np.stack([table.counts(c, blank=0) for c in m.candidates], axis=1)
+    votes = np.stack([np.maximum(table.counts(c), 0) for c in m.candidates], axis=1)
     ids, exact, folded = _ids(table, m.precinct, n)
     area_code, paths = _paths(table, m.area) if m.area else (None, [])
 

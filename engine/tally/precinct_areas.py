@@ -71,9 +71,16 @@ def precinct_area_results(table: PrecinctTable, race_depth: np.ndarray) -> Preci
     leaves, leaf = np.unique(leaf_key, return_inverse=True)
     leaf = leaf.ravel()
     n_leaves = leaves.size
-    wide = (table.counts if table.line_counts is None or not table.line_names
-            else np.concatenate([table.counts, table.line_counts], axis=1))
-    leaf_sums = sum_known(wide[named], leaf, n_leaves)
+    every = named.size == table.race.size  # no copy of the rows when every one names an area
+
+    def leaf_sum(values: np.ndarray) -> np.ndarray:
+        return sum_known(values if every else values[named], leaf, n_leaves)
+
+    has_lines = table.line_counts is not None and bool(table.line_names)
+    leaf_sums = leaf_sum(table.counts)
+    if has_lines:
+        assert table.line_counts is not None
+        leaf_sums = np.concatenate([leaf_sums, leaf_sum(table.line_counts)], axis=1)
     leaf_precincts = np.bincount(leaf, minlength=n_leaves).astype(np.int64)
     leaf_race, leaf_code = leaves // len(paths), leaves % len(paths)
     rdepth = np.asarray(race_depth, np.int64)[leaf_race]
