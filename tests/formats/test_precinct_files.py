@@ -195,3 +195,36 @@ def test_a_row_of_the_wrong_width_is_named(tmp_path):
     msg = _error(_write(tmp_path, ROWS.replace("South,S1,2,50,20,0,0,10,10",
                                                "South,S1,2,50,20,0,0,10,10,9")))
     assert msg == "rows.csv: row 5: has 10 cells, the header has 9"
+
+
+def test_the_replay_table_shows_each_level_asked_for(tmp_path, runner):
+    """`saylau replay` lists the race's regions by default and its districts at level 2."""
+    from cli.main import main
+
+    path = str(_write(tmp_path))
+    one = runner.invoke(main, ["replay", path])
+    two = runner.invoke(main, ["replay", path, "--area-level", "2"])
+    assert one.exit_code == 0
+    assert "p: results by area, level 1 of 2 (--area-level N: deeper)" in one.stdout
+    assert "\n  North " in one.stdout
+    assert "\n  N1 " not in one.stdout
+    assert "p: results by area, level 2 of 2" in two.stdout
+    assert "\n  N1 " in two.stdout
+
+
+def test_json_and_csv_carry_the_areas_below_the_race(tmp_path, runner):
+    """Every area of every level in JSON, and one CSV row per area and option."""
+    import json
+
+    from cli.main import main
+
+    path = str(_write(tmp_path))
+    d = json.loads(runner.invoke(main, ["replay", path, "--format", "json"]).stdout)
+    assert [a["path"] for a in d["precinct_areas"]] == [
+        ["North"], ["North", "N1"], ["North", "N2"], ["South"], ["South", "S1"]]
+    south = d["precinct_areas"][3]
+    assert [c["votes"] for c in south["candidates"]] == [110, 85]
+    assert south["turnout"] == round(100 * 200 / 350, 4)
+    rows = runner.invoke(main, ["replay", path, "--format", "csv"]).stdout.splitlines()
+    assert sum(r.endswith("area level 2") for r in rows) == 3 * 2
+    assert d["election"]["turnout_basis"] == "cast"
