@@ -128,7 +128,8 @@ def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
 
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
-                            attendance=ind.attendance, runs=runs, seed=seed)
+                            attendance=ind.attendance, persistence=ind.persistence, runs=runs,
+                            seed=seed)
     render = {"table": rounds_render.round_table, "json": rounds_render.round_json,
               "csv": rounds_render.round_csv}[fmt]
     emit(render(ind, counts, seed), output)

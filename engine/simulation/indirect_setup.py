@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
-import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.model_table import FIT_TARGETS, ModelSpec
 from engine.formats.scenario import load
 from engine.law.rules import RuleSet
 from engine.records import Scenario
-from engine.simulation.indirect import DEFAULT_ATTENDANCE, DEFAULT_LOYALTY, Round
+from engine.simulation.indirect import (
+    DEFAULT_ATTENDANCE,
+    DEFAULT_LOYALTY,
+    DEFAULT_PERSISTENCE,
+    Deputies,
+    Round,
+)
 from engine.simulation.races import area_figure, first
 from engine.simulation.setup import source_path
 
@@ -32,9 +37,17 @@ class IndirectSetup:
     attendance: float
     published: dict[str, int]
     source: str | None = None
+    persistence: float = DEFAULT_PERSISTENCE
+
+    @property
+    def deputies(self) -> Deputies:
+        return Deputies(loyalty=self.loyalty, attendance=self.attendance,
+                        persistence=self.persistence)
 
 
 _ROUND_FIGURES = ("maslikhats", "deputies", "races")
+# Published counts a fit or its model check compares with the simulation.
+_CHECKED = (*FIT_TARGETS, "races", "incumbents_reelected")
 
 
 def indirect_setup(scenario: Scenario, source: str | Path | None = None) -> IndirectSetup:
@@ -56,8 +69,7 @@ def indirect_setup(scenario: Scenario, source: str | Path | None = None) -> Indi
             raise ScenarioError(scenario.file, f"{g.place}.area",
                                 f"no [[area]] {list(g.area)} in {src.file}")
         figures: dict[str, int] = {}
-        for key in (*_ROUND_FIGURES, "candidates", "candidates_nominated",
-                    *FIT_TARGETS):
+        for key in (*_ROUND_FIGURES, "candidates", "candidates_nominated", *_CHECKED):
             value, _ = area_figure(area, key)
             if value is not None:
                 figures[key] = value
@@ -69,18 +81,14 @@ def indirect_setup(scenario: Scenario, source: str | Path | None = None) -> Indi
         candidates = g.candidates or figures.get("candidates") or 2 * races
         rounds.append(Round.even(figures["maslikhats"], figures["deputies"], races,
                                            candidates))
-        for key in FIT_TARGETS:
+        for key in _CHECKED:
             if key in figures:
                 published[key] = published.get(key, 0) + figures[key]
-    seats = np.concatenate([x.seats for x in rounds])
-    offsets = np.cumsum([0] + [x.seats.shape[0] for x in rounds[:-1]])
-    rnd = Round(
-        seats=seats,
-        maslikhat=np.concatenate([x.maslikhat + o for x, o in zip(rounds, offsets, strict=True)]),
-        n_candidates=np.concatenate([x.n_candidates for x in rounds]))
+    rnd = Round.joined(rounds)
     ind = spec.indirect
     return IndirectSetup(
         scenario=scenario, rules=scenario.election.rules, round=rnd,
         loyalty=first(ind.loyalty, DEFAULT_LOYALTY),
         attendance=first(ind.attendance, DEFAULT_ATTENDANCE),
+        persistence=first(ind.persistence, DEFAULT_PERSISTENCE),
         published=published, source=str(src_path))
