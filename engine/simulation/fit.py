@@ -13,10 +13,12 @@ rejected: those trials are the region. The fit test (Hansen's J) has targets - p
 degrees of freedom: with as many parameters as targets the fit can match them and its distance
 tests nothing (the model check of :mod:`engine.simulation.model_check` is then the test).
 
-The search: a grid over the bounds, Nelder-Mead from its best point, then a finer grid over the
-box of the trials not rejected (widened by one step of the coarse grid), so the region is
-measured where it is, not only near the fit. Trials are evaluated on threads, each a pure
-function of the parameters (:func:`trial`), so a cluster can evaluate them as well.
+The search: a grid over the bounds (finest along loyalty), Nelder-Mead from its two best points
+side by side, each restarted once, then a grid over the box of the trials not rejected (widened
+by one step of the first grid), so the region is measured where it is, not only near the fit.
+Trials are evaluated through ``mapper`` (threads by default): each is a pure function of the
+parameters, so a cluster's map can evaluate them as well. A nested fit (a parameter held at a
+value) starts from the first grid's trials at that value, Nelder-Mead from its best one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import attrs
 import numpy as np
@@ -36,6 +39,7 @@ from engine.simulation.indirect import (
     Round,
     RoundCounts,
     block_deck,
+    counts_on,
     n_blocks,
     simulate_round,
 )
@@ -46,13 +50,17 @@ __all__ = ["BOUNDS", "Fit", "distance", "fit"]
 
 # Where the search looks; the data may not bound a parameter inside them (Fit.open_ends).
 BOUNDS = {"loyalty": (0.3, 1.0), "attendance": (0.5, 1.0), "persistence": (0.0, 1.0)}
+# Points of the first grid along each parameter: loyalty moves the counts most (one-vote wins
+# change by about ten for 0.01 in 2013), so it is searched finest.
+GRID_POINTS = {"loyalty": 15, "attendance": 4, "persistence": 4}
 # The uniforms of every block are drawn once and kept when they fit in this (else redrawn at
 # each trial, same numbers, slower).
 DECK_BUDGET = 512 << 20
 # Added to the variance of every simulated count: (half a count)^2.
 VARIANCE_FLOOR = 0.25
 
-Mapper = Callable[[Callable[[np.ndarray], float], Sequence[np.ndarray]], Iterable[float]]
+# mapper(f, points): f at every point, in order (threads here; a cluster's map elsewhere)
+Mapper = Callable[[Callable[[np.ndarray], Any], Sequence[np.ndarray]], Iterable[Any]]
 
 
 @attrs.frozen(eq=False)
@@ -112,14 +120,15 @@ def distance(counts: RoundCounts, targets: dict[str, int]) -> float:
     return float(d @ np.linalg.solve(cov, d))
 
 
-def _decks(rnd: Round, runs: int, seed: int) -> list[Deck] | None:
+def _deck(rnd: Round, runs: int, seed: int) -> Deck | None:
+    """Every block's uniforms, drawn once and joined, or None past :data:`DECK_BUDGET`."""
     if deck_bytes(rnd, runs) > DECK_BUDGET:
         return None
-    return [block_deck(rnd, seed, b, runs) for b in range(n_blocks(runs))]
+    return Deck.concat([block_deck(rnd, seed, b, runs) for b in range(n_blocks(runs))])
 
 
 def _thread_map(jobs: int) -> Mapper:
-    def mapper(f: Callable[[np.ndarray], float], xs: Sequence[np.ndarray]) -> list[float]:
+    def mapper(f: Callable[[np.ndarray], Any], xs: Sequence[np.ndarray]) -> list[Any]:
         if jobs <= 1:
             return [f(x) for x in xs]
         with ThreadPoolExecutor(jobs) as ex:  # numpy releases the GIL in the array work
@@ -129,7 +138,8 @@ def _thread_map(jobs: int) -> Mapper:
 
 def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
         parameters: tuple[str, ...] = FIT_PARAMETERS, fixed: dict[str, float] | None = None,
-        runs: int = 100, seed: int = 0, grid_points: int = 6,
+        runs: int = 100, seed: int = 0, grid_points: dict[str, int] | None = None,
+        region_points: int = 5,
         bounds: dict[str, tuple[float, float]] | None = None,
         restrict: Sequence[tuple[str, float]] = (), jobs: int | None = None,
         mapper: Mapper | None = None) -> Fit:
@@ -140,6 +150,7 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
     ``mapper(f, points)`` evaluates trials (default: threads)."""
     fixed = {k: v for k, v in (fixed or {}).items() if k not in parameters}
     bounds = BOUNDS | (bounds or {})
+    points = GRID_POINTS | (grid_points or {})
     unknown = [p for p in parameters if p not in FIT_PARAMETERS]
     if unknown or not parameters:
         msg = f"parameters: choose among {', '.join(FIT_PARAMETERS)}, got {list(parameters)}"
@@ -148,7 +159,7 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
     if bad or not targets:
         msg = f"targets: choose among {', '.join(STATISTICS)}, got {sorted(targets)}"
         raise ValueError(msg)
-    decks = _decks(rnd, runs, seed)
+    deck = _deck(rnd, runs, seed)
     kernel = Kernel.of(rnd, rules)
     mapper = mapper or _thread_map(cores() if jobs is None else jobs)
 
@@ -158,25 +169,35 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
         for name, value in zip(names, x, strict=True):
             lo, hi = bounds[name]
             values[name] = float(min(max(value, lo), hi))
-        return simulate_round(rnd, rules, runs=runs, seed=seed, decks=decks, kernel=kernel,
-                              **values)
+        deputies = Deputies(**values)
+        if deck is None:
+            return simulate_round(rnd, rules, runs=runs, seed=seed, kernel=kernel,
+                                  loyalty=deputies.loyalty, attendance=deputies.attendance,
+                                  persistence=deputies.persistence)
+        return counts_on(rnd, rules, deputies, deck, kernel)
 
-    def search(names: tuple[str, ...], held: dict[str, float]) -> _Search:
+    def search(names: tuple[str, ...], held: dict[str, float],
+               known: tuple[np.ndarray, np.ndarray] | None = None, starts: int = 2
+               ) -> _Search:
         return _search(lambda x: distance(counts_at(x, names, held), targets), names, bounds,
-                       grid_points, mapper)
+                       points, mapper, starts=starts, known=known)
 
     import scipy.stats  # here, not at import: the CLI starts faster
 
     critical = float(scipy.stats.chi2.ppf(0.95, df=len(targets)))
     found = search(parameters, fixed)
-    fine = _region_grid(found, parameters, bounds, grid_points, critical)
+    fine = _region_grid(found, parameters, bounds, region_points, critical)
     grid = np.concatenate([found.grid, fine])
     chi2 = np.concatenate([found.chi2, np.array(list(mapper(found.objective, list(fine))))])
     restricted = []
     for p, value in restrict:
         if p in parameters and len(parameters) > 1:
             at = parameters.index(p)
-            nested = search(parameters[:at] + parameters[at + 1:], fixed | {p: value})
+            # the first grid's trials at that value are the nested fit's first grid
+            on = np.isclose(found.grid[:len(found.first)][:, at], value)
+            known = (np.delete(found.first[on], at, axis=1), found.chi2[:len(found.first)][on])
+            nested = search(parameters[:at] + parameters[at + 1:], fixed | {p: value},
+                            known if on.any() else None, starts=1)
             restricted.append((p, value, nested.best))
             # its trials are trials of the whole model too
             grid = np.concatenate([grid, np.insert(nested.grid, at, value, axis=1)])
@@ -203,6 +224,7 @@ class _Search:
     grid: np.ndarray
     chi2: np.ndarray
     step: np.ndarray
+    first: np.ndarray  # the first grid: the leading rows of ``grid``
 
 
 def _projection(grid: np.ndarray, kept: np.ndarray, names: tuple[str, ...],
@@ -225,17 +247,13 @@ def _axes_grid(axes: list[np.ndarray]) -> np.ndarray:
     return np.stack([g.ravel() for g in np.meshgrid(*axes, indexing="ij")], axis=-1)
 
 
-def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
-            bounds: dict[str, tuple[float, float]], points: int, mapper: Mapper) -> _Search:
-    """A grid over the bounds, then Nelder-Mead from its best point (every trial recorded)."""
+def _nelder_mead(objective: Callable[[np.ndarray], float], start: np.ndarray,
+                 step: np.ndarray, lo: np.ndarray, hi: np.ndarray
+                 ) -> list[tuple[np.ndarray, float]]:
+    """Nelder-Mead from ``start`` (a simplex half a grid step wide), restarted once from where
+    it stopped with a simplex half as wide; every trial, in order."""
     import scipy.optimize  # here, not at import: the CLI starts faster
 
-    lo = np.array([bounds[p][0] for p in names])
-    hi = np.array([bounds[p][1] for p in names])
-    step = (hi - lo) / (points - 1)
-    grid = _axes_grid([np.linspace(a, b, points) for a, b in zip(lo, hi, strict=True)])
-    chi2 = np.array(list(mapper(objective, list(grid))))
-    start = grid[int(np.argmin(chi2))]
     path: list[tuple[np.ndarray, float]] = []
 
     def traced(x: np.ndarray) -> float:
@@ -244,24 +262,47 @@ def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
         path.append((x, value))
         return value
 
-    simplex = np.vstack([start, start + np.diag(np.where(start + step / 2 <= hi, step, -step)
-                                                / 2)])
-    scipy.optimize.minimize(traced, start, method="Nelder-Mead",
-                            options={"initial_simplex": simplex, "xatol": 1e-3,
-                                     "fatol": 1e-3, "maxiter": 25 * len(names)})
-    if path:
+    x = start
+    for width in (step / 2, step / 4):
+        simplex = np.vstack([x, x + np.diag(np.where(x + width <= hi, width, -width))])
+        scipy.optimize.minimize(traced, x, method="Nelder-Mead",
+                                options={"initial_simplex": simplex, "xatol": 1e-3,
+                                         "fatol": 1e-3, "maxfev": 15 * len(x)})
+        x = min(path, key=lambda t: t[1])[0]
+    return path
+
+
+def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
+            bounds: dict[str, tuple[float, float]], points: dict[str, int], mapper: Mapper,
+            starts: int = 2, known: tuple[np.ndarray, np.ndarray] | None = None) -> _Search:
+    """A grid over the bounds (``known``: its trials, already evaluated), then Nelder-Mead
+    from its ``starts`` best points, side by side (every trial recorded, in an order that does
+    not depend on the threads)."""
+    lo = np.array([bounds[p][0] for p in names])
+    hi = np.array([bounds[p][1] for p in names])
+    n = np.array([points[p] for p in names])
+    step = (hi - lo) / (n - 1)
+    if known is None:
+        grid = _axes_grid([np.linspace(a, b, k) for a, b, k in zip(lo, hi, n, strict=True)])
+        chi2 = np.array(list(mapper(objective, list(grid))))
+    else:
+        grid, chi2 = known
+    first_grid = grid
+    starts_at = [grid[i] for i in np.argsort(chi2, kind="stable")[:starts]]
+    paths = mapper(lambda x: _nelder_mead(objective, x, step, lo, hi), starts_at)
+    for path in paths:
         grid = np.concatenate([grid, np.array([x for x, _ in path])])
         chi2 = np.concatenate([chi2, np.array([v for _, v in path])])
     i = int(np.argmin(chi2))
     return _Search(objective=objective, x=grid[i], best=float(chi2[i]), grid=grid, chi2=chi2,
-                   step=step)
+                   step=step, first=first_grid)
 
 
 def _region_grid(found: _Search, names: tuple[str, ...],
                  bounds: dict[str, tuple[float, float]], points: int,
                  critical: float) -> np.ndarray:
-    """A finer grid over the box of the trials not rejected, one coarse step wider each way
-    (around the fit, 1.5 steps each way, when none is)."""
+    """A grid of ``points`` a side over the box of the trials not rejected, one coarse step
+    wider each way (around the fit, 1.5 steps each way, when none is)."""
     lo = np.array([bounds[p][0] for p in names])
     hi = np.array([bounds[p][1] for p in names])
     inside = found.grid[found.chi2 <= critical]

@@ -37,7 +37,8 @@ from engine.simulation.races import split_evenly
 from engine.simulation.seeds import BLOCK_RUNS, block_runs, child_seed
 
 __all__ = ["DEFAULT_ATTENDANCE", "DEFAULT_LOYALTY", "DEFAULT_PERSISTENCE", "STATISTICS",
-           "Deputies", "Round", "RoundCounts", "n_blocks", "round_block", "simulate_round"]
+           "Deputies", "Round", "RoundCounts", "block_deck", "counts_on", "n_blocks",
+           "round_block", "simulate_round"]
 
 # Defaults, placeholders of a plausible size (no source publishes them): most deputies attend,
 # most vote for the candidate the akim proposed first, and half keep their vote in a re-vote.
@@ -147,16 +148,31 @@ def round_block(rnd: Round, rules: RuleSet, deputies: Deputies,
     :func:`block_deck`) and ``kernel`` (:meth:`Kernel.of` the round and rules) may be given
     when already made: they depend on neither the parameters nor each other."""
     deck = block_deck(rnd, seed, block, runs) if deck is None else deck
-    kernel = Kernel.of(rnd, rules) if kernel is None else kernel
+    return counts_on(rnd, rules, deputies, deck,
+                     Kernel.of(rnd, rules) if kernel is None else kernel)
+
+
+def counts_on(rnd: Round, rules: RuleSet, deputies: Deputies, deck: Deck,
+              kernel: Kernel) -> RoundCounts:
+    """The counts of the rounds whose uniforms are ``deck`` (one block's, or several blocks'
+    joined by :meth:`Deck.concat`: the counts are the blocks' counts one after another)."""
     first = first_round(rnd, rules, kernel, deck, deputies.loyalty, deputies.attendance)
     code = revote(rnd, rules, kernel, deck, first, deputies.loyalty, deputies.attendance,
                   deputies.persistence)
 
-    def count(c: np.ndarray, name: str) -> np.ndarray:
-        return ((c >> CLASSES.index(name)) & 1).sum(axis=1, dtype=np.int64)
+    return RoundCounts(**dict(zip(CLASSES, _per_run(code).T, strict=True)),
+                       first_round_ties=_per_run(first.code)[:, CLASSES.index("ties")])
 
-    return RoundCounts(**{name: count(code, name) for name in CLASSES},
-                       first_round_ties=count(first.code, "ties"))
+
+# which class each code (0 .. 63) counts in: (64, len(CLASSES))
+_BITS = (np.arange(64)[:, None] >> np.arange(len(CLASSES))) & 1
+
+
+def _per_run(code: np.ndarray) -> np.ndarray:
+    """(n, R) class codes -> (n, len(CLASSES)) races of each class per run."""
+    n = code.shape[0]
+    per_code = np.bincount((np.arange(n)[:, None] * 64 + code).ravel(), minlength=n * 64)
+    return per_code.reshape(n, 64) @ _BITS
 
 
 def simulate_round(rnd: Round, rules: RuleSet, *, loyalty: float = DEFAULT_LOYALTY,

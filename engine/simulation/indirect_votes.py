@@ -125,6 +125,13 @@ class Deck:
     def runs(self) -> int:
         return int(self.attend.shape[0])
 
+    @classmethod
+    def concat(cls, decks: list[Deck]) -> Deck:
+        """Several blocks' uniforms as one deck, runs one after another."""
+        return cls(**{f.name: np.concatenate([getattr(d, f.name) for d in decks],
+                                             axis=1 if f.name == "other_bits" else 0)
+                      for f in attrs.fields(cls)})
+
     @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in attrs.astuple(self, recurse=False))
@@ -273,13 +280,22 @@ def revote(rnd: Round, rules: RuleSet, kernel: Kernel, deck: Deck, first: FirstR
     rest[:, 0] = False
     n_rest = rest.sum(axis=1)[:, None]
     pick = (deck.pick2[runs, races].astype(np.int64) * n_rest) >> 16      # (T, width) < n
-    rank = np.cumsum(rest, axis=1) - 1
-    other = np.argmax((rank[:, None, :] == pick[..., None]) & rest[:, None, :], axis=-1)
+    others = np.argsort(~rest, axis=1, kind="stable")   # the tied others first, in order
+    other = np.take_along_axis(others, pick, axis=1)
     to_first = tied[:, :1] & (_below(deck.loyal2[runs, races], loyalty) | (n_rest == 0))
     choice2 = np.where(stays, choice1, np.where(to_first, 0, other))
-    again = np.where(tied, vote_counts(choice2, present, k), -1)
-    final = decide_rounds(votes, n_cand, rules, present=first.present[runs, body],
-                          seats=rnd.seats[body], revote=again)
+    again = vote_counts(choice2, present, k)       # 0 for the candidates not in the re-vote
     code = first.code.copy()
+    if kernel.offset is not None and kernel.table is not None:
+        # The re-vote's decision is the table's for its counts: the same deputies vote, only
+        # among the tied, so those left out have 0 where decide_rounds gives them -1 (unknown),
+        # which changes neither the leader, nor the margin over the second, nor a tie.
+        key = kernel.offset[races].astype(np.int64)
+        for j in range(k):
+            key += again[:, j] * (rnd.max_seats + 1) ** (k - 1 - j)
+        code[runs, races] = kernel.table[key]
+        return code
+    final = decide_rounds(votes, n_cand, rules, present=first.present[runs, body],
+                          seats=rnd.seats[body], revote=np.where(tied, again, -1))
     code[runs, races] = classify(final)
     return code
