@@ -24,21 +24,30 @@ def _span(span: tuple[float, float], ends: tuple[bool, bool]) -> str:
 
 
 def cannot_identify(fit: Any) -> list[str]:
-    """One sentence per side of a parameter the published counts leave open."""
+    """One sentence per parameter the published counts leave open on a side of its 95% region
+    (all parameters together), with what its nested fits say of it on its own."""
     out = []
     for p in fit.parameters:
         lo, hi = fit.bounds[p]
         low, high = fit.open_ends[p]
         a, b = fit.region[p]
         if low and high:
-            out.append(f"{p}: any value from {lo:g} to {hi:g} (the whole search range) is "
-                       "in the 95% region: the published counts do not pin it down")
+            text = (f"{p}: jointly with the others any value from {lo:g} to {hi:g} (the whole "
+                    "search range) is in the 95% region")
         elif high:
-            out.append(f"{p}: bounded below ({a:.3f}) but not above: every value up to "
-                       f"{hi:g} is in the 95% region")
+            text = (f"{p}: bounded below ({a:.3f}) but not above: every value up to {hi:g} is "
+                    "in the 95% region")
         elif low:
-            out.append(f"{p}: bounded above ({b:.3f}) but not below: every value down to "
-                       f"{lo:g} is in the 95% region")
+            text = (f"{p}: bounded above ({b:.3f}) but not below: every value down to {lo:g} "
+                    "is in the 95% region")
+        else:
+            continue
+        for n in fit.restricted:
+            if n.parameter == p:
+                text += (f"; on its own (the others at their best) {p} = {n.value:g} is "
+                         + ("rejected" if n.p_value < 0.05 else "not rejected")
+                         + f" (p = {n.p_value:.3f})")
+        out.append(text)
     return out
 
 
@@ -56,11 +65,14 @@ def verdict(fit: Any, check: Any) -> list[str]:
                      f"{fit.fit_critical:.2f} (chi-square, {fit.fit_df} degree"
                      f"{'s' * (fit.fit_df != 1)}): the model "
                      + ("fits." if holds else "does not fit."))
-    for name, value, d, pv in fit.restricted:
-        lines.append(f"With {name} held at {value:g} the best distance is {d:.2f}, "
-                     f"{d - fit.distance:.2f} worse (p = {pv:.3f}): the data "
-                     + ("reject" if pv < 0.05 else "do not reject") + f" {name} = {value:g} "
-                     "at 5%.")
+    for n in fit.restricted:
+        at = ", ".join(f"{k} {v:.3f}" for k, v in n.point.items())
+        means = ", ".join(f"{v:,.2f} {k.replace('_', ' ')}" for k, v in n.means.items())
+        lines.append(f"With {n.parameter} held at {n.value:g} the best distance is "
+                     f"{n.distance:.2f} ({at}: {means} a round), {n.distance - fit.distance:.2f} "
+                     f"worse than the fit (p = {n.p_value:.3f}): the data "
+                     + ("reject" if n.p_value < 0.05 else "do not reject")
+                     + f" {n.parameter} = {n.value:g} at 5%.")
     outside = [r for r in check.rows if not r.inside]
     if outside:
         lines.append("Outside the central 90% of the fitted model's rounds: "
@@ -91,8 +103,9 @@ def to_dict(fit: Any, check: Any, ind: Any) -> dict[str, Any]:
         "region_reaches_bound": {k: list(v) for k, v in fit.open_ends.items()},
         "distance": fit.distance, "critical_95": fit.critical,
         "fit_degrees_of_freedom": fit.fit_df, "fit_critical_95": fit.fit_critical,
-        "restricted": [{"parameter": k, "held_at": v, "distance": d, "p_value": pv}
-                       for k, v, d, pv in fit.restricted],
+        "restricted": [{"parameter": n.parameter, "held_at": n.value,
+                        "distance": n.distance, "p_value": n.p_value, "fitted": n.point,
+                        "simulated_means": n.means} for n in fit.restricted],
         "targets": {name: {"published": value,
                            "simulated": {str(int(v)): int(c) for v, c in
                                          zip(*np.unique(fit.counts.stat(name),

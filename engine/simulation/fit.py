@@ -35,18 +35,21 @@ from engine.formats.model_table import FIT_PARAMETERS
 from engine.law.rules import RuleSet
 from engine.simulation.indirect import (
     STATISTICS,
+    Decks,
     Deputies,
+    Kernels,
     Round,
     RoundCounts,
     block_deck,
     counts_on,
+    join_decks,
     n_blocks,
     simulate_round,
 )
-from engine.simulation.indirect_votes import Deck, Kernel, deck_bytes
+from engine.simulation.indirect_votes import deck_bytes
 from engine.tally.threads import cores
 
-__all__ = ["BOUNDS", "Fit", "distance", "fit"]
+__all__ = ["BOUNDS", "GRID_POINTS", "Fit", "Nested", "distance", "fit"]
 
 # Where the search looks; the data may not bound a parameter inside them (Fit.open_ends).
 BOUNDS = {"loyalty": (0.3, 1.0), "attendance": (0.5, 1.0), "persistence": (0.0, 1.0)}
@@ -63,6 +66,20 @@ VARIANCE_FLOOR = 0.25
 Mapper = Callable[[Callable[[np.ndarray], Any], Sequence[np.ndarray]], Iterable[Any]]
 
 
+@attrs.frozen
+class Nested:
+    """The fit with one parameter held at a value: its best distance and point, the p-value of
+    holding it (chi-square(1) of the increase over the full fit's distance), and the targets'
+    simulated means at its best point."""
+
+    parameter: str
+    value: float
+    distance: float
+    p_value: float
+    point: dict[str, float]
+    means: dict[str, float]
+
+
 @attrs.frozen(eq=False)
 class Fit:
     """The method of simulated moments' answer.
@@ -73,9 +90,7 @@ class Fit:
     on that side within ``bounds``; grid, chi2 : (G, P) every trial and its distance; counts :
     the simulated counts at the fit; critical : the region's chi-square 95% point (one degree
     per target); fit_df, fit_critical : the fit test's degrees of freedom (targets -
-    parameters) and 95% point (None when 0); restricted : (parameter, the value it was held
-    at, the best distance with it held, the p-value of holding it: chi-square(1) of the
-    increase over the fit's distance) for each nested fit asked for.
+    parameters) and 95% point (None when 0); restricted : the nested fits asked for.
     """
 
     parameters: tuple[str, ...]
@@ -94,7 +109,7 @@ class Fit:
     fit_critical: float | None
     runs: int
     seed: int
-    restricted: tuple[tuple[str, float, float, float], ...] = ()
+    restricted: tuple[Nested, ...] = ()
 
     @property
     def deputies(self) -> Deputies:
@@ -120,11 +135,11 @@ def distance(counts: RoundCounts, targets: dict[str, int]) -> float:
     return float(d @ np.linalg.solve(cov, d))
 
 
-def _deck(rnd: Round, runs: int, seed: int) -> Deck | None:
+def _decks(rnd: Round, runs: int, seed: int) -> Decks | None:
     """Every block's uniforms, drawn once and joined, or None past :data:`DECK_BUDGET`."""
-    if deck_bytes(rnd, runs) > DECK_BUDGET:
+    if sum(deck_bytes(part, runs) for part in rnd.parts()) > DECK_BUDGET:
         return None
-    return Deck.concat([block_deck(rnd, seed, b, runs) for b in range(n_blocks(runs))])
+    return join_decks([block_deck(rnd, seed, b, runs) for b in range(n_blocks(runs))])
 
 
 def _thread_map(jobs: int) -> Mapper:
@@ -159,8 +174,8 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
     if bad or not targets:
         msg = f"targets: choose among {', '.join(STATISTICS)}, got {sorted(targets)}"
         raise ValueError(msg)
-    deck = _deck(rnd, runs, seed)
-    kernel = Kernel.of(rnd, rules)
+    decks = _decks(rnd, runs, seed)
+    kernels = Kernels.of(rnd, rules)
     mapper = mapper or _thread_map(cores() if jobs is None else jobs)
 
     def counts_at(x: np.ndarray, names: tuple[str, ...] = parameters,
@@ -170,11 +185,11 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
             lo, hi = bounds[name]
             values[name] = float(min(max(value, lo), hi))
         deputies = Deputies(**values)
-        if deck is None:
-            return simulate_round(rnd, rules, runs=runs, seed=seed, kernel=kernel,
+        if decks is None:
+            return simulate_round(rnd, rules, runs=runs, seed=seed, kernels=kernels,
                                   loyalty=deputies.loyalty, attendance=deputies.attendance,
                                   persistence=deputies.persistence)
-        return counts_on(rnd, rules, deputies, deck, kernel)
+        return counts_on(rules, deputies, decks, kernels)
 
     def search(names: tuple[str, ...], held: dict[str, float],
                known: tuple[np.ndarray, np.ndarray] | None = None, starts: int = 2
@@ -198,14 +213,21 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
             known = (np.delete(found.first[on], at, axis=1), found.chi2[:len(found.first)][on])
             nested = search(parameters[:at] + parameters[at + 1:], fixed | {p: value},
                             known if on.any() else None, starts=1)
-            restricted.append((p, value, nested.best))
+            restricted.append((p, value, nested))
             # its trials are trials of the whole model too
             grid = np.concatenate([grid, np.insert(nested.grid, at, value, axis=1)])
             chi2 = np.concatenate([chi2, nested.chi2])
     x, best = grid[int(np.argmin(chi2))], float(chi2.min())
     region, open_ends = _projection(grid, chi2 <= critical, parameters, bounds)
-    tested = tuple((p, value, d, float(scipy.stats.chi2.sf(max(d - best, 0.0), df=1)))
-                   for p, value, d in restricted)
+    tested = []
+    for p, value, nested in restricted:
+        rest = tuple(q for q in parameters if q != p)
+        at_best = counts_at(nested.x, rest, fixed | {p: value})
+        tested.append(Nested(
+            parameter=p, value=value, distance=nested.best,
+            p_value=float(scipy.stats.chi2.sf(max(nested.best - best, 0.0), df=1)),
+            point=dict(zip(rest, map(float, nested.x), strict=True)),
+            means={t: float(at_best.stat(t).mean()) for t in targets}))
     fit_df = len(targets) - len(parameters)
     return Fit(parameters=parameters, point=dict(zip(parameters, map(float, x), strict=True)),
                fixed=fixed, distance=best, region=region, open_ends=open_ends,
@@ -213,7 +235,7 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
                counts=counts_at(x), targets=dict(targets), critical=critical,
                fit_df=fit_df,
                fit_critical=float(scipy.stats.chi2.ppf(0.95, df=fit_df)) if fit_df > 0
-               else None, runs=runs, seed=seed, restricted=tested)
+               else None, runs=runs, seed=seed, restricted=tuple(tested))
 
 
 @attrs.frozen(eq=False)

@@ -37,8 +37,8 @@ from engine.simulation.races import split_evenly
 from engine.simulation.seeds import BLOCK_RUNS, block_runs, child_seed
 
 __all__ = ["DEFAULT_ATTENDANCE", "DEFAULT_LOYALTY", "DEFAULT_PERSISTENCE", "STATISTICS",
-           "Deputies", "Round", "RoundCounts", "block_deck", "counts_on", "n_blocks",
-           "round_block", "simulate_round"]
+           "Decks", "Deputies", "Kernels", "Round", "RoundCounts", "block_deck", "counts_on",
+           "join_decks", "n_blocks", "round_block", "simulate_round"]
 
 # Defaults, placeholders of a plausible size (no source publishes them): most deputies attend,
 # most vote for the candidate the akim proposed first, and half keep their vote in a re-vote.
@@ -78,6 +78,23 @@ class Round:
     @property
     def n_races(self) -> int:
         return self.maslikhat.shape[0]
+
+    def parts(self) -> tuple[Round, ...]:
+        """The round cut by the width of its maslikhats' uniforms (seats rounded up to a
+        multiple of 8), narrowest first: one large body does not widen every race's draws.
+        A maslikhat and all its races fall in one part."""
+        width = -(-self.seats // 8)
+        if np.unique(width).size < 2:
+            return (self,)
+        out = []
+        for w in np.unique(width):
+            bodies = np.flatnonzero(width == w)
+            index = np.full(self.seats.shape[0], -1, np.int64)
+            index[bodies] = np.arange(bodies.size)
+            races = np.isin(self.maslikhat, bodies)
+            out.append(Round(seats=self.seats[bodies], maslikhat=index[self.maslikhat[races]],
+                             n_candidates=self.n_candidates[races]))
+        return tuple(out)
 
     @property
     def max_seats(self) -> int:
@@ -135,33 +152,63 @@ def n_blocks(runs: int) -> int:
     return -(-runs // BLOCK_RUNS)
 
 
-def block_deck(rnd: Round, seed: int | np.random.SeedSequence, block: int, runs: int) -> Deck:
-    """Block ``block``'s uniforms, as :func:`round_block` draws them."""
+# A block's uniforms: one Deck per part of the round (Round.parts), drawn in that order.
+Decks = tuple[Deck, ...]
+
+
+@attrs.frozen(eq=False)
+class Kernels:
+    """Each part of a round (:meth:`Round.parts`) with its :class:`Kernel`: what every trial
+    shares, made once per round and rule set."""
+
+    parts: tuple[Round, ...]
+    kernels: tuple[Kernel, ...]
+
+    @classmethod
+    def of(cls, rnd: Round, rules: RuleSet) -> Kernels:
+        parts = rnd.parts()
+        return cls(parts=parts, kernels=tuple(Kernel.of(p, rules) for p in parts))
+
+
+def block_deck(rnd: Round, seed: int | np.random.SeedSequence, block: int, runs: int) -> Decks:
+    """Block ``block``'s uniforms, as :func:`round_block` draws them: each part's in turn."""
     rng = np.random.default_rng(child_seed(seed, block))
-    return draw_deck(rnd, rng, block_runs(runs, block))
+    return tuple(draw_deck(part, rng, block_runs(runs, block)) for part in rnd.parts())
+
+
+def join_decks(blocks: list[Decks]) -> Decks:
+    """Several blocks' uniforms as one, runs one after another (:meth:`Deck.concat`)."""
+    return tuple(Deck.concat(list(part)) for part in zip(*blocks, strict=True))
 
 
 def round_block(rnd: Round, rules: RuleSet, deputies: Deputies,
                 seed: int | np.random.SeedSequence, block: int, runs: int,
-                deck: Deck | None = None, kernel: Kernel | None = None) -> RoundCounts:
-    """The counts of block ``block`` of a ``runs``-run simulation. ``deck`` (its uniforms,
-    :func:`block_deck`) and ``kernel`` (:meth:`Kernel.of` the round and rules) may be given
+                decks: Decks | None = None, kernels: Kernels | None = None) -> RoundCounts:
+    """The counts of block ``block`` of a ``runs``-run simulation. ``decks`` (its uniforms,
+    :func:`block_deck`) and ``kernels`` (:meth:`Kernels.of` the round and rules) may be given
     when already made: they depend on neither the parameters nor each other."""
-    deck = block_deck(rnd, seed, block, runs) if deck is None else deck
-    return counts_on(rnd, rules, deputies, deck,
-                     Kernel.of(rnd, rules) if kernel is None else kernel)
+    decks = block_deck(rnd, seed, block, runs) if decks is None else decks
+    return counts_on(rules, deputies, decks,
+                     Kernels.of(rnd, rules) if kernels is None else kernels)
 
 
-def counts_on(rnd: Round, rules: RuleSet, deputies: Deputies, deck: Deck,
-              kernel: Kernel) -> RoundCounts:
-    """The counts of the rounds whose uniforms are ``deck`` (one block's, or several blocks'
-    joined by :meth:`Deck.concat`: the counts are the blocks' counts one after another)."""
-    first = first_round(rnd, rules, kernel, deck, deputies.loyalty, deputies.attendance)
-    code = revote(rnd, rules, kernel, deck, first, deputies.loyalty, deputies.attendance,
-                  deputies.persistence)
+def counts_on(rules: RuleSet, deputies: Deputies, decks: Decks, kernels: Kernels
+              ) -> RoundCounts:
+    """The counts of the rounds whose uniforms are ``decks`` (one block's, or several blocks'
+    joined by :func:`join_decks`: the counts are the blocks' counts one after another), each
+    part's counts added."""
+    total: np.ndarray | None = None
+    for part, kernel, deck in zip(kernels.parts, kernels.kernels, decks, strict=True):
+        first = first_round(part, rules, kernel, deck, deputies.loyalty, deputies.attendance)
+        code = revote(part, rules, kernel, deck, first, deputies.loyalty, deputies.attendance,
+                      deputies.persistence)
+        counts = np.concatenate([_per_run(code), _per_run(first.code)[:, [_TIES]]], axis=1)
+        total = counts if total is None else total + counts
+    assert total is not None  # a round has at least one part
+    return RoundCounts(**dict(zip((*CLASSES, "first_round_ties"), total.T, strict=True)))
 
-    return RoundCounts(**dict(zip(CLASSES, _per_run(code).T, strict=True)),
-                       first_round_ties=_per_run(first.code)[:, CLASSES.index("ties")])
+
+_TIES = CLASSES.index("ties")
 
 
 # which class each code (0 .. 63) counts in: (64, len(CLASSES))
@@ -179,16 +226,16 @@ def simulate_round(rnd: Round, rules: RuleSet, *, loyalty: float = DEFAULT_LOYAL
                    attendance: float = DEFAULT_ATTENDANCE,
                    persistence: float = DEFAULT_PERSISTENCE, runs: int,
                    seed: int | np.random.SeedSequence,
-                   decks: list[Deck] | None = None,
-                   kernel: Kernel | None = None) -> RoundCounts:
+                   decks: list[Decks] | None = None,
+                   kernels: Kernels | None = None) -> RoundCounts:
     """``runs`` simulated rounds, block after block (``decks``: their uniforms, drawn once by
     the caller to be read by many trials)."""
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
         raise ValueError(msg)
     deputies = Deputies(loyalty=loyalty, attendance=attendance, persistence=persistence)
-    kernel = Kernel.of(rnd, rules) if kernel is None else kernel
+    kernels = Kernels.of(rnd, rules) if kernels is None else kernels
     return RoundCounts.concat([
         round_block(rnd, rules, deputies, seed, b, runs, None if decks is None else decks[b],
-                    kernel)
+                    kernels)
         for b in range(n_blocks(runs))])

@@ -41,11 +41,13 @@ def test_the_fit_recovers_every_parameter_including_persistence(recovered):
         assert lo <= value <= hi, (p, f.region, f.point)
         assert abs(f.point[p] - value) < 0.2, (p, f.point)
     assert f.distance <= f.critical
-    assert [(p, held) for p, held, _, _ in f.restricted] == [("persistence", 0.0),
-                                                             ("persistence", 1.0)]
-    for _, _, worse, p_value in f.restricted:
-        assert worse > f.distance
-        assert p_value < 0.05
+    assert [(n.parameter, n.value) for n in f.restricted] == [("persistence", 0.0),
+                                                              ("persistence", 1.0)]
+    for n in f.restricted:
+        assert n.distance > f.distance
+        assert n.p_value < 0.05
+        assert set(n.point) == {"loyalty", "attendance"}
+        assert set(n.means) == set(TARGETS)
 
 
 def test_the_region_is_every_trial_within_the_critical_distance(recovered):
