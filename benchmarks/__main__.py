@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return calibrate_bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: 1-3 minutes")
     parser.add_argument("--output", "--json", "-o", type=Path, metavar="PATH",
                         help="also write the figures here as JSON")
     parser.add_argument("--plot", type=Path, metavar="PNG",

@@ -11,11 +11,13 @@ deputy repeats their first-round choice, when it is among the tied, with probabi
 is final. With persistence 0 the re-vote is drawn afresh; with 1 a two-way tie repeats itself.
 
 Runs are drawn in blocks of :data:`engine.simulation.seeds.BLOCK_RUNS`: block ``b`` draws its
-uniforms (:class:`engine.simulation.indirect_votes.Deck`) from ``child_seed(seed, b)`` whatever
-the parameters (common random numbers), so the counts move smoothly with the parameters, which
+uniforms (one :class:`engine.simulation.indirect_votes.Deck` per part of the round, its
+maslikhats of one width: :meth:`Round.parts`) from ``child_seed(seed, b)`` whatever the
+parameters (common random numbers), so the counts move smoothly with the parameters, which
 :mod:`engine.simulation.fit` uses, and the same seed gives the same counts for any chunking.
 :func:`round_block` is the unit of work a runner hands out: a pure function of the round, the
-parameters, the seed and the block index, whose counts are concatenated in block order.
+rules, the parameters, the seed and the block index, whose exact integer counts are
+concatenated in block order (:meth:`RoundCounts.concat`).
 """
 
 from __future__ import annotations
