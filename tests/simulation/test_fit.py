@@ -141,3 +141,15 @@ def test_saylau_calibrate_fits_the_2013_round_and_checks_it(runner, scenarios):
     sim = runner.invoke(main, ["simulate", file, "--runs", "20", "--seed", "2"])
     assert sim.exit_code == 0, sim.output
     assert "one vote margins          37" in sim.stdout
+
+
+def test_the_fit_is_the_same_on_one_thread_or_two():
+    """One seed gives the same trials, distances, fit and region on one thread or two: the
+    trials are pure functions of the parameters, collected in order."""
+    rnd = Round.even(20, 120, 60, 180)
+    targets = {"ties": 2, "one_vote_margins": 10, "elected": 55}
+    one = fit(rnd, INDIRECT, targets, runs=10, seed=3, jobs=1)
+    two = fit(rnd, INDIRECT, targets, runs=10, seed=3, jobs=2)
+    assert np.array_equal(one.grid, two.grid)
+    assert np.array_equal(one.chi2, two.chi2)
+    assert (one.point, one.region) == (two.point, two.region)
