@@ -104,6 +104,8 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "precincts": 1 if race.precincts is None else len(race.precincts.ids),
             "winner_term": _winner_term(race, w, race.date or e.date, e.rules),
         })
+        if race.maslikhat is not None:  # only then: files without bodies keep their shape
+            races[-1]["maslikhat"] = race.maslikhat
     a = rp.areas
     areas = []
     for i, path in enumerate(a.paths):
@@ -138,7 +140,22 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
         out["precinct_areas"] = within
     if (protocol := protocol_dict(rp)) is not None:
         out["protocol"] = protocol
+    if s.maslikhats:
+        out["maslikhats"] = [maslikhat_dict(s, b) for b in s.maslikhats]
     return out
+
+
+def maslikhat_dict(s: Any, body: Any) -> dict[str, Any]:
+    """A maslikhat as an electing body: its seats, those present, the races it elects."""
+    races = [r.id for r in s.races if r.maslikhat == body.id]
+    quorum = s.election.rules.quorum
+    quorate = (None if body.seats is None or body.present is None else
+               body.present * quorum.denominator >= quorum.numerator * body.seats)
+    return {"id": body.id, "name": body.name, "area": list(body.area), "seats": body.seats,
+            "present": body.present, "quorate": quorate,
+            "date": body.date.isoformat() if body.date else None,
+            "races_filled": body.races, "candidates": body.candidates,
+            "races_in_file": races, "source": body.source}
 
 
 def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | None:
@@ -219,7 +236,8 @@ def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> st
             turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
         indirect = rp.scenario.election.rules.kind == "indirect"
         if indirect:  # a maslikhat's deputies vote: seats and deputies present
-            lines.append(f"  seats {_n(r['registered'])}  deputies present "
+            body = f"maslikhat {r['maslikhat']}: " if "maslikhat" in r else ""
+            lines.append(f"  {body}seats {_n(r['registered'])}  deputies present "
                          f"{show('cast', r['cast'])}  attendance {turnout}")
         elif r["turnout_basis"] == "issued":  # turnout of ballots issued, as published
             lines.append(f"  registered {_n(r['registered'])}  issued {_n(r['issued'])}  cast "
@@ -277,12 +295,31 @@ def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> st
         lines.append("")
     lines.extend(areas_lines(d, area_level))
     lines.extend(protocol_lines(d))
+    lines.extend(_maslikhats_table(d))
     lines.extend(_published_areas(rp))
     if len(d["races"]) > 1 and (len(d["areas"]) > 2 or any(len(r["area"]) > 1
                                                             for r in d["races"])):
         lines.extend(_areas_table(d))
     lines.extend(_checks_table(d, all_checks))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _maslikhats_table(d: dict[str, Any]) -> list[str]:
+    """The electing bodies: seats, deputies present, whether the sitting had its quorum."""
+    if "maslikhats" not in d:
+        return []
+    lines = ["Maslikhats (electing bodies)"]
+    for b in d["maslikhats"]:
+        where = " / ".join(b["area"])
+        quorum = {None: "quorum ?", True: "quorate", False: "NO QUORUM"}[b["quorate"]]
+        filled = (f"{b['races_filled']:,} posts filled, " if b["races_filled"] is not None
+                  else "")
+        lines.append(f"  {b['name']}" + (f" ({where})" if where else "")
+                     + (f", sitting {b['date']}" if b["date"] else ""))
+        lines.append(f"    seats {_n(b['seats'])}  present {_n(b['present'])}  {quorum}  "
+                     f"{filled}{len(b['races_in_file'])} in this file")
+    lines.append("")
+    return lines
 
 
 def _areas_table(d: dict[str, Any]) -> list[str]:

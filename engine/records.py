@@ -28,6 +28,7 @@ __all__ = [
     "Candidate",
     "Election",
     "Figure",
+    "Maslikhat",
     "PartyFigures",
     "Race",
     "RacePrecincts",
@@ -123,6 +124,31 @@ class Race:
     share_basis: str = "valid"
     date: dt.date | None = None
     precincts: RacePrecincts | None = None
+    # indirect rules: the id of the maslikhat whose deputies elect this akim ([[maslikhat]])
+    maslikhat: str | None = None
+
+
+@attrs.frozen
+class Maslikhat:
+    """A district or town maslikhat as an electing body (indirect rules, 2013-2021): one set of
+    deputies, one sitting, electing each akim of the races that name it. Counts are None where
+    the source gave none.
+
+    seats : its deputies' seats (the quorum is counted on them); present : deputies present at
+    the sitting; races, candidates : the posts it filled and the candidates who stood, when the
+    file does not list every race; date : the sitting's day.
+    """
+
+    id: str
+    name: str
+    place: str
+    area: tuple[str, ...] = ()
+    seats: int | None = None
+    present: int | None = None
+    races: int | None = None
+    candidates: int | None = None
+    date: dt.date | None = None
+    source: str | None = None
 
 
 @attrs.frozen
@@ -175,6 +201,7 @@ class Scenario:
     path: Path | None = None
     # what loading mended in the files it read (OpenElections rows), one line each
     warnings: tuple[str, ...] = ()
+    maslikhats: tuple[Maslikhat, ...] = ()  # [[maslikhat]]: the electing bodies
 
     @property
     def max_candidates(self) -> int:

@@ -16,10 +16,6 @@ pyarrow is imported here only, when a scenario reads a precinct file.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import gzip
-import io
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +24,15 @@ from typing import Any, NoReturn
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.sources import (
+    batch_pool,
+    explain,
+    head,
+    header_of,
+    stream,
+    whole,
+    wrong_width,
+)
 from engine.tally.sums import sum_by_group
 
 __all__ = ["TOO_LARGE", "Columns", "read_columns", "read_header"]
@@ -204,7 +209,7 @@ def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
             return [h.strip() for h in pq.read_schema(path).names]
         except (OSError, _pa().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
-    return [h.strip() for h in _header(_head(path, name), name, delimiter)]
+    return [h.strip() for h in header_of(head(path, name), name, delimiter)]
 
 
 def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str], *,
@@ -249,7 +254,7 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
     pa = _pa()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
-    header = _header(_head(path, name), name, delimiter)
+    header = header_of(head(path, name), name, delimiter)
     raw_of = {h.strip(): h for h in header}
     want = list(dict.fromkeys(raw_of[c] for c in columns))
     bad_rows: list[Any] = []
@@ -260,7 +265,7 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
 
     def batches() -> Iterator[Any]:
         try:
-            with _stream(path) as source:
+            with stream(path) as source:
                 reader = pcsv.open_csv(
                     source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
                     parse_options=pcsv.ParseOptions(delimiter=delimiter,
@@ -269,17 +274,17 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
                     convert_options=pcsv.ConvertOptions(
                         include_columns=want, column_types=dict.fromkeys(want, pa.string()),
                         strings_can_be_null=False, quoted_strings_can_be_null=False),
-                    memory_pool=_batch_pool())
+                    memory_pool=batch_pool())
                 for batch in reader:
                     if bad_rows:
                         break
                     yield batch
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
-            _explain(_bytes(path, name), name, delimiter, err)
+            explain(whole(path, name), name, delimiter, err)
         except (OSError, zipfile.BadZipFile, EOFError) as err:
             raise ScenarioError(name, "", f"cannot be read: {err}") from None
         if bad_rows:
-            _wrong_width(_bytes(path, name), name, delimiter, len(header))
+            wrong_width(whole(path, name), name, delimiter, len(header))
 
     return batches(), {c: raw_of[c] for c in columns}
 
@@ -304,126 +309,3 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
     return batches(), {c: raw_of[c] for c in columns}
 
 
-def _batch_pool() -> Any:
-    """A memory pool that gives each batch's memory back to the system once it is converted:
-    jemalloc told to return freed pages at once where pyarrow has it, else the system's."""
-    pa = _pa()
-    try:
-        pa.jemalloc_set_decay_ms(0)
-        return pa.jemalloc_memory_pool()
-    except (NotImplementedError, pa.ArrowNotImplementedError):
-        return pa.system_memory_pool()
-
-
-def _stream(path: Path) -> Any:
-    """The file as a stream pyarrow reads block by block: ``.gz`` decompressed on the way, the
-    one member of a ``.zip``, else the file itself."""
-    pa = _pa()
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return pa.input_stream(str(path), compression="gzip")
-    if suffix == ".zip":
-        return contextlib.closing(_ZipMember(path))
-    return pa.input_stream(str(path))
-
-
-class _ZipMember:
-    """The one member of a zip file, opened for reading (the archive closed with it)."""
-
-    def __init__(self, path: Path) -> None:
-        self._zip = zipfile.ZipFile(path)
-        self._file = self._zip.open(_member(self._zip, path.name))
-
-    def read(self, n: int = -1) -> bytes:
-        return self._file.read(n)
-
-    def close(self) -> None:
-        self._file.close()
-        self._zip.close()
-
-    @property
-    def closed(self) -> bool:
-        return bool(self._file.closed)
-
-    def readable(self) -> bool:
-        return True
-
-
-def _member(z: zipfile.ZipFile, name: str) -> str:
-    members = [m for m in z.namelist() if not m.endswith("/")]
-    if len(members) != 1:
-        raise ScenarioError(name, "", f"a .zip must hold one CSV file, it holds {len(members)}")
-    return members[0]
-
-
-def _head(path: Path, name: str) -> bytes:
-    """The file's first 64 KiB (decompressed), for its header; a BOM left out."""
-    try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path) as f:
-                first = f.read(1 << 16)
-        elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as z, z.open(_member(z, name)) as f:
-                first = f.read(1 << 16)
-        else:
-            with path.open("rb") as f:
-                first = f.read(1 << 16)
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        raise ScenarioError(name, "", f"cannot be read: {err}") from None
-    return first[3:] if first.startswith(b"\xef\xbb\xbf") else first
-
-
-def _bytes(path: Path, name: str) -> bytes:
-    """The whole file, decompressed (to locate a problem once reading has failed)."""
-    try:
-        if path.suffix.lower() == ".gz":
-            data = gzip.decompress(path.read_bytes())
-        elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as z:
-                data = z.read(_member(z, name))
-        else:
-            data = path.read_bytes()
-    except (OSError, zipfile.BadZipFile, EOFError) as err:
-        raise ScenarioError(name, "", f"cannot be read: {err}") from None
-    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-
-
-def _header(first: bytes, name: str, delimiter: str) -> list[str]:
-    try:
-        text = first.decode("utf-8")
-    except UnicodeDecodeError as err:
-        if err.start < len(first) - 4:  # not a character cut at the block's end
-            raise ScenarioError(name, f"byte {err.start}", "not UTF-8 text") from None
-        text = first[:err.start].decode("utf-8")
-    try:
-        header = next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
-    except csv.Error as err:
-        raise ScenarioError(name, "", f"not a readable CSV file: {err}") from None
-    if not header or not first.strip():
-        raise ScenarioError(name, "", "is empty: no header row")
-    return header
-
-
-def _explain(data: bytes, name: str, delimiter: str, err: Exception) -> NoReturn:
-    """A pyarrow error as one line naming the place (found again with the standard library)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        raise ScenarioError(name, f"byte {bad.start}", "not UTF-8 text") from None
-    try:
-        for _ in csv.reader(io.StringIO(text), delimiter=delimiter):
-            pass
-    except csv.Error as bad:
-        raise ScenarioError(name, "", f"not a readable CSV file: {bad}") from None
-    first = str(err).splitlines()[0][:200]
-    raise ScenarioError(name, "", f"not a readable CSV file: {first}") from None
-
-
-def _wrong_width(data: bytes, name: str, delimiter: str, width: int) -> NoReturn:
-    """The first row with more or fewer cells than the header (rows as a spreadsheet numbers
-    them, records spanning lines counted once)."""
-    text = data.decode("utf-8", errors="replace")
-    for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        if n > 1 and row and len(row) != width:
-            raise ScenarioError(name, f"row {n}", f"has {len(row)} cells, the header has {width}")
-    raise ScenarioError(name, "", f"has rows whose cells do not match the header's {width}")

@@ -15,7 +15,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats import model_table
+from engine.formats import maslikhat_table, model_table
 from engine.formats.consistency import check_counts, check_model, repeated_precinct
 from engine.formats.protocol_table import read_protocol
 from engine.formats.toml_reader import Reader, check_count, type_name
@@ -91,6 +91,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     election = _election(top)
     races = _races(top, election)
     areas = _areas(top, election)
+    maslikhats = maslikhat_table.read(top, election)
     spec = model_table.read(top)
     calibration = model_table.read_calibration(top)
     precinct_spec = top.table("precincts")
@@ -109,11 +110,13 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
 
         races, mended = read_tables(openelections, races, election, base or Path.cwd())
         warnings += mended
+    races = maslikhat_table.attach(name, election, races, maslikhats)
     if not races and not areas and not (spec and spec.generate):
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
                         model=spec, calibration=calibration,
-                        path=(base / name) if base else None, warnings=warnings)
+                        path=(base / name) if base else None, warnings=warnings,
+                        maslikhats=maslikhats)
     check_counts(scenario)
     check_model(scenario)
     return scenario
@@ -274,6 +277,7 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
             share_basis=r.str("share_basis", default=election.share_basis, choices=SHARE_BASES),
             date=r.date("date"),
             precincts=precincts,
+            maslikhat=r.str("maslikhat"),
         )
         r.close()
         races.append(race)

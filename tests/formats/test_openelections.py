@@ -264,9 +264,9 @@ def _reimport(rp, csv_name: str) -> str:
 
 def _results(rp) -> dict:
     """The replay's results: every race (less what OpenElections files do not carry: withdrawn
-    candidates, terms held) and every area."""
+    candidates, terms held, the maslikhat that elected the akim) and every area."""
     d = replay_dict(rp)
-    races = [{k: v for k, v in r.items() if k not in ("withdrawn", "winner_term")}
+    races = [{k: v for k, v in r.items() if k not in ("withdrawn", "winner_term", "maslikhat")}
              for r in d["races"]]
     return {"races": races, "areas": d["areas"]}
 
@@ -287,9 +287,12 @@ def test_a_historical_replay_round_trips_through_openelections_csv(scenario, tmp
 
 
 def test_a_scenario_without_races_exports_only_the_header():
-    """The 2013 indirect elections, published only as aggregates (no race), export the header
-    row alone."""
-    rp = replay(load(INDIRECT_2013))
+    """The 2013 indirect elections' national aggregates alone (no race) export the header row
+    alone."""
+    text = INDIRECT_2013.read_text(encoding="utf-8")
+    aggregates = text[:text.index("\n[[maslikhat]]")]
+    rp = replay(loads(aggregates, name="aggregates.toml"))
+    assert not rp.scenario.races
     assert to_csv(rp) == "county,precinct,office,district,party,candidate,votes\n"
 
 
