@@ -557,26 +557,33 @@ def test_made_up_round_figures_are_seen_by_the_integer_and_digit_tests():
 
 # -- the command ------------------------------------------------------------------------------
 def test_forensics_runs_on_every_shipped_historical_scenario(runner, scenarios):
-    """Each historical file with races: exit 0 and the table's head; the 4-precinct rural file
-    is too small for any verdict. The 2013 round, published only as aggregates, has no precinct
-    count: each test says why it cannot run, one line each, and the command exits 2."""
+    """Each historical file: exit 0 and the table's head; the 4-precinct rural file is too small
+    for any verdict."""
     for path in sorted((scenarios / "historical").glob("*.toml")):
         result = runner.invoke(main, ["forensics", str(path)])
-        if path.stem == "kz-2013-indirect":
-            assert (result.exit_code, result.stdout) == (2, "")
-            lines = result.stderr.splitlines()
-            assert lines[0] == ("integer percentages: cannot run: needs registered voters and "
-                                "ballots cast per precinct: the election has no precinct counts "
-                                "(no race)")
-            assert len(lines) == 14  # 13 tests, then the error
-            assert lines[-1].startswith("error: ")
-            continue
         assert result.exit_code == 0, (path, result.output)
         assert "forensics · replay · " in result.stdout
     rural = runner.invoke(main, ["forensics", str(scenarios / "historical" /
                                                   "kz-2021-rural.toml")]).stdout
     assert "FLAGGED" not in rural
     assert "0 of 7 tests flagged; 7 without a verdict (see the notes)." in rural
+
+
+def test_without_any_precinct_count_each_test_says_why_and_the_command_exits_2(runner,
+                                                                               tmp_path):
+    """A file of published aggregates only (no race): each test says in one line why it cannot
+    run, the command exits 2 and prints nothing on stdout."""
+    toml = tmp_path / "areas.toml"
+    toml.write_text('[election]\nname = "x"\nrules = "kz-2021-rural"\n[[area]]\npath = []\n'
+                    "published = { races = 3 }\n", encoding="utf-8")
+    result = runner.invoke(main, ["forensics", str(toml)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("integer percentages: cannot run: needs registered voters and ballots "
+                        "cast per precinct: the election has no precinct counts (no race)")
+    assert len(lines) == 14  # 13 tests, then the error
+    assert lines[-1] == ("error: " + str(toml) + ": no forensic test can run on its counts (the "
+                         "lines above say why)")
 
 
 def test_forensics_json_csv_and_plot(runner, scenarios, tmp_path: Path):
