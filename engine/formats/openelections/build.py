@@ -51,11 +51,15 @@ def _n(count: int, word: str) -> str:
 def _checked_rows(t: Table, rows: Rows, files: list[files_.File], fail: Callable) -> None:
     """The table's offices are in the files (one line naming what they hold, if not)."""
     names = ", ".join(f.name for f in files)
-    offices = sorted({w for f in files for w in f.col["office"].words} - {""})
+
+    def offices() -> list[str]:  # the files' offices, for a refusal
+        return sorted({w for f in files for w in f.col["office"].words} - {""})
+
     if not rows.races:
         if t.want.offices is not None:
+            known = offices()
             fail(f"no rows for office {', '.join(map(repr, t.offices_named))} in {names}"
-                 + (f"; its offices: {', '.join(offices[:20])}" if offices else ""), "office")
+                 + (f"; its offices: {', '.join(known[:20])}" if known else ""), "office")
         fail(f"no candidate rows in {names}", "files")
     if t.want.offices is not None:
         found = {key[0] for key in rows.races}
@@ -63,7 +67,7 @@ def _checked_rows(t: Table, rows: Rows, files: list[files_.File], fail: Callable
                   if k not in found] if t.multi else []
         if absent:
             fail(f"no rows for office {absent[0]!r} in {names}; its offices: "
-                 + ", ".join(offices[:20]), "office")
+                 + ", ".join(offices()[:20]), "office")
     if not t.multi and len(rows.races) > 1:
         districts = [r[1] or "(none)" for r in rows.races]
         what = ("districts" if len({r[0] for r in rows.races}) == 1 else "offices or districts")

@@ -45,8 +45,21 @@ class Column:
         codes, words = factorize(values)
         return Column(codes.astype(np.int32)[self.codes], words)
 
-    def take(self, rows: np.ndarray) -> Column:
+    def take(self, rows: np.ndarray | slice) -> Column:
         return Column(self.codes[rows], self.words)
+
+    def compact(self) -> Column:
+        """Only the values some row holds, coded again (a count per value: no sort). A table
+        of one office of a large file then works on its own few names, not the file's."""
+        if 4 * self.codes.size < len(self.words):  # a few rows of many words: sort the rows
+            distinct, inverse = np.unique(self.codes, return_inverse=True)
+            return Column(inverse.reshape(-1).astype(np.int32),
+                          [self.words[i] for i in distinct.tolist()])
+        used = np.bincount(self.codes, minlength=len(self.words)) > 0
+        if used.all():
+            return self
+        renumber = (np.cumsum(used) - 1).astype(np.int32)
+        return Column(renumber[self.codes], [self.words[i] for i in np.flatnonzero(used)])
 
     def test(self, predicate: Callable[[str], bool]) -> np.ndarray:
         """(N,) bool: ``predicate`` of each row's value, worked out once per distinct value."""

@@ -120,36 +120,52 @@ def wide_lines(rows: Rows, kinds: levels.Kinds, files: list[files_.File],
 def scope(files: list[files_.File], want: Want) -> dict[str, dict[str, str]]:
     """The precincts of ``files`` (whatever their office) in the table's county and row ranges:
     per state key ("" without a state column), unit -> the precinct as written, in file
-    order. A race without a district should have rows for each of its state's."""
+    order. A race without a district should have rows for each of its state's. Each file's
+    are worked out once for the tables of one county, ranges and aliases."""
     out: dict[str, dict[str, str]] = {}
+    key = (want.county, want.ranges, tuple(sorted(want.aliases.items())))
     for f in files:
-        keep = (f.level == REAL)
-        if want.ranges:
-            keep &= np.logical_or.reduce([(f.numbers >= a) & (f.numbers <= b)
-                                          for a, b in want.ranges])
-        if want.county is not None:
-            keep &= f.county.test(lambda w: w == want.county)
-        at = np.flatnonzero(keep)
-        first = np.full(len(f.unit.words), len(f.numbers), np.int64)
-        np.minimum.at(first, f.unit.codes[at], at)  # each unit's first row
-        codes = np.flatnonzero(first < len(f.numbers))
-        renamed = {vocab.fold(w): want.aliases[vocab.name_key(w)]
-                   for w in f.county_shown.words if vocab.name_key(w) in want.aliases}
-        codes = codes[np.argsort(first[codes], kind="stable")]  # in file order
-        rows = first[codes]
-        states = [vocab.fold(w) for w in f.col["state"].words]
-        counties, places = f.county_shown.words, f.place.words
-        for code, s, c, p in zip(codes.tolist(), f.col["state"].codes[rows].tolist(),
-                                 f.county_shown.codes[rows].tolist(),
-                                 f.place.codes[rows].tolist(), strict=True):
-            unit, county = f.unit.words[code], counties[c]
-            if renamed:  # counties the table's aliases rename
-                key, _, place = unit.partition("\x1f")
-                if key in renamed:
-                    county = renamed[key]
-                    unit = f"{vocab.fold(county)}\x1f{place}"
-            shown = f"{county} / {places[p]}" if county and places[p] else county or places[p]
-            out.setdefault(states[s] if f.at["state"] >= 0 else "", {}).setdefault(unit, shown)
+        if key not in f.scopes:
+            f.scopes[key] = _file_scope(f, want)
+    if len(files) == 1:  # shared by the file's tables, read only
+        return files[0].scopes[key]
+    for f in files:
+        for state, units in f.scopes[key].items():
+            mine = out.setdefault(state, {})
+            for unit, shown in units.items():
+                mine.setdefault(unit, shown)
+    return out
+
+
+def _file_scope(f: files_.File, want: Want) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    keep = (f.level == REAL)
+    if want.ranges:
+        keep &= np.logical_or.reduce([(f.numbers >= a) & (f.numbers <= b)
+                                      for a, b in want.ranges])
+    if want.county is not None:
+        keep &= f.county.test(lambda w: w == want.county)
+    at = np.flatnonzero(keep)
+    first = np.full(len(f.unit.words), len(f.numbers), np.int64)
+    np.minimum.at(first, f.unit.codes[at], at)  # each unit's first row
+    codes = np.flatnonzero(first < len(f.numbers))
+    renamed = {vocab.fold(w): want.aliases[vocab.name_key(w)]
+               for w in f.county_shown.words if vocab.name_key(w) in want.aliases}
+    codes = codes[np.argsort(first[codes], kind="stable")]  # in file order
+    rows = first[codes]
+    states = [vocab.fold(w) for w in f.col["state"].words]
+    counties, places = f.county_shown.words, f.place.words
+    for code, s, c, p in zip(codes.tolist(), f.col["state"].codes[rows].tolist(),
+                             f.county_shown.codes[rows].tolist(), f.place.codes[rows].tolist(),
+                             strict=True):
+        unit, county = f.unit.words[code], counties[c]
+        if renamed:  # counties the table's aliases rename
+            key, _, place = unit.partition("\x1f")
+            if key in renamed:
+                county = renamed[key]
+                unit = f"{vocab.fold(county)}\x1f{place}"
+        shown = f"{county} / {places[p]}" if county and places[p] else county or places[p]
+        out.setdefault(states[s] if f.at["state"] >= 0 else "", {}).setdefault(unit, shown)
     return out
 
 

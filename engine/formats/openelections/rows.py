@@ -73,6 +73,28 @@ class File:
     county_real: np.ndarray             # by county key code: the county has precinct rows
     votes: np.ndarray                   # (N,) int64 counts, -1 blank, BAD not a count
     named: np.ndarray                   # (N,) bool: the row names a candidate
+    by_office: dict[int, np.ndarray] = attrs.field(factory=dict)  # rows per office spelling
+    # the spellings of each office key, and ("\x1f" + folded name) of each name
+    by_name: dict[str, list[int]] = attrs.field(factory=dict)
+    scopes: dict[tuple, dict[str, dict[str, str]]] = attrs.field(factory=dict)  # scope()'s
+
+    def rows_of_offices(self, keys: frozenset[str], lines: dict[str, str]) -> np.ndarray:
+        """The rows (sorted) whose office has one of ``keys`` (office keys) or is named as one
+        of ``lines`` (folded): each spelling's rows and key are found once per file (a load
+        with thousands of tables must not scan the file for each)."""
+        office = self.col["office"]
+        if not self.by_office:
+            order = np.argsort(office.codes, kind="stable")
+            bounds = np.searchsorted(office.codes[order], np.arange(len(office.words) + 1))
+            self.by_office.update((c, order[bounds[c]:bounds[c + 1]])
+                                  for c in range(len(office.words)))
+            for c, w in enumerate(office.words):
+                self.by_name.setdefault(vocab.office_key(w), []).append(c)
+                self.by_name.setdefault("\x1f" + vocab.fold(w), []).append(c)
+        codes = {c for k in keys for c in self.by_name.get(k, ())}
+        codes |= {c for line in lines for c in self.by_name.get("\x1f" + line, ())}
+        parts = [self.by_office[c] for c in sorted(codes)]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
     def cell(self, column: str, row: int) -> str:
         """The cell of ``column`` (a standard one, or a header name) in row ``row`` (from 0)."""
@@ -263,22 +285,28 @@ def _gather(parts: list[tuple[np.ndarray, list[Any]]]) -> tuple[np.ndarray, list
 
 def _taken(f: File, want: Want) -> np.ndarray:
     """The rows of ``f`` the table reads: its offices, district, county and row ranges (every
-    precinct-wide line of its county and ranges)."""
-    keep = np.ones(len(f.numbers), bool)
+    precinct-wide line of its county and ranges). A table of some offices looks only at their
+    rows and at the offices named as lines."""
+    lines = want.lines
+    if want.offices is None:
+        at = np.arange(len(f.numbers))
+    else:
+        at = f.rows_of_offices(want.offices, lines)
+    keep = np.ones(at.size, bool)
     if want.ranges:
-        keep &= np.logical_or.reduce([(f.numbers >= a) & (f.numbers <= b)
-                                      for a, b in want.ranges])
+        numbers = f.numbers[at]
+        keep &= np.logical_or.reduce([(numbers >= a) & (numbers <= b) for a, b in want.ranges])
     if want.county is not None:
-        keep &= f.county.test(lambda w: w == want.county)
-    line_office = f.col["office"].test(lambda w: vocab.fold(w) in want.lines)
-    wide = line_office & ~f.named
+        keep &= f.county.take(at).compact().test(lambda w: w == want.county)
+    wide = (f.col["office"].take(at).compact().test(lambda w: vocab.fold(w) in lines)
+            & ~f.named[at])
     own = ~wide
     if want.offices is not None:
         offices = want.offices
-        own &= f.office.test(lambda w: w in offices)
+        own &= f.office.take(at).compact().test(lambda w: w in offices)
     if want.district is not None:
-        own &= f.district.test(lambda w: w == want.district)
-    return np.flatnonzero(keep & (own | wide))
+        own &= f.district.take(at).compact().test(lambda w: w == want.district)
+    return at[keep & (own | wide)]
 
 
 def select(files: list[File], want: Want) -> Rows:
@@ -289,38 +317,45 @@ def select(files: list[File], want: Want) -> Rows:
     take: list[Any] = [slice(None) if t.size == len(f.numbers) else t  # every row: no copy
                        for f, t in zip(files, taken, strict=True)]
     lines, aliases = want.lines, want.aliases
+    # Each column of the taken rows with only the words they hold: the rest of the work is on
+    # the table's own offices, candidates and precincts, not the file's.
+    getters: dict[str, Callable[[File], Column]] = {
+        "unit": lambda f: f.unit, "county": lambda f: f.county,
+        "county_shown": lambda f: f.county_shown, "place": lambda f: f.place,
+        "office": lambda f: f.col["office"], "district": lambda f: f.col["district"],
+        "party": lambda f: f.col["party"], "candidate": lambda f: f.col["candidate"],
+        "office_key": lambda f: f.office, "district_key": lambda f: f.district,
+        "state": lambda f: f.col["state"]}
+    mine = [{name: get(f).take(rows).compact() for name, get in getters.items()}
+            for f, rows in zip(files, take, strict=True)]
 
-    def gather(column: Callable[[File], Column]) -> tuple[np.ndarray, list[str]]:
-        return _gather([(column(f).codes[rows], column(f).words)
-                        for f, rows in zip(files, take, strict=True)])
+    def gather(name: str) -> tuple[np.ndarray, list[str]]:
+        return _gather([(m[name].codes, m[name].words) for m in mine])
 
     def joined(per_file: Callable[[int, File, np.ndarray], np.ndarray], dtype: Any
                ) -> np.ndarray:
         return np.concatenate([np.zeros(0, dtype)] + [
             per_file(n, f, rows) for n, (f, rows) in enumerate(zip(files, take, strict=True))])
 
-    wide = joined(lambda n, f, rows: ~f.named[rows] & f.col["office"].test(
-        lambda w: vocab.fold(w) in lines)[rows], bool)
+    wide = joined(lambda n, f, rows: ~f.named[rows] & mine[n]["office"].test(
+        lambda w: vocab.fold(w) in lines), bool)
     # The line of a row: its candidate cell (a role, "skip", or a name), or the office of a
     # precinct-wide line. Each distinct cell is read once.
     line_parts = []
-    for f, rows in zip(files, take, strict=True):
-        candidate, office = f.col["candidate"], f.col["office"]
-        is_wide = ~f.named[rows] & office.test(lambda w: vocab.fold(w) in lines)[rows]
+    for m, f, rows in zip(mine, files, take, strict=True):
+        candidate, office = m["candidate"], m["office"]
+        is_wide = ~f.named[rows] & office.test(lambda w: vocab.fold(w) in lines)
         pairs: list[tuple[str, str]] = []
         for w in candidate.words:
             role = lines.get(vocab.fold(w))
             name = aliases.get(vocab.name_key(w), w) if role is None else w
             pairs.append((role or ("c:" + vocab.name_key(name) if name else ""), name))
         wide_pairs = [(lines.get(vocab.fold(w), ""), w) for w in office.words]
-        codes = np.where(is_wide, len(pairs) + office.codes[rows], candidate.codes[rows])
+        codes = np.where(is_wide, len(pairs) + office.codes, candidate.codes)
         line_parts.append((codes, pairs + wide_pairs))
     line, pairs = _gather(line_parts)
-    columns = {name: gather(get) for name, get in (
-        ("unit", lambda f: f.unit), ("county", lambda f: f.county),
-        ("county_shown", lambda f: f.county_shown), ("place", lambda f: f.place),
-        ("office", lambda f: f.col["office"]), ("district", lambda f: f.col["district"]),
-        ("party", lambda f: f.col["party"]))}
+    columns = {name: gather(name) for name in ("unit", "county", "county_shown", "place",
+                                                "office", "district", "party")}
     for name, values in (("option", [o for o, _ in pairs]), ("text", [x for _, x in pairs])):
         codes, words = factorize(values)
         columns[name] = (codes.astype(np.int32)[line], words)
@@ -330,16 +365,16 @@ def select(files: list[File], want: Want) -> Rows:
         _county_aliases(columns, aliases)
     # Races: (office key, district key[, state key]) of each row, coded; -1 for wide lines.
     race_parts = []
-    for f, rows in zip(files, take, strict=True):
-        state = f.col["state"]
-        pair = (f.office.codes[rows].astype(np.int64) * len(f.district.words)
-                + f.district.codes[rows]) * len(state.words) + state.codes[rows]
+    for m, f in zip(mine, files, strict=True):
+        state, office_key, district_key = m["state"], m["office_key"], m["district_key"]
+        pair = (office_key.codes.astype(np.int64) * len(district_key.words)
+                + district_key.codes) * len(state.words) + state.codes
         codes, distinct, _ = runs_codes(pair)
         keys = []
         for p in distinct.tolist():
             p, s = divmod(p, len(state.words))
-            o, d = divmod(p, len(f.district.words))
-            keys.append((f.office.words[o], f.district.words[d],
+            o, d = divmod(p, len(district_key.words))
+            keys.append((office_key.words[o], district_key.words[d],
                          *((vocab.fold(state.words[s]),) if f.at["state"] >= 0 else ())))
         race_parts.append((codes, keys))
     race, races = _gather(race_parts)
@@ -399,9 +434,9 @@ def _methods(files: list[File], take: list[Any]) -> tuple[tuple[str, ...], np.nd
                    len(names)), -1, np.int64)
     start = 0
     for f, rows in zip(files, take, strict=True):
-        for name, column in f.methods:
+        for name, whole in f.methods:
+            column = whole.take(rows).compact()
             values = np.array([_count(w) for w in column.words], np.int64)
-            out[start:start + f.numbers[rows].size, names.index(name)] = values[
-                column.codes[rows]]
+            out[start:start + f.numbers[rows].size, names.index(name)] = values[column.codes]
         start += f.numbers[rows].size
     return names, out
