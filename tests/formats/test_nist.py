@@ -276,3 +276,27 @@ def test_area_counts_are_written_only_for_areas_held_in_full(validator, publishe
     counts = _area_counts(doc)
     assert (counts["Kazakhstan"], counts["Qyzylorda Region"], counts["Aral District"]) == (
         nation, region, district)
+
+
+def test_a_state_file_export_is_valid_with_state_and_county_units(validator, tmp_path):
+    """An OpenElections scenario: the top unit is a state, counties are county units made of
+    their precincts, candidates without a party have no PartyId; valid against the schema and
+    every reference resolved."""
+    rows = ("county,precinct,office,district,candidate,votes\nA,1,Mayor,,Ann,10\nA,1,Mayor,,Bob,7\n"
+            "B,1,Mayor,,Ann,3\nB,1,Mayor,,Bob,5\nB,2,Council,4,Cy,2\n")
+    (tmp_path / "f.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        '[election]\nname = "state 2024"\ndate = 2024-11-05\nrules = "kz-2023-district"\n'
+        'nation = "Somestate"\n[[openelections]]\nrace = "s"\nfiles = ["f.csv"]\noffice = "*"\n',
+        encoding="utf-8")
+    doc = document(replay(load(tmp_path / "s.toml")), generated=WHEN)
+    assert _errors(validator, doc) == []
+    ids, refs = _ids(doc)
+    assert all(v in ids for _, v in refs)
+    units = {u["@id"]: u for u in doc["GpUnit"]}
+    top = doc["GpUnit"][0]
+    assert (top["Type"], top["Name"]["Text"][0]["Content"]) == ("state", "Somestate")
+    counties = [u for u in units.values() if u["Type"] == "county"]
+    assert sorted(u["Name"]["Text"][0]["Content"] for u in counties) == ["A", "B"]
+    assert all(units[p]["Type"] == "precinct" for u in counties for p in u["ComposingGpUnitIds"])
+    assert doc["Party"] == []
