@@ -1,6 +1,7 @@
 """``python -m benchmarks [--quick] [--output PATH] [--plot PNG]``: see benchmarks/README.md.
 
-``python -m benchmarks simulate [options]`` measures the simulation's draws and runner alone.
+``python -m benchmarks simulate [options]`` measures the simulation's draws and runner alone;
+``python -m benchmarks cluster [--quick] [--runs N]`` the simulation on Dask LocalClusters.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["simulate"]:
         return simulate_bench.main(argv[1:])
+    if argv[:1] == ["cluster"]:
+        from benchmarks import cluster_bench  # imports nothing of dask until it runs
+
+        return cluster_bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")

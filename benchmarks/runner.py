@@ -17,6 +17,7 @@ import attrs
 import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
+    cluster_bench,
     memory_bench,
     pipeline_bench,
     precinct_bench,
@@ -62,6 +63,10 @@ class Config:
     memory_options: int = 7
     memory_sim: tuple[tuple[int, int], ...] = ((2_048, 2),)  # (runs, jobs)
     memory_contrasts: bool = True
+    cluster_runs: int = cluster_bench.RUNS_QUICK  # the 2021 re-run on threads and Dask
+    cluster_memory: bool = True  # a worker's memory, fitted on a 20,000-precinct model
+    cluster_tasks: int = 500  # one-block tasks timed through the whole pipeline
+    cluster_sizes: tuple[int, ...] = (1, 2)  # LocalClusters of so many worker processes
 
 
 QUICK = Config(name="quick", repeat=5)
@@ -73,14 +78,16 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)))
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)),
+    cluster_runs=cluster_bench.RUNS_FULL, cluster_tasks=cluster_bench.PIPELINE_TASKS)
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
-    memory_ballots=10**5, memory_sim=(), memory_contrasts=False)
+    memory_ballots=10**5, memory_sim=(), memory_contrasts=False, cluster_runs=128,
+    cluster_memory=False, cluster_tasks=16, cluster_sizes=(1,))
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -145,6 +152,14 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
+    if cluster_bench.available():
+        results["cluster"] = cluster_bench.bench_cluster(
+            cfg.cluster_runs, cfg.cluster_sizes, memory=cfg.cluster_memory,
+            pipeline_tasks=cfg.cluster_tasks)
+        section("cluster", cluster_bench.render(results["cluster"]))
+    else:
+        results["cluster"] = None
+        section("cluster", cluster_bench.SKIPPED)
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
@@ -177,6 +192,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{ratio:.2f}x on 2 threads ({votes['ratio_1_thread']:.2f}x on"
                               f" 1), {votes['runs']} runs"})
     out += memory_bench.targets(results["memory"])
+    out += cluster_bench.targets(results.get("cluster"))
     sim = results["simulation"].get("simulation")
     if sim and sim["runs"] == simulate_bench.TARGET_RUNS:
         best = min(sim["seconds"].values())

@@ -95,9 +95,12 @@ def connect(address: str, *, timeout: float | None = None) -> Iterator[Dask]:
         if n_local is not None:
             # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which stops glibc adapting
             # its mmap threshold: every large numpy temporary is then a fresh mmap, measured 15x
-            # the page faults and a quarter more CPU per block; unset here (README: remote ones)
+            # the page faults and a quarter more CPU per block; unset here (README: remote ones);
+            # and the workers' statistical profiler (for the dashboard, which nobody sees here)
+            # took a tenth of a worker's CPU besides its task
             stack.enter_context(dask.config.set(
-                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}))
+                {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                 "distributed.worker.profile.enabled": False}))
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=n_local, threads_per_worker=1, processes=True,
                 dashboard_address=":0", silence_logs=logging.CRITICAL))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,7 +116,7 @@ def test_several_jobs_in_one_call_are_each_their_own_run(dask2, rerun):
 def test_a_worker_killed_mid_run_changes_nothing(dask2, rerun):
     """SIGKILL one worker process after the first chunk: its tasks rerun elsewhere (a block
     is a pure function of its index) and the Summary is the threads' to the byte."""
-    runs = 640
+    runs = 384
     ref = run(rerun.model, rerun.rules, runs, 5, jobs=2, grouping=rerun.grouping)
     pids = dask2.client.run(os.getpid)
     killed: list[int] = []
@@ -175,31 +176,58 @@ def _invoke(runner, *args: str):
     return runner.invoke(main, ["simulate", *args])
 
 
-@pytest.mark.parametrize("cycles", [[], ["--cycles", "3"]], ids=["election", "cycles"])
-def test_the_command_prints_the_same_bytes_on_threads_and_local_clusters(runner, cycles):
-    """`--scheduler local:1` and `local:2` print what the threads print, byte for byte
-    (one election, and three terms with --cycles); where it ran is on stderr only."""
-    args = ["--runs", "200", "--seed", "4", "--format", "json", *cycles]
+def test_the_command_prints_the_same_bytes_on_threads_and_local_clusters(runner, monkeypatch):
+    """`--scheduler local:1` and `local:2` print what the threads print, byte for byte; where
+    it ran is on stderr, and on a terminal a progress bar that advances as chunks finish."""
+    import cli.simulate
+
+    args = ["--runs", "200", "--seed", "4", "--format", "json"]
     ref = _invoke(runner, str(STRESS), *args)
     assert ref.exit_code == 0, ref.output
-    for extra in (["--scheduler", "local:1"], ["--scheduler", "local:2", "--chunk-runs", "64"]):
-        got = _invoke(runner, str(STRESS), *args, *extra)
-        assert got.exit_code == 0, got.output
-        assert got.stdout == ref.stdout
-        n = extra[1][-1]
-        assert got.stderr.startswith(f"running on a LocalCluster of {n} worker process")
+    one = _invoke(runner, str(STRESS), *args, "--scheduler", "local:1")
+    assert one.exit_code == 0, one.output
+    assert one.stdout == ref.stdout
+    assert one.stderr.startswith("running on a LocalCluster of 1 worker process (tcp://")
+    monkeypatch.setattr(cli.simulate, "_on_terminal", lambda: True)
+    monkeypatch.setattr(cli.simulate, "PROGRESS_AFTER", 0.0)
+    two = _invoke(runner, str(STRESS), *args, "--scheduler", "local:2", "--chunk-runs", "64")
+    assert two.exit_code == 0, two.output
+    assert two.stdout == ref.stdout
+    lines = two.stderr.split("\n")
+    assert lines[0].startswith("running on a LocalCluster of 2 worker processes (tcp://")
+    assert lines[0].endswith("): 2 workers, 2 threads")
+    bars = lines[1].split("\r")[1:]
+    assert bars[-1] == "simulating [##############################] 200/200 runs"
+    # an update as chunks (64, 64, 64 and 8 runs) finish, in any order, two finishing
+    # together making one: the runs done so far
+    done = [int(bar.split("] ")[1].split("/")[0]) for bar in bars]
+    assert done == sorted(set(done))
+    assert all(d % 64 in (0, 8) for d in done)
+    assert lines[2:] == [""]
+
+
+def test_cycles_print_the_same_bytes_on_a_local_cluster(runner):
+    """`--cycles 3 --scheduler local:2` prints what the threads print, byte for byte."""
+    args = ["--runs", "200", "--seed", "4", "--format", "json", "--cycles", "3"]
+    ref = _invoke(runner, str(STRESS), *args)
+    got = _invoke(runner, str(STRESS), *args, "--scheduler", "local:2", "--chunk-runs", "64")
+    assert ref.exit_code == got.exit_code == 0, got.output
+    assert got.stdout == ref.stdout
+    assert json.loads(got.stdout)["cycles"] == 3
 
 
 def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(runner, tmp_path, monkeypatch):
     """Nobody listens on the port: exit 2, one line naming the address and the reason, and no
     output file."""
-    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2.0)
     out = tmp_path / "r.json"
     result = _invoke(runner, str(STRESS), "--scheduler", "tcp://127.0.0.1:1", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "Error: --scheduler tcp://127.0.0.1:1: no Dask scheduler answered within 1 s "
-        "(connection refused); is `dask scheduler` running there?"]
+    [line] = result.stderr.splitlines()
+    # the reason is there when the first attempt was refused within the time-out
+    assert re.fullmatch(r"Error: --scheduler tcp://127\.0\.0\.1:1: no Dask scheduler answered "
+                        r"within 2 s( \(connection refused\))?; is `dask scheduler` running "
+                        r"there\?", line), line
     assert list(tmp_path.iterdir()) == []
 
 
@@ -257,25 +285,3 @@ def test_a_remote_scheduler_gives_the_same_bytes_and_losing_it_is_one_line(tmp_p
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=30)
 
-
-def test_the_progress_bar_counts_the_clusters_finished_tasks(runner, monkeypatch):
-    """On a terminal, the bar advances as the cluster's chunks finish, to every run, and
-    ends its line; stdout is the result alone."""
-    import cli.simulate
-
-    monkeypatch.setattr(cli.simulate, "_on_terminal", lambda: True)
-    monkeypatch.setattr(cli.simulate, "PROGRESS_AFTER", 0.0)
-    result = _invoke(runner, str(STRESS), "--runs", "200", "--chunk-runs", "64", "--format",
-                     "json", "--scheduler", "local:2")
-    assert result.exit_code == 0, result.output
-    lines = result.stderr.split("\n")
-    assert lines[0].startswith("running on a LocalCluster of 2 worker processes")
-    bars = lines[1].split("\r")[1:]
-    assert bars[-1] == "simulating [##############################] 200/200 runs"
-    # an update as chunks (64, 64, 64 and 8 runs) finish, in any order, two finishing
-    # together making one: the runs done so far
-    done = [int(bar.split("] ")[1].split("/")[0]) for bar in bars]
-    assert done == sorted(set(done))
-    assert all(d % 64 in (0, 8) for d in done)
-    assert lines[2:] == [""]
-    assert json.loads(result.stdout)["runs"] == 200
