@@ -340,14 +340,17 @@ def targets(r: Figures | None) -> list[Target]:
     """Issue 19's target against the figures."""
     if not r or "2" not in r["clusters"]:
         why = "dask.distributed not installed" if not r else "no LocalCluster(2) in this run"
-        return [{"target": f"LocalCluster(2) >= {TARGET_RATIO:g}x the threads (issue 19)",
-                 "met": None, "detail": f"not measured ({why})"}]
+        return [{"target": f"LocalCluster(2) >= {TARGET_RATIO:g}x the threads at {RUNS_FULL:,}"
+                           " runs (issue 19)", "met": None, "detail": f"not measured ({why})"}]
     ratio = r["threads_s"] / r["clusters"]["2"]["seconds"]
     big = r["clusters"]["2"]
     small = big["bytes_small"]
     grew = big["bytes_per_block"] > small["bytes_per_block"]
-    return [{"target": f"LocalCluster(2) >= {TARGET_RATIO:g}x the threads (issue 19)",
-             "met": ratio >= TARGET_RATIO, "detail": f"{ratio:.2f}x at {r['runs']:,} runs"},
+    at = r["runs"] == RUNS_FULL  # the issue's figure: shorter runs weigh the end's sums more
+    return [{"target": f"LocalCluster(2) >= {TARGET_RATIO:g}x the threads at {RUNS_FULL:,} runs"
+                       " (issue 19)",
+             "met": ratio >= TARGET_RATIO if at else None,
+             "detail": f"{ratio:.2f}x at {r['runs']:,} runs"},
             {"target": "bytes per block do not grow with the runs (issue 19)", "met": not grew,
              "detail": f"{small['bytes_per_block'] / 1e3:.1f} kB at "
                        f"{small['runs']:,} runs, "
@@ -370,7 +373,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = bench_cluster(runs)
     print(render(results))
     for t in targets(results):
-        print(f"  {t['target']}: {'met' if t['met'] else 'NOT met'} ({t['detail']})")
+        state = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        print(f"  {t['target']}: {state} ({t['detail']})")
     if args.json is not None:
         write_json(results, args.json)
     sys.stdout.flush()

@@ -1,9 +1,10 @@
 """Every case, in order, printed as it is measured: the one runner behind ``python -m
 benchmarks`` and ``saylau bench``.
 
-:data:`QUICK` (under 2 minutes on 2 cores), :data:`FULL` (under 15) and :data:`SMOKE` (tiny
-sizes: the test suite's run, whose figures mean nothing) say what is measured; :func:`run`
-measures it, :func:`targets` reads the issue's targets off the figures.
+:data:`QUICK` (about 2.5 minutes on 2 cores, a LocalCluster's runs included), :data:`FULL`
+(under 15) and :data:`SMOKE` (tiny sizes: the test suite's run, whose figures mean nothing) say
+what is measured; :func:`run` measures it, :func:`targets` reads the issue's targets off the
+figures.
 """
 
 from __future__ import annotations

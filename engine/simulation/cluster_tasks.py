@@ -241,8 +241,17 @@ def _fail(f: Future) -> None:
     err = f.exception()
     if isinstance(err, WorkerMismatch):
         raise ClusterError(str(err))
+    if isinstance(err, ImportError):  # the worker's Python has no saylau (or another one)
+        msg = (f"a worker cannot run saylau's tasks ({_first_line(err)}): install saylau on "
+               "every worker machine, as on this one")
+        raise ClusterError(msg)
     if isinstance(err, KilledWorker):
         msg = ("a task killed every worker that ran it (out of memory? --chunk-runs draws "
                "fewer runs at once; the README gives a worker's memory)")
         raise ClusterError(msg)
     f.result()  # anything else is a bug: its own exception and traceback
+
+
+def _first_line(err: BaseException | None) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]
