@@ -231,9 +231,11 @@ def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(runner, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
-def _start(*args: str, **kw) -> subprocess.Popen:
+def _start(folder: Path, *args: str) -> subprocess.Popen:
+    """``python -m ARGS`` in its own session, started in ``folder``: not the checkout, whose
+    engine (without its built kernels, in CI) would shadow the installed saylau."""
     return subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True, **kw)
+                            stderr=subprocess.DEVNULL, start_new_session=True, cwd=folder)
 
 
 def _wait_for(path: Path, seconds: float = 30.0) -> None:
@@ -247,13 +249,13 @@ def test_a_remote_scheduler_gives_the_same_bytes_and_losing_it_is_one_line(tmp_p
     """`dask scheduler` and `dask worker` started apart: --scheduler tcp://... prints the
     threads' bytes; a scheduler killed mid-run is one line, exit 2, and no output file."""
     info = tmp_path / "scheduler.json"
-    scheduler = _start("distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-                       "--dashboard-address", ":0", "--scheduler-file", str(info))
+    scheduler = _start(tmp_path, "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                       "--port", "0", "--dashboard-address", ":0", "--scheduler-file", str(info))
     worker = None
     try:
         _wait_for(info)
         address = json.loads(info.read_text())["address"]
-        worker = _start("distributed.cli.dask_worker", address, "--nworkers", "1",
+        worker = _start(tmp_path, "distributed.cli.dask_worker", address, "--nworkers", "1",
                         "--nthreads", "2", "--dashboard-address", ":0", "--no-dashboard")
         saylau = [str(Path(sys.executable).with_name("saylau")), "simulate"]
         ref = subprocess.run([*saylau, str(STRESS), "--runs", "300"], capture_output=True,
