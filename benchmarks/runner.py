@@ -1,10 +1,10 @@
 """Every case, in order, printed as it is measured: the one runner behind ``python -m
 benchmarks`` and ``saylau bench``.
 
-:data:`QUICK` (about 2.5 minutes on 2 cores, a LocalCluster's runs included), :data:`FULL`
-(under 15) and :data:`SMOKE` (tiny sizes: the test suite's run, whose figures mean nothing) say
-what is measured; :func:`run` measures it, :func:`targets` reads the issue's targets off the
-figures.
+:data:`QUICK` (2-4 minutes on 2 cores, a calibration and LocalCluster runs included),
+:data:`FULL` (under 15) and :data:`SMOKE` (tiny sizes: the test suite's run, whose figures mean
+nothing) say what is measured; :func:`run` measures it, :func:`targets` reads the issue's
+targets off the figures.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import attrs
 import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
+    calibrate_bench,
     cluster_bench,
     memory_bench,
+    national_bench,
     pipeline_bench,
     precinct_bench,
     replay_bench,
@@ -64,6 +66,7 @@ class Config:
     memory_options: int = 7
     memory_sim: tuple[tuple[int, int], ...] = ((2_048, 2),)  # (runs, jobs)
     memory_contrasts: bool = True
+    calibrate_repeat: int = 1  # runs of `saylau calibrate` on 2013 (0: a tiny fit in process)
     cluster_runs: int = cluster_bench.RUNS_QUICK  # the 2021 re-run on threads and Dask
     cluster_memory: bool = True  # a worker's memory, fitted on a 20,000-precinct model
     cluster_tasks: int = 500  # one-block tasks timed through the whole pipeline
@@ -79,7 +82,7 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)),
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)), calibrate_repeat=3,
     cluster_runs=cluster_bench.RUNS_FULL, cluster_tasks=cluster_bench.PIPELINE_TASKS)
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
@@ -87,8 +90,8 @@ SMOKE = attrs.evolve(
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
-    memory_ballots=10**5, memory_sim=(), memory_contrasts=False, cluster_runs=128,
-    cluster_memory=False, cluster_tasks=16, cluster_sizes=(1,))
+    memory_ballots=10**5, memory_sim=(), memory_contrasts=False, calibrate_repeat=0,
+    cluster_runs=128, cluster_memory=False, cluster_tasks=16, cluster_sizes=(1,))
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -153,6 +156,12 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
+    results["national"] = (national_bench.bench_national(cfg.historical_repeat)
+                           if cfg.startup else None)
+    section("national", national_bench.render(results["national"]))
+    results["calibration"] = calibrate_bench.bench_calibration(
+        max(cfg.calibrate_repeat, 1), smoke=cfg.calibrate_repeat == 0)
+    section("calibration", calibrate_bench.render(results["calibration"]))
     if cluster_bench.available():
         results["cluster"] = cluster_bench.bench_cluster(
             cfg.cluster_runs, cfg.cluster_sizes, memory=cfg.cluster_memory,
@@ -193,6 +202,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{ratio:.2f}x on 2 threads ({votes['ratio_1_thread']:.2f}x on"
                               f" 1), {votes['runs']} runs"})
     out += memory_bench.targets(results["memory"])
+    out += calibrate_bench.targets(results.get("calibration"))
     out += cluster_bench.targets(results.get("cluster"))
     sim = results["simulation"].get("simulation")
     if sim and sim["runs"] == simulate_bench.TARGET_RUNS:
@@ -211,6 +221,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{hist['command_s']:.3f} s (in process {hist['library_s']:.3f} s"
                               + (f"; importing the CLI alone {startup['import_cli_s']:.3f} s)"
                                  if (startup := results["startup"]) else ")")})
+    out += national_bench.targets(results.get("national"))
     startup = results["startup"]
     if startup:
         out.append({"target": f"saylau --help < {replay_bench.TARGET_HELP} s (issue 14)",

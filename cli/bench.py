@@ -13,8 +13,9 @@ __all__ = ["bench"]
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: about 2.5 minutes "
-              "on 2 cores (the full run: about 10)")
+@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: 2-4 minutes on "
+              "2 cores, one calibration and LocalCluster runs included (the full run: about 10, "
+              "plus 3 calibrations)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write every figure here as JSON (atomically)")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,

@@ -119,14 +119,24 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
 
 def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
             chunk_runs: int | None, fmt: str, output: str | None) -> None:
+    from engine.errors import ScenarioError
+    from engine.law.calendar import DEADLINES
     from engine.simulation.cycles import CycleModel, run_cycles
 
     spec = st.scenario.model
+    first_vote = st.scenario.election.date
+    if first_vote is None:
+        raise ScenarioError(st.scenario.file, "election.date", "--cycles dates every election "
+                            "from the first vote; give the election's date")
+    if st.rules.name not in DEADLINES:
+        raise ScenarioError(st.scenario.file, "election.rules", "--cycles follows the legal "
+                            f"timetable, and the {st.rules.name} rules have none (timetables: "
+                            f"{', '.join(sorted(DEADLINES))})")
     given = {} if spec is None else {
         k: v for k, v in (("stand", spec.succession.incumbent_stands),
                           ("advantage", spec.succession.incumbency_advantage),
                           ("early", spec.succession.early_termination)) if v is not None}
-    cm = CycleModel.of(st.rules, len(st.races), cycles,
+    cm = CycleModel.of(st.rules, len(st.races), cycles, first_vote=first_vote,
                        incumbent=[r.incumbent for r in st.races],
                        served=[r.terms_held for r in st.races], **given)
     with backend(scheduler, jobs) as where:
@@ -149,7 +159,8 @@ def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
 
     ind = indirect_setup(scenario, source)
     counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
-                            attendance=ind.attendance, runs=runs, seed=seed)
+                            attendance=ind.attendance, persistence=ind.persistence, runs=runs,
+                            seed=seed)
     render = {"table": rounds_render.round_table, "json": rounds_render.round_json,
               "csv": rounds_render.round_csv}[fmt]
     emit(render(ind, counts, seed), output)

@@ -91,7 +91,8 @@ def test_a_simulation_on_the_cluster_is_the_threads_simulation(dask2, rerun):
 def test_cycles_on_the_cluster_are_the_threads_cycles(dask2):
     """Four terms of the 2021 rural races: the same counts on threads and on the cluster."""
     st = setup(load(str(DECADES)), None)
-    cm = CycleModel.of(st.rules, len(st.races), 2, incumbent=[r.incumbent for r in st.races],
+    cm = CycleModel.of(st.rules, len(st.races), 2, first_vote=st.scenario.election.date,
+                       incumbent=[r.incumbent for r in st.races],
                        served=[r.terms_held for r in st.races])
     ref = run_cycles(st.model, st.rules, cm, 100, 5, jobs=1)
     got = run_cycles(st.model, st.rules, cm, 100, 5, chunk_runs=64, backend=dask2)
