@@ -1,7 +1,8 @@
 """``python -m benchmarks [--quick] [--output PATH] [--plot PNG]``: see benchmarks/README.md.
 
 ``python -m benchmarks simulate [options]`` measures the simulation's draws and runner alone;
-``python -m benchmarks calibrate [--repeat N]`` the calibration of the 2013 indirect round.
+``python -m benchmarks calibrate [--repeat N]`` the calibration of the 2013 indirect round;
+``python -m benchmarks cluster [--quick] [--runs N]`` the simulation on Dask LocalClusters.
 """
 
 from __future__ import annotations
@@ -22,9 +23,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return simulate_bench.main(argv[1:])
     if argv[:1] == ["calibrate"]:
         return calibrate_bench.main(argv[1:])
+    if argv[:1] == ["cluster"]:
+        from benchmarks import cluster_bench  # imports nothing of dask until it runs
+
+        return cluster_bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes: 1-3 minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: 2-4 minutes")
     parser.add_argument("--output", "--json", "-o", type=Path, metavar="PATH",
                         help="also write the figures here as JSON")
     parser.add_argument("--plot", type=Path, metavar="PNG",

@@ -1,9 +1,10 @@
 """Every case, in order, printed as it is measured: the one runner behind ``python -m
 benchmarks`` and ``saylau bench``.
 
-:data:`QUICK` (1-3 minutes on 2 cores), :data:`FULL` (under 15) and :data:`SMOKE` (tiny
-sizes: the test suite's run, whose figures mean nothing) say what is measured; :func:`run`
-measures it, :func:`targets` reads the issue's targets off the figures.
+:data:`QUICK` (2-4 minutes on 2 cores, a calibration and LocalCluster runs included),
+:data:`FULL` (under 15) and :data:`SMOKE` (tiny sizes: the test suite's run, whose figures mean
+nothing) say what is measured; :func:`run` measures it, :func:`targets` reads the issue's
+targets off the figures.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
     calibrate_bench,
+    cluster_bench,
     memory_bench,
     national_bench,
     openelections_bench,
@@ -72,6 +74,10 @@ class Config:
     oe_precincts: int = 50
     oe_repeat: int = 1
     calibrate_repeat: int = 1  # runs of `saylau calibrate` on 2013 (0: a tiny fit in process)
+    cluster_runs: int = cluster_bench.RUNS_QUICK  # the 2021 re-run on threads and Dask
+    cluster_memory: bool = True  # a worker's memory, fitted on a 20,000-precinct model
+    cluster_tasks: int = 500  # one-block tasks timed through the whole pipeline
+    cluster_sizes: tuple[int, ...] = (1, 2)  # LocalClusters of so many worker processes
 
 
 QUICK = Config(name="quick", repeat=5)
@@ -83,7 +89,8 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)), calibrate_repeat=3, oe_counties=60)
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)), calibrate_repeat=3, oe_counties=60,
+    cluster_runs=cluster_bench.RUNS_FULL, cluster_tasks=cluster_bench.PIPELINE_TASKS)
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
@@ -91,7 +98,8 @@ SMOKE = attrs.evolve(
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
     memory_ballots=10**5, memory_sim=(), memory_contrasts=False, calibrate_repeat=0,
-    oe_counties=1, oe_states=2, oe_precincts=3)
+    oe_counties=1, oe_states=2, oe_precincts=3,
+    cluster_runs=128, cluster_memory=False, cluster_tasks=16, cluster_sizes=(1,))
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -167,6 +175,14 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     results["calibration"] = calibrate_bench.bench_calibration(
         max(cfg.calibrate_repeat, 1), smoke=cfg.calibrate_repeat == 0)
     section("calibration", calibrate_bench.render(results["calibration"]))
+    if cluster_bench.available():
+        results["cluster"] = cluster_bench.bench_cluster(
+            cfg.cluster_runs, cfg.cluster_sizes, memory=cfg.cluster_memory,
+            pipeline_tasks=cfg.cluster_tasks)
+        section("cluster", cluster_bench.render(results["cluster"]))
+    else:
+        results["cluster"] = None
+        section("cluster", cluster_bench.SKIPPED)
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
@@ -201,6 +217,7 @@ def targets(results: Figures) -> list[Target]:
     out += memory_bench.targets(results["memory"])
     out += openelections_bench.targets(results["openelections"])
     out += calibrate_bench.targets(results.get("calibration"))
+    out += cluster_bench.targets(results.get("cluster"))
     sim = results["simulation"].get("simulation")
     if sim and sim["runs"] == simulate_bench.TARGET_RUNS:
         best = min(sim["seconds"].values())

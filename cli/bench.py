@@ -13,8 +13,9 @@ __all__ = ["bench"]
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: 1-3 minutes on "
-              "2 cores, one calibration included (the full run: about 6, plus 3 calibrations)")
+@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: 2-4 minutes on "
+              "2 cores, one calibration and LocalCluster runs included (the full run: about 10, "
+              "plus 3 calibrations)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write every figure here as JSON (atomically)")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,

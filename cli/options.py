@@ -1,4 +1,5 @@
-"""The options every command spells the same way: --format, --output, --seed, --jobs."""
+"""The options every command spells the same way: --format, --output, --seed, --jobs,
+--scheduler."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import click
 
-__all__ = ["format_option", "jobs_option", "output_option", "seed_option"]
+__all__ = ["format_option", "jobs_option", "output_option", "scheduler_option", "seed_option"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -27,7 +28,6 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False), 
                              help="write here (atomically) instead of stdout")
 
 
-
 def seed_option(help: str, *, default: int | None = 0) -> Decorator:
     """``--seed``: a whole number >= 0 that fixes every random draw of the command."""
     return click.option("--seed", type=click.IntRange(min=0), default=default,
@@ -36,3 +36,9 @@ def seed_option(help: str, *, default: int | None = 0) -> Decorator:
 
 jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
                            help="worker threads  [default: every usable core]")
+
+
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="run the blocks on Dask: tcp://HOST:PORT of a running `dask scheduler`, or local[:N] "
+    "for N worker processes here (needs saylau[dask]); the same bytes as without it")

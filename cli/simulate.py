@@ -8,22 +8,34 @@ import time
 import click
 
 from cli import cycles_render, rounds_render, simulate_render
-from cli.options import format_option, jobs_option, output_option, seed_option
-from cli.output import UserError, emit, require_matplotlib, user_errors, warn
+from cli.cluster import backend
+from cli.options import (
+    format_option,
+    jobs_option,
+    output_option,
+    scheduler_option,
+    seed_option,
+)
+from cli.output import UserError, check_folder, emit, require_matplotlib, user_errors, warn
 
 __all__ = ["simulate"]
 
 PROGRESS_AFTER = 2.0  # seconds before a progress bar appears (on a terminal only)
 
 
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 class _Progress:
-    """A one-line progress bar on stderr, shown only on a terminal and after 2 s."""
+    """A one-line progress bar on stderr, shown only on a terminal and after 2 s; fed the runs
+    finished (by the threads' chunks, or the cluster's finished tasks)."""
 
     def __init__(self, runs: int) -> None:
         self.runs = runs
         self.start = time.monotonic()
         self.shown = False
-        self.tty = sys.stderr.isatty()
+        self.tty = _on_terminal()
 
     def __call__(self, done: int) -> None:
         if not self.tty or time.monotonic() - self.start < PROGRESS_AFTER:
@@ -43,8 +55,9 @@ class _Progress:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--runs", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="elections to simulate")
-@seed_option("the same seed gives the same bytes, whatever --jobs")
+@seed_option("the same seed gives the same bytes, whatever --jobs, --chunk-runs, --scheduler")
 @jobs_option
+@scheduler_option
 @click.option("--chunk-runs", type=click.IntRange(min=1), default=None,
               help="runs drawn at once; bounds memory, never changes results")
 @click.option("--from", "source", type=click.Path(dir_okay=False), default=None,
@@ -57,14 +70,16 @@ class _Progress:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
               help="also draw win probabilities and margins to this PNG (needs saylau[plot])")
 @user_errors
-def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
-             source: str | None, fmt: str, output: str | None, cycles: int | None,
-             plot_path: str | None) -> None:
+def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str | None,
+             chunk_runs: int | None, source: str | None, fmt: str, output: str | None,
+             cycles: int | None, plot_path: str | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
     from engine.formats.scenario import load
     from engine.simulation.runner import run
     from engine.simulation.setup import setup
 
+    check_folder(output)  # before the runs, not after them
+    check_folder(plot_path, "--plot")
     if plot_path is not None:
         require_matplotlib()
     if source is not None:
@@ -75,6 +90,10 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
         if cycles is not None or plot_path is not None:
             msg = "--cycles and --plot go with direct elections; this round is indirect"
             raise UserError(msg)
+        if scheduler is not None:
+            msg = ("--scheduler runs direct elections and --cycles; an indirect round runs "
+                   "here (without --scheduler)")
+            raise UserError(msg)
         _indirect(scenario, source, runs, seed, fmt, output)
         return
     st = setup(scenario, source)
@@ -82,14 +101,15 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
         if plot_path is not None:
             msg = "--plot draws one election; it does not go with --cycles"
             raise UserError(msg)
-        _cycles(st, cycles, runs, seed, jobs, chunk_runs, fmt, output)
+        _cycles(st, cycles, runs, seed, jobs, scheduler, chunk_runs, fmt, output)
         return
-    progress = _Progress(runs)
-    try:
-        summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
-                      grouping=st.grouping, progress=progress)
-    finally:
-        progress.close()
+    with backend(scheduler, jobs) as where:
+        progress = _Progress(runs)
+        try:
+            summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
+                          grouping=st.grouping, progress=progress, backend=where)
+        finally:
+            progress.close()
     render = {"table": simulate_render.to_table, "json": simulate_render.to_json,
               "csv": simulate_render.to_csv}[fmt]
     if plot_path is not None:  # the picture first: a bad path fails before anything is printed
@@ -97,8 +117,8 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     emit(render(st, summary, seed), output)
 
 
-def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
-            fmt: str, output: str | None) -> None:
+def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
+            chunk_runs: int | None, fmt: str, output: str | None) -> None:
     from engine.errors import ScenarioError
     from engine.law.calendar import DEADLINES
     from engine.simulation.cycles import CycleModel, run_cycles
@@ -119,12 +139,13 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
     cm = CycleModel.of(st.rules, len(st.races), cycles, first_vote=first_vote,
                        incumbent=[r.incumbent for r in st.races],
                        served=[r.terms_held for r in st.races], **given)
-    progress = _Progress(runs)
-    try:
-        summary = run_cycles(st.model, st.rules, cm, runs, seed, jobs=jobs,
-                             chunk_runs=chunk_runs, progress=progress)
-    finally:
-        progress.close()
+    with backend(scheduler, jobs) as where:
+        progress = _Progress(runs)
+        try:
+            summary = run_cycles(st.model, st.rules, cm, runs, seed, jobs=jobs,
+                                 chunk_runs=chunk_runs, progress=progress, backend=where)
+        finally:
+            progress.close()
     render = {"table": cycles_render.cycles_table, "json": cycles_render.cycles_json,
               "csv": cycles_render.cycles_csv}[fmt]
     emit(render(st, summary, cm, seed), output)

@@ -10,9 +10,17 @@ import numpy as np
 import pytest
 
 import engine.tally.ballots
-from benchmarks import ballots_bench, peers, pipeline_bench, scaling, streams
+from benchmarks import ballots_bench, cluster_bench, peers, pipeline_bench, scaling, streams
 from benchmarks import runner as bench_runner
 from cli.main import main
+
+
+def figures_cluster_ok(path) -> bool:
+    """The cluster figures hold the cluster's run, its bytes per block and the pipeline."""
+    c = json.loads(path.read_text())["cluster"]
+    one = c["clusters"]["1"]
+    return (sorted(c["clusters"]) == ["1"] and one["bytes_per_block"] > 0
+            and one["pipeline"]["tasks"] == 16 and c["runs"] == 128)
 
 
 @pytest.fixture
@@ -34,6 +42,12 @@ def test_saylau_bench_smoke_prints_every_case_with_its_ratios(runner, tmp_path, 
                     "scaling: time against size", "OpenElections files end to end",
                     "targets, as measured in this run"):
         assert heading in text
+    if cluster_bench.available():  # 128 runs on threads and LocalCluster(1): identical
+        assert "simulation on Dask: 128 runs (2 blocks of 64)" in text
+        assert "identical Summaries on threads and every cluster: yes" in text
+        assert figures_cluster_ok(out)
+    else:
+        assert cluster_bench.SKIPPED in text
     assert "VoteKit: not installed, its ballot tally skipped" in text
     assert "prefsampling: not installed, its generator skipped" in text
     assert "x bincount" in text

@@ -48,16 +48,17 @@ from engine.law.dates import term_end
 from engine.law.rules import RuleSet
 from engine.law.terms import Term
 from engine.simulation import draws as _draws
+from engine.simulation.blocks import Backend, Progress, Threads, map_blocks
 from engine.simulation.cycle_counts import EXIT_REASONS, Counts, CycleSummary, Round, count
 from engine.simulation.draws import Draws
 from engine.simulation.model import Model
-from engine.simulation.runner import default_chunk_runs, map_blocks
+from engine.simulation.runner import default_chunk_runs
 from engine.simulation.seeds import BLOCK_RUNS, block_runs, child_seed, root_seed
 from engine.simulation.tallies import tally_draws
 from engine.tally.threads import cores
 
-__all__ = ["DEFAULT_ADVANTAGE", "DEFAULT_EARLY", "DEFAULT_STAND", "EXIT_REASONS", "CycleModel",
-           "CycleSummary", "History", "history", "run_cycles"]
+__all__ = ["DEFAULT_ADVANTAGE", "DEFAULT_EARLY", "DEFAULT_STAND", "EXIT_REASONS", "CycleJob",
+           "CycleModel", "CycleSummary", "History", "history", "run_cycles"]
 
 # Defaults, placeholders of a plausible size (no source publishes them): most akims who may
 # stand again do; a standing incumbent's share weighs about 1.35 times a newcomer's; about one
@@ -237,10 +238,38 @@ def _block(model: Model, rules: RuleSet, cm: CycleModel, root: np.random.SeedSeq
         i += 1
 
 
+@attrs.frozen(eq=False)
+class CycleJob:
+    """``runs`` histories as a :class:`engine.simulation.blocks.BlockJob`: block ``b`` follows
+    runs ``64 b ..``, its round ``i`` drawn from child ``(b, i)`` of ``root``."""
+
+    model: Model
+    rules: RuleSet
+    cm: CycleModel
+    root: np.random.SeedSequence
+    runs: int
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.runs // BLOCK_RUNS)
+
+    def new(self) -> Counts:
+        return Counts(self.cm.cycles, self.cm.term_limit)
+
+    def add(self, blocks: range, acc: Counts) -> None:
+        for b in blocks:
+            _block(self.model, self.rules, self.cm, self.root, b, block_runs(self.runs, b), acc)
+
+    def work_in(self, blocks: range) -> int:
+        return sum(block_runs(self.runs, b) for b in blocks)
+
+
 def run_cycles(model: Model, rules: RuleSet, cm: CycleModel, runs: int,
                seed: int | np.random.SeedSequence, *, jobs: int | None = None,
-               chunk_runs: int | None = None, progress=None) -> CycleSummary:
-    """Simulate ``runs`` histories of ``cm.cycles`` terms of every race of ``model``."""
+               chunk_runs: int | None = None, progress: Progress | None = None,
+               backend: Backend | None = None) -> CycleSummary:
+    """Simulate ``runs`` histories of ``cm.cycles`` terms of every race of ``model``, on
+    ``backend`` (default: ``jobs`` threads here); the same bytes on any backend."""
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
         raise ValueError(msg)
@@ -250,16 +279,11 @@ def run_cycles(model: Model, rules: RuleSet, cm: CycleModel, runs: int,
     if ((cm.incumbent >= model.n_candidates) | (cm.incumbent < -1)).any():
         msg = "incumbent: must be a candidate slot of its race or -1"
         raise ValueError(msg)
-    jobs = cores() if jobs is None else jobs
-    root = root_seed(seed)
-
-    def work(blocks: range, acc: Counts) -> None:
-        for b in blocks:
-            _block(model, rules, cm, root, b, block_runs(runs, b), acc)
-
-    chunk = chunk_runs or max(BLOCK_RUNS, default_chunk_runs(model, runs, jobs) // cm.cycles)
-    total = map_blocks(runs, chunk, jobs, lambda: Counts(cm.cycles, cm.term_limit), work,
-                       progress)
+    backend = Threads(cores() if jobs is None else jobs) if backend is None else backend
+    job = CycleJob(model=model, rules=rules, cm=cm, root=root_seed(seed), runs=runs)
+    chunk = chunk_runs or max(BLOCK_RUNS,
+                              default_chunk_runs(model, runs, backend.slots) // cm.cycles)
+    total = map_blocks(backend, job, -(-chunk // BLOCK_RUNS), progress)
     starts = np.array([days.day_number(d) for d in cm.cycle_starts()], np.int64)
     return CycleSummary(runs=runs, cycles=cm.cycles, term_limit=cm.term_limit,
                         term_years=cm.term_years, starts=starts, **vars(total))

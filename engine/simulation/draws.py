@@ -192,8 +192,9 @@ def _binomial_numpy(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> n
 def _binomial_c(rng: np.random.Generator, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """:func:`_binomial_numpy` on the compiled kernel."""
     n, p = np.broadcast_arrays(n, p)
-    rows = np.ascontiguousarray(n, dtype=np.int64)
-    prob = np.ascontiguousarray(p, dtype=np.float64)
+    # aligned buffers for the kernel (a model unpickled from a Dask message may hold others)
+    rows = np.require(n, np.int64, ["C", "A"])
+    prob = np.require(p, np.float64, ["C", "A"])
     out = np.empty(rows.shape, dtype=np.int64)
     bit_generator = rng.bit_generator
     with bit_generator.lock:
@@ -206,10 +207,10 @@ def _multinomial_chain_c(rng: np.random.Generator, n: np.ndarray, weights: np.nd
     """:func:`_multinomial_chain_numpy`'s draws on the compiled kernel: same contract, same
     distribution, other numbers from the same generator."""
     c = weights.shape[-1]
-    rows = np.ascontiguousarray(np.broadcast_to(n, weights.shape[:-1]), dtype=np.int64)
+    rows = np.require(np.broadcast_to(n, weights.shape[:-1]), np.int64, ["C", "A"])
     rows = rows.reshape(-1)
-    w = np.ascontiguousarray(weights, dtype=np.float64).reshape(rows.size, c)
-    direct = out.dtype == np.int64 and out.flags.c_contiguous
+    w = np.require(weights, np.float64, ["C", "A"]).reshape(rows.size, c)
+    direct = out.dtype == np.int64 and out.flags.c_contiguous and out.flags.aligned
     target = out if direct else np.empty(out.shape, dtype=np.int64)
     bit_generator = rng.bit_generator
     with bit_generator.lock:

@@ -148,7 +148,7 @@ def _check_offsets(offsets: np.ndarray, n: int) -> np.ndarray:
     if offsets.dtype == np.uint64 and int(offsets.max()) > np.iinfo(np.int64).max:
         msg = f"offsets must fit int64, got {int(offsets.max())}"
         raise ValueError(msg)
-    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+    offsets = np.require(offsets, np.int64, ["C", "A"])  # the kernel takes aligned buffers
     if offsets[0] != 0:
         msg = f"offsets[0] must be 0, got {offsets[0]}"
         raise ValueError(msg)

@@ -80,8 +80,10 @@ _THREADED_ROWS = 1 << 16
 def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
     """:func:`sum_by_group` for (P,) or (P, C) rows on the compiled kernel."""
     assert _group_sum_c is not None  # sum_by_group calls here only when the kernel is built
-    group = np.ascontiguousarray(group, dtype=np.int64)
-    rows = np.ascontiguousarray(values.reshape(values.shape[0], math.prod(values.shape[1:])))
+    # the kernel takes aligned buffers: an array unpickled from a Dask message may not be one
+    group = np.require(group, np.int64, ["C", "A"])
+    rows = np.require(values.reshape(values.shape[0], math.prod(values.shape[1:])), None,
+                      ["C", "A"])
     if group.shape != (rows.shape[0],):
         msg = f"group must have shape ({rows.shape[0]},), got {group.shape}"
         raise ValueError(msg)

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import COMMANDS, main
-from tests.paths import MALFORMED, SEMEY_2025
+from tests.paths import MALFORMED, SEMEY_2025, SIMULATIONS
 from tests.texts import ULKEN
 
 
@@ -164,6 +164,7 @@ def test_validate_reports_a_path_that_is_not_a_file_in_one_line(runner, tmp_path
 
 
 HEAVY = ("scipy", "matplotlib", "pandas")
+SEMEY_2029 = SIMULATIONS / "semey-2029.toml"
 
 
 def _imported_by(code: str, where: Path) -> list[str]:
@@ -181,7 +182,17 @@ def test_importing_the_command_line_imports_no_numerical_library(tmp_path):
     """`saylau --help` starts fast: importing cli.main pulls in neither numpy nor scipy,
     matplotlib or pandas (issue 14's start-up target is measured in benchmarks/)."""
     loaded = _imported_by("import cli.main", tmp_path)
-    assert [m for m in (*HEAVY, "numpy") if m in loaded] == []
+    assert [m for m in (*HEAVY, "numpy", "dask", "distributed") if m in loaded] == []
+
+
+def test_a_simulation_without_scheduler_imports_no_dask(tmp_path):
+    """Dask is imported only for --scheduler: a local simulation starts as fast as before."""
+    code = ("import sys\nfrom cli.main import main\n"
+            f"sys.argv = ['saylau', 'simulate', {str(SEMEY_2029)!r}, '--runs', '64']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = _imported_by(code, tmp_path)
+    assert "numpy" in loaded
+    assert [m for m in ("dask", "distributed") if m in loaded] == []
 
 
 def test_a_replay_imports_neither_scipy_nor_matplotlib_nor_pandas(tmp_path):

@@ -156,3 +156,41 @@ name = "A"
     assert result.stderr.startswith("error: bad.toml: model: unknown key 'swing' (did you mean "
                                     "'swing_sd'?)")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--scheduler", "local:2", "--jobs", "2"], "--jobs sets this machine's threads"),
+    (["--scheduler", "local:0"], "local:N takes a whole number of worker processes >= 1"),
+    (["--scheduler", "10.0.0.5:8786"], "neither a scheduler's address (tcp://HOST:PORT) nor"),
+])
+def test_a_scheduler_that_cannot_be_used_is_one_line(runner, scenarios, args, says):
+    """--scheduler with --jobs, or an address of no known form: exit 2, one line, before any
+    cluster starts."""
+    result = runner.invoke(main, ["simulate", str(scenarios / STRESS), *args])
+    assert result.exit_code == 2
+    assert says in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_indirect_round_says_it_runs_here(runner, scenarios):
+    """An indirect round does not run on Dask yet: one line saying so, exit 2."""
+    result = runner.invoke(main, ["simulate", str(scenarios / "simulations/kz-2013-maslikhat.toml"),
+                                  "--scheduler", "local:2"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: --scheduler runs direct elections and --cycles; an indirect round runs here "
+        "(without --scheduler)"]
+
+
+def test_scheduler_without_dask_says_what_to_install(runner, scenarios, monkeypatch):
+    """Without dask.distributed installed, --scheduler names the extra to install."""
+    import cli.cluster
+
+    real = cli.cluster.importlib.util.find_spec
+    monkeypatch.setattr(cli.cluster.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "distributed" else real(name, *a))
+    result = runner.invoke(main, ["simulate", str(scenarios / STRESS), "--scheduler", "local"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: --scheduler needs dask.distributed: pip install 'saylau[dask]' (or pip install "
+        "'dask[distributed]')"]

@@ -440,3 +440,28 @@ def test_the_simulation_benchmark_checks_its_contenders_and_prints_every_ratio(t
     assert figures["votes"]["ratio_2_threads"] > 0
     assert set(figures["simulation"]["seconds"]) == {"1", "2"}
     assert "win_count" in figures["simulation"]["compared"]
+
+
+def _unaligned(a: np.ndarray) -> np.ndarray:
+    """``a``'s values one byte off alignment (as a model unpickled from a Dask message)."""
+    raw = np.zeros(a.nbytes + 1, np.uint8)
+    out = np.frombuffer(raw.data[1:], dtype=a.dtype).reshape(a.shape)
+    out[...] = a
+    return out
+
+
+def test_unaligned_inputs_draw_what_aligned_ones_draw():
+    """The draws' kernel wrappers copy unaligned counts and weights, and draw the same
+    numbers from the same seed (whichever kernel is built)."""
+    n = np.array([0, 5, 300, 10_000], np.int64)
+    p = np.array([0.5, 0.1, 0.7, 0.01])
+    w = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0], [0.2, 0.2, 0.6], [5.0, 0.0, 1.0]])
+    assert not _unaligned(n).flags.aligned
+    first = _draws.binomial(np.random.default_rng(8), n, p)
+    assert _draws.binomial(np.random.default_rng(8), _unaligned(n), _unaligned(p)).tolist() \
+        == first.tolist()
+    a, b = np.empty((4, 3), np.int64), np.empty((4, 3), np.int64)
+    _draws._multinomial_chain(np.random.default_rng(9), n, w, a)
+    _draws._multinomial_chain(np.random.default_rng(9), _unaligned(n), _unaligned(w), b)
+    assert a.tolist() == b.tolist()
+    assert a.sum(axis=1).tolist() == n.tolist()
