@@ -195,6 +195,7 @@ def _race(r: dict[str, Any], place: str, inferred: dict[str, Span], indirect: bo
         points = pct_cell(r["margin_points"])
     winner = next((o for o in options if o["elected"]), None)
     return {"r": r, "place": place, "where": " / ".join(r["area"]), "cells": cells,
+            "turnout": _percent(cells["turnout"]),
             "options": options, "winner": winner, "margin": count_cell(margin),
             "margin_points": points, "outcome": r["outcome"].replace("_", " ")}
 
@@ -267,9 +268,10 @@ def _figure(f: Any, at: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     percent = isinstance(f.value, str)
     failing = [c for c in at.get(f.place, []) if c["status"] not in HOLDS]
     notes = [f"{c['status']}: {_recomputed(c)}" for c in failing]
+    why = [f"{c['status']}, {_recomputed(c)} as {c['basis']}" for c in failing]
     return {"text": f.value if percent else count(f.value),
             "v": f.value if percent else str(f.value), "place": f.place,
-            "checked": bool(at.get(f.place)), "failing": notes,
+            "checked": bool(at.get(f.place)), "failing": notes, "why": why,
             "status": failing[0]["status"] if failing else None}
 
 
@@ -284,6 +286,8 @@ def _recomputed(c: dict[str, Any]) -> str:
 def _percent(c: Cell) -> str:
     """A percentage cell's text with its unit: ``53.70%``, ``53.69–53.70%*``."""
     text = c["t"]
+    if text == "?":
+        return "not published"
     return f"{text[:-1]}%*" if text.endswith("*") else f"{text}%"
 
 
@@ -307,34 +311,49 @@ def _headline(d: dict[str, Any], races: list[dict[str, Any]], published: dict[st
     elif races:
         nation = d["areas"][0]
         ranked = sorted((p for p in nation["parties"] if p["seats"]), key=lambda p: -p["seats"])
-        cards.append({"label": "races", "value": f"{nation['decided']:,} of "
-                      f"{nation['races']:,} decided",
-                      "detail": "races of this file (summed over every area)"})
+        cards.append({"label": "races with counts in this file",
+                      "value": f"{nation['decided']:,} of {nation['races']:,} decided",
+                      "detail": "recomputed from their counts, summed to every area"})
         if ranked:
             top = ranked[0]
             rest = ", ".join(f"{p['party']} {p['seats']:,}" for p in ranked[1:4])
             cards.append({"label": "most races won", "value": f"{top['party']}: "
                           f"{top['seats']:,}", "detail": rest or "no other party won a race"})
         cards.append({"label": "attendance" if indirect else "turnout",
-                      "value": f"{pct(nation['turnout'])}%",
+                      "value": _percent(pct_cell(nation["turnout"])),
                       "detail": f"{bases['turnout']}, over the races of this file"})
+    first = [c for c in (_published_card(published), _figures_card(d)) if c is not None]
+    # one race: who won first; many: the published whole first, then what the file's races give
+    cards = cards + first if len(races) == 1 else first + cards
+    return {"cards": cards, "unpublished": bool(d["inferred"])}
+
+
+def _figures_card(d: dict[str, Any]) -> dict[str, Any] | None:
     s = d["summary"]
     failing = s["truncated"] + s["mismatch"]
     total = len(d["checks"])
-    if total:
-        cards.append({"label": "published figures",
-                      "value": f"{failing:,} of {total:,} do not hold" if failing
-                      else f"all {total:,} hold",
-                      "detail": ", ".join(f"{n:,} {k}" for k, n in s.items() if n),
-                      "bad": failing > 0})
-    if published is not None and published["rows"] and published["rows"][0]["depth"] == 0:
-        top_row = published["rows"][0]
-        f = top_row["figures"]
-        parts = [f"{f[k]['text']} {k}" for k in ("races",) if k in f]
-        parts += [f"turnout {f['turnout']['text']}%"] if "turnout" in f else []
-        seats = sorted(top_row["seats"].items(), key=lambda kv: -int(kv[1]["v"]))
-        cards.append({"label": f"as published for {top_row['name']}",
-                      "value": (f"{seats[0][0]}: {seats[0][1]['text']} seats" if seats
-                                else " · ".join(parts) or "see below"),
-                      "detail": " · ".join(parts) if seats else (top_row["source"] or "")})
-    return {"cards": cards, "unpublished": bool(d["inferred"])}
+    if not total:
+        return None
+    return {"label": "published figures",
+            "value": f"{failing:,} of {total:,} do not hold" if failing else f"all {total:,} hold",
+            "detail": ", ".join(f"{n:,} {k}" for k, n in s.items() if n), "bad": failing > 0}
+
+
+def _published_card(published: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The nation's first published table: the party with most seats, races, turnout, and
+    whether those figures hold."""
+    if published is None or not published["rows"] or published["rows"][0]["depth"] != 0:
+        return None
+    top = published["rows"][0]
+    f = top["figures"]
+    parts = [f"{f[k]['text']} {k}" for k in ("races",) if k in f]
+    parts += [f"turnout {f['turnout']['text']}%"] if "turnout" in f else []
+    seats = sorted(top["seats"].items(), key=lambda kv: -int(kv[1]["v"]))
+    shown = [seats[0][1]] if seats else [f[k] for k in ("races", "turnout") if k in f]
+    wrong = [n for x in shown for n in x["why"]]
+    detail = " · ".join(parts) if seats else (top["source"] or "")
+    return {"label": f"as published for {top['name']}",
+            "value": (f"{seats[0][0]}: {seats[0][1]['text']} seats" if seats
+                      else " · ".join(parts) or "see below"),
+            "detail": detail + (f" · does not hold: {'; '.join(wrong)}" if wrong else ""),
+            "bad": bool(wrong)}
