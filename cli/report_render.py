@@ -122,9 +122,18 @@ def _any_cell(x: Any) -> Cell:
     if isinstance(x, float):
         return cell(x, f"{x:,.4g}" if abs(x) < 1e4 else f"{x:,.0f}")
     if isinstance(x, list | tuple):
-        return {"t": ", ".join(" / ".join(map(str, y)) if isinstance(y, list | tuple) else str(y)
+        return {"t": ", ".join(" / ".join(map(str, y)) if isinstance(y, list | tuple)
+                               else _record_text(y) if isinstance(y, dict) else str(y)
                                for y in x)}
+    if isinstance(x, dict):
+        return {"t": _record_text(x)}
     return {"t": str(x)}
+
+
+def _record_text(x: dict[str, Any]) -> str:
+    """A record inside a cell (a worst station, say): ``precinct 12 · excess 3``."""
+    return "(" + " · ".join(f"{k.replace('_', ' ')} {_any_cell(v)['t']}"
+                            for k, v in x.items()) + ")"
 
 
 # -- the page --------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ def test_new_replay_sections_appear_when_their_data_does(monkeypatch):
     relations = tables["protocol-2"]
     assert relations["headers"] == ["relation", "violations", "worst"]
     assert relations["rows"][0]["cells"][1]["value"] == "6"
+    assert relations["rows"][0]["cells"][2]["text"] == "(precinct 12 · excess 3)"
     assert "<dt>checked</dt><dd>128</dd>" in html
 
 
