@@ -28,24 +28,33 @@ AXE_DIR = ROOT / ".cache" / f"axe-core-{AXE_VERSION}"
 AXE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def missing(what: str) -> None:
-    """Skip with one line on a developer's machine; fail under CI, which runs every test."""
+def missing(what: str, *, module: bool = False) -> None:
+    """Skip with one line on a developer's machine (``module``: every test of the calling
+    module at once); fail under CI, which runs every test."""
     if os.environ.get("CI"):
         pytest.fail(f"{what} (CI runs the browser tests; .ci/run installs Chromium)")
-    pytest.skip(what)
+    pytest.skip(what, allow_module_level=module)
+
+
+def require_chromium() -> None:
+    """Called by a browser test module as it is imported: without Playwright or Chromium, its
+    tests skip as one line saying how to install them (fail under CI)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("browser tests need playwright: pip install 'saylau[test]' (it drives Debian's "
+                "chromium; no browser is downloaded)", module=True)
+    if not Path(CHROMIUM).is_file():
+        missing(f"browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium "
+                "(Debian, Ubuntu), or set SAYLAU_CHROMIUM to a Chromium binary", module=True)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, for the whole session."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("browser tests need playwright: pip install 'saylau[test]' (it drives Debian's "
-                "chromium; no browser is downloaded)")
-    if not Path(CHROMIUM).is_file():
-        missing(f"browser tests need Chromium at {CHROMIUM}: sudo apt-get install chromium "
-                "(Debian, Ubuntu), or set SAYLAU_CHROMIUM to a Chromium binary")
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium

@@ -17,9 +17,12 @@ from click.testing import CliRunner
 
 from benchmarks.replay_bench import make_election
 from cli.main import main
+from tests.browser.conftest import require_chromium
 from tests.paths import HISTORICAL_FILES, RURAL_2021, SEMEY_2025, SIMULATIONS
 from tests.report_pages import DOM_TABLES, check_forensics, check_replay, check_simulation
 from tests.texts import NAMES_SCENARIO, XSS
+
+require_chromium()
 
 
 def _run(*args: str) -> str:
