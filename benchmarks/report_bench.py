@@ -58,6 +58,10 @@ def _stages(scenario: Path) -> tuple[dict[str, float], str]:
             "page_s": t4 - t3}, html
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def open_seconds(page: Path, repeat: int) -> dict[str, float] | None:
     """Median seconds from asking Chromium for the page to its load event (wall clock, and the
     page's own navigation timing); None without Playwright or Chromium."""
@@ -98,21 +102,24 @@ def bench_report(n_precincts: int = 100_000, n_races: int = 2_000, repeat: int =
         out = Path(tmp) / "page.html"
         command = [*_SAYLAU, "report", str(scenario), "-o", str(out)]
 
-        cpu: list[float] = []
+        cpu: dict[str, list[float]] = {"full": [], "bare": []}
 
-        def run() -> None:
+        def run(args: list[str], key: str) -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            done = child_process(command)
+            done = child_process(args)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            cpu[key].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode != 0:
                 raise RuntimeError(done.stderr)
 
-        command_s = median_seconds(run, repeat, warm_up=False)
+        command_s = median_seconds(lambda: run(command, "full"), repeat, warm_up=False)
+        bare_s = median_seconds(lambda: run([*command, "--no-forensics"], "bare"), repeat,
+                                warm_up=False)
         samples = [_stages(scenario)[0] for _ in range(max(1, repeat))]
         return {
             "n_precincts": n_precincts, "n_races": n_races,
-            "command_s": command_s, "command_cpu_s": sorted(cpu)[len(cpu) // 2],
+            "command_s": command_s, "command_cpu_s": _median(cpu["full"]),
+            "no_forensics_s": bare_s, "no_forensics_cpu_s": _median(cpu["bare"]),
             **{k: sorted(s[k] for s in samples)[len(samples) // 2] for k in stages},
             "bytes": out.stat().st_size,
             "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
@@ -133,6 +140,8 @@ def render(r: dict[str, Any]) -> str:
         f"  saylau report FILE -o page.html (fresh process): {r['command_s']:.2f} s  "
         f"{met(r['command_s'] < TARGET_SECONDS)} (CPU {r['command_cpu_s']:.2f} s, both "
         f"cores; load average {r['load']})",
+        f"  the same with --no-forensics: {r['no_forensics_s']:.2f} s  "
+        f"{met(r['no_forensics_s'] < TARGET_SECONDS)} (CPU {r['no_forensics_cpu_s']:.2f} s)",
         f"    in process: reading {r['load_s']:.2f} s, replay {r['replay_s']:.2f} s, "
         f"forensics {r['forensics_s']:.2f} s, the page from the dicts {page:.2f} s  "
         f"{met(page < TARGET_SECONDS)}",

@@ -36,10 +36,13 @@ def _require_jinja2() -> None:
               help="with --simulate: calibrate the means from this historical scenario")
 @click.option("--cycles", type=click.IntRange(min=1), default=None,
               help="with --simulate: this many successive terms of every race, as a series")
+@click.option("--no-forensics", is_flag=True,
+              help="leave out the forensic tests of a precinct file (most of the time a large "
+              "file's page takes)")
 @user_errors
 def report(file: str, output: str | None, simulate: bool, runs: int | None, seed: int,
            jobs: int | None, chunk_runs: int | None, source: str | None,
-           cycles: int | None) -> None:
+           cycles: int | None, no_forensics: bool) -> None:
     """Write FILE's results as one HTML page that works offline: its replay, or a simulation.
 
     The replay's page: the headline, the published figures that do not hold, inferred counts,
@@ -51,6 +54,9 @@ def report(file: str, output: str | None, simulate: bool, runs: int | None, seed
                                       ("--jobs", jobs)) if value is not None]
     if given and not simulate:
         msg = f"{', '.join(given)} go{'es' * (len(given) == 1)} with --simulate"
+        raise UserError(msg)
+    if no_forensics and simulate:
+        msg = "--no-forensics goes with a replay's page; a simulation's has no forensics"
         raise UserError(msg)
     _require_jinja2()
     check_folder(output, "--output")
@@ -66,27 +72,28 @@ def report(file: str, output: str | None, simulate: bool, runs: int | None, seed
         text = _simulation(scenario, name, source, runs or 10_000, seed, jobs, chunk_runs,
                            cycles)
     else:
-        text = _replay(scenario, name, seed)
+        text = _replay(scenario, name, seed, forensics=not no_forensics)
     emit(text, output)
 
 
-def _replay(scenario: Any, name: str, seed: int) -> str:
+def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> str:
     from cli.report_render import render
     from cli.report_replay import replay_page
     from engine.replay.run import replay  # when run: start-up
 
     rp = replay(scenario)
-    forensics = None
-    if any(race.precincts is not None for race in scenario.races):
-        forensics = replay_forensics(rp, seed)
-    page = replay_page(rp, forensics)
+    tests = None
+    if forensics and any(race.precincts is not None for race in scenario.races):
+        tests = replay_forensics(rp, seed)
+    page = replay_page(rp, tests)
     e = page["d"]["election"]
     n = len(page["d"]["races"])
     subtitle = " · ".join(x for x in (e["date"] or "date unknown", f"rules {e['rules']}",
                                       f"{n:,} race{'s' * (n != 1)}", f"replay of {name}") if x)
-    seeded = f" --seed {seed}" if forensics is not None else ""
+    seeded = f" --seed {seed}" if tests is not None else ""
+    flags = seeded or ("" if forensics else " --no-forensics")
     return render("base.html.j2", title=e["name"], subtitle=subtitle, p=page,
-                  sections=page["sections"], command=f"saylau report {name}{seeded}",
+                  sections=page["sections"], command=f"saylau report {name}{flags}",
                   json_command=f"saylau replay {name} --format json"
                   + (f"; saylau forensics {name} --format json{seeded}" if seeded else ""))
 

@@ -209,6 +209,19 @@ def test_precincts_bring_the_forensics_histogram_and_fingerprint(runner, tmp_pat
     assert 0 < fingerprint.count("<rect") <= cells + 10  # merged cells, the frame and the key
 
 
+def test_no_forensics_leaves_the_tests_out_of_a_precinct_page(runner, tmp_path):
+    """--no-forensics: the same replay, without the forensic section (and says so)."""
+    path = str(make_election(tmp_path, 200, 4))
+    html = _report(runner, path, "--no-forensics")
+    assert "forensics-tests" not in html
+    assert f"saylau report {Path(path).name} --no-forensics" in html
+    assert check_replay(tables_of(html), _json(runner, "replay", path)) > 0
+    result = runner.invoke(main, ["report", path, "--simulate", "--no-forensics"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("Error: --no-forensics goes with a replay's page; a simulation's "
+                             "has no forensics\n")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--runs", "5"], "Error: --runs goes with --simulate\n"),
     (["--cycles", "2", "--from", "x.toml"], "Error: --from, --cycles go with --simulate\n"),
