@@ -1,6 +1,7 @@
 """``python -m benchmarks [--quick] [--output PATH] [--plot PNG]``: see benchmarks/README.md.
 
-``python -m benchmarks simulate [options]`` measures the simulation's draws and runner alone.
+``python -m benchmarks simulate [options]`` measures the simulation's draws and runner alone;
+``python -m benchmarks calibrate [--repeat N]`` the calibration of the 2013 indirect round.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import runner, scaling, simulate_bench
+from benchmarks import calibrate_bench, runner, scaling, simulate_bench
 from benchmarks.timing import write_json
 
 
@@ -19,9 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["simulate"]:
         return simulate_bench.main(argv[1:])
+    if argv[:1] == ["calibrate"]:
+        return calibrate_bench.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes: under 2 minutes")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: 1-3 minutes")
     parser.add_argument("--output", "--json", "-o", type=Path, metavar="PATH",
                         help="also write the figures here as JSON")
     parser.add_argument("--plot", type=Path, metavar="PNG",

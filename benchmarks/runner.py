@@ -1,7 +1,7 @@
 """Every case, in order, printed as it is measured: the one runner behind ``python -m
 benchmarks`` and ``saylau bench``.
 
-:data:`QUICK` (under 2 minutes on 2 cores), :data:`FULL` (under 15) and :data:`SMOKE` (tiny
+:data:`QUICK` (1-3 minutes on 2 cores), :data:`FULL` (under 15) and :data:`SMOKE` (tiny
 sizes: the test suite's run, whose figures mean nothing) say what is measured; :func:`run`
 measures it, :func:`targets` reads the issue's targets off the figures.
 """
@@ -17,7 +17,9 @@ import attrs
 import engine.tally.ballots
 from benchmarks import (
     ballots_bench,
+    calibrate_bench,
     memory_bench,
+    national_bench,
     pipeline_bench,
     precinct_bench,
     replay_bench,
@@ -62,6 +64,7 @@ class Config:
     memory_options: int = 7
     memory_sim: tuple[tuple[int, int], ...] = ((2_048, 2),)  # (runs, jobs)
     memory_contrasts: bool = True
+    calibrate_repeat: int = 1  # runs of `saylau calibrate` on 2013 (0: a tiny fit in process)
 
 
 QUICK = Config(name="quick", repeat=5)
@@ -73,14 +76,14 @@ FULL = attrs.evolve(
     pipeline_races=(10**2, 10**3, 10**4, 10**5, 10**6),
     votes_runs=(64, 256, 1024), sim_runs=(1_000, 10_000), peer_voters=(10**4, 10**5),
     sim_repeat=5, replay_precincts=(10_000, 100_000), replay_repeat=3, historical_repeat=7,
-    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)))
+    memory_sim=((1_000, 2), (10_000, 1), (10_000, 2)), calibrate_repeat=3)
 SMOKE = attrs.evolve(
     QUICK, name="smoke", repeat=1, slow_repeat=1, ballot_sizes=(1_000,), python_cap=1_000,
     peer_sizes=(100,), streamed=((10**5, 7),), bandwidth_bytes=1 << 20,
     precinct_cases=((500, 7),), pipeline_races=(100,), pipeline_python_cap=100,
     sim_precincts=60, sim_races=20, votes_runs=(64,), sim_runs=(64,), peer_voters=(100,),
     sim_repeat=1, replay_precincts=(300,), replay_repeat=1, historical_repeat=1, startup=False,
-    memory_ballots=10**5, memory_sim=(), memory_contrasts=False)
+    memory_ballots=10**5, memory_sim=(), memory_contrasts=False, calibrate_repeat=0)
 
 
 def config(*, quick: bool = False, smoke: bool = False, repeat: int | None = None) -> Config:
@@ -145,6 +148,12 @@ def run(cfg: Config, echo: Echo = print) -> Figures:
     section("replay", "\n".join([*(replay_bench.render(r) for r in results["replay"]),
                        replay_bench.render_historical(results["historical"],
                                                       results["startup"])]))
+    results["national"] = (national_bench.bench_national(cfg.historical_repeat)
+                           if cfg.startup else None)
+    section("national", national_bench.render(results["national"]))
+    results["calibration"] = calibrate_bench.bench_calibration(
+        max(cfg.calibrate_repeat, 1), smoke=cfg.calibrate_repeat == 0)
+    section("calibration", calibrate_bench.render(results["calibration"]))
     results["memory"] = memory_bench.bench_memory(cfg.memory_ballots, cfg.memory_options,
                                                   cfg.memory_sim, cfg.memory_contrasts)
     section("memory", memory_bench.render(results["memory"]))
@@ -177,6 +186,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{ratio:.2f}x on 2 threads ({votes['ratio_1_thread']:.2f}x on"
                               f" 1), {votes['runs']} runs"})
     out += memory_bench.targets(results["memory"])
+    out += calibrate_bench.targets(results.get("calibration"))
     sim = results["simulation"].get("simulation")
     if sim and sim["runs"] == simulate_bench.TARGET_RUNS:
         best = min(sim["seconds"].values())
@@ -194,6 +204,7 @@ def targets(results: Figures) -> list[Target]:
                     "detail": f"{hist['command_s']:.3f} s (in process {hist['library_s']:.3f} s"
                               + (f"; importing the CLI alone {startup['import_cli_s']:.3f} s)"
                                  if (startup := results["startup"]) else ")")})
+    out += national_bench.targets(results.get("national"))
     startup = results["startup"]
     if startup:
         out.append({"target": f"saylau --help < {replay_bench.TARGET_HELP} s (issue 14)",

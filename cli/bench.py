@@ -13,8 +13,8 @@ __all__ = ["bench"]
 
 
 @click.command()
-@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: about a minute "
-              "on 2 cores (the full run: about 6)")
+@click.option("--quick", is_flag=True, help="smaller sizes and fewer repeats: 1-3 minutes on "
+              "2 cores, one calibration included (the full run: about 6, plus 3 calibrations)")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="write every figure here as JSON (atomically)")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,

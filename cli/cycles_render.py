@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from typing import Any
 
 from cli.simulate_render import source_name
-from engine.law.dates import anniversary
+from engine.law.calendar import deadlines
+from engine.law.days import on
+from engine.simulation.cycle_counts import NO_DAY
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
 from engine.simulation.setup import Setup
 
@@ -20,17 +23,23 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _day(x: int) -> str | None:
+    return None if abs(int(x)) == NO_DAY else on(int(x)).isoformat()
+
+
 def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[str, Any]:
-    """Per cycle: elections held and what became of the akims (`--cycles`, JSON shape)."""
-    start = st.scenario.election.date
+    """Per cycle: its dates, elections held and what became of the akims (`--cycles`, JSON
+    shape)."""
     rows = []
     for c in range(cs.cycles):
         won = int(cs.won[c])
         exits = int(cs.exits[c].sum())
         rows.append({
             "cycle": c + 1,
-            "from": None if start is None else
-            anniversary(start, c * cs.term_months // 12).isoformat(),
+            "from": _day(cs.starts[c]), "to": _day(cs.starts[c + 1] - 1),
+            "early_elections_from": _day(cs.early_first[c]),
+            "early_elections_to": _day(cs.early_last[c]),
+            "repeats_from": _day(cs.repeat_first[c]), "repeats_to": _day(cs.repeat_last[c]),
             "elections": int(cs.elections[c]), "early_elections": int(cs.early[c]),
             "failed": int(cs.failed[c]), "won": won,
             "sitting_akims": int(cs.sitting[c]), "term_limited": int(cs.term_limited[c]),
@@ -46,15 +55,26 @@ def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[
             "leaving": {reason: int(cs.exits[c, j]) for j, reason in enumerate(EXIT_REASONS)},
             "leaving_by_terms_served": {str(k): int(cs.exit_served[c, k])
                                         for k in range(1, cs.term_limit + 1)},
+            "precincts_with_irregularities": int(cs.fraud_precincts[c]),
         })
     return {
         "election": st.scenario.election.name, "scenario": st.scenario.file,
         "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
-        "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
+        "cycles": cs.cycles, "term_years": cs.term_years, "term_limit": cs.term_limit,
+        "timetable": cm.timetable, "first_vote": _day(cs.starts[0]),
+        "irregularities": _irregularities(st),
         "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
         "early_termination": cm.early, "calibrated_from": source_name(st.source),
         "per_cycle": rows,
     }
+
+
+def _irregularities(st: Setup) -> dict[str, float] | None:
+    irr = st.model.irregularities
+    if irr is None or not irr.active:
+        return None
+    return {"incremental": irr.incremental, "extreme": irr.extreme, "stuffing": irr.stuffing,
+            "switching": irr.switching, "spread": irr.spread}
 
 
 def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
@@ -82,29 +102,44 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
         return "-" if x is None else f"{100 * x:.1f}%"
 
     lines = [d["election"],
-             f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
-             f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
+             f"{d['cycles']} cycles of {d['term_years']}-year terms on the {d['timetable']} "
+             f"timetable · {d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
              f"seed {seed}",
              f"an akim the limit does not bar stands again with probability {cm.stand:g};",
              f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
-             f"{cm.early:g}",
-             "",
-             f"{'cycle':<5}{'from':<11}{'elections':>9}{'early':>8}{'failed':>8}"
-             f"{'won by':>8}{'open':>7}{'left at':>8}"
-             + "".join(f"{'term ' + str(k):>8}" for k in range(1, cs.term_limit + 1)),
-             f"{'':<5}{'':<11}{'per run':>9}{'per run':>8}{'per run':>8}"
-             f"{'incumb.':>8}{'seats':>7}{'limit':>8}"
-             + "".join(f"{'winners':>8}" for _ in range(cs.term_limit))]
+             f"{cm.early:g}"]
+    if (irr := d["irregularities"]) is not None:
+        lines.append(f"irregularities: incremental {irr['incremental']:g}, extreme "
+                     f"{irr['extreme']:g} of precincts (stuffing {irr['stuffing']:g}, "
+                     f"switching {irr['switching']:g})")
+    lines += ["",
+              f"{'cycle':<6}{'from':<11} {'to':<11}{'elections':>10}{'early':>9}{'failed':>9}"
+              f"{'won by':>8}{'open':>7}{'left at':>8}"
+              + "".join(f"{'term ' + str(k):>8}" for k in range(1, cs.term_limit + 1)),
+              f"{'':<6}{'':<11} {'':<11}{'per run':>10}{'per run':>9}{'per run':>9}"
+              f"{'incumb.':>8}{'seats':>7}{'limit':>8}"
+              + "".join(f"{'winners':>8}" for _ in range(cs.term_limit))]
     for r in d["per_cycle"]:
         won = r["won"]
         lines.append(
-            f"{r['cycle']:<5}{r['from'] or '':<11}{r['elections'] / cs.runs:>9.1f}"
-            f"{r['early_elections'] / cs.runs:>8.2f}{r['failed'] / cs.runs:>8.2f}"
+            f"{r['cycle']:<6}{r['from']:<11} {r['to']:<11}{r['elections'] / cs.runs:>10.1f}"
+            f"{r['early_elections'] / cs.runs:>9.2f}{r['failed'] / cs.runs:>9.2f}"
             f"{pc(r['share_won_by_incumbents']):>8}{pc(r['share_open_seats']):>7}"
             f"{pc(r['share_leaving_at_limit']):>8}"
             + "".join(f"{pc(_share(v, won)):>8}" for v in r["winners_by_term"].values()))
-    lines += ["",
-              "won by incumbents: of races won; open seats: of elections other than repeats",
-              "(no incumbent on the ballot); left at limit: of akims leaving office; term k",
-              "winners: of races won, by the consecutive term the winner starts.", ""]
+    lines += ["", "Early elections and repeats (earliest and latest day over all runs):"]
+    for r in d["per_cycle"]:
+        early = (f"{r['early_elections_from']} to {r['early_elections_to']}"
+                 if r["early_elections_from"] else "none")
+        rep = f"{r['repeats_from']} to {r['repeats_to']}" if r["repeats_from"] else "none"
+        lines.append(f"  cycle {r['cycle']}: early {early}; repeats {rep}"
+                     + (f"; precincts with irregularities {r['precincts_with_irregularities']:,}"
+                        if d["irregularities"] else ""))
+    days_before = deadlines(cm.timetable).term_end_days
+    lines += ["", *textwrap.wrap(
+        "A cycle runs from one regular vote to the day before the next: each term starts the "
+        f"day after the last ends, and its successor's vote is the latest Sunday {days_before} "
+        "days before it ends. Won by incumbents: of races won; open seats: of elections other "
+        "than repeats (no incumbent on the ballot); left at limit: of akims leaving office; "
+        "term k winners: of races won, by the consecutive term the winner starts.", 92), ""]
     return "\n".join(lines)

@@ -24,8 +24,12 @@ EXIT_MISMATCH = 1  # --strict found published figures that do not hold
 @click.option("--strict", is_flag=True, help="exit 1 when a published figure is a mismatch")
 @click.option("--all-checks", is_flag=True, help="list every published figure, not only those "
               "that do not hold (table format)")
+@click.option("--area-level", type=click.IntRange(min=0), default=1, show_default=True,
+              help="results by area this many levels below each race whose precincts name "
+              "areas (table format; 0: none)")
 @user_errors
-def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool) -> None:
+def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool,
+           area_level: int) -> None:
     """Replay FILE: recompute every race and area and check every published figure."""
     # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.formats.scenario import load
@@ -34,7 +38,8 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
     scenario = load(file)
     warn(scenario.warnings)
     result = run_replay(scenario)
-    text = (replay_render.to_table(result, all_checks=all_checks) if fmt == "table"
+    text = (replay_render.to_table(result, all_checks=all_checks, area_level=area_level)
+            if fmt == "table"
             else replay_render.to_json(result) if fmt == "json" else replay_render.to_csv(result)
             if fmt == "csv" else _exporter(fmt)(result))
     emit(text, output)

@@ -10,6 +10,15 @@ import textwrap
 from fractions import Fraction
 from typing import Any, cast
 
+from cli.precincts_render import (
+    BASIS_TEXT,
+    TURNOUT_TEXT,
+    area_rows,
+    areas_lines,
+    precinct_areas_dict,
+    protocol_dict,
+    protocol_lines,
+)
 from engine.law.rules import Outcome
 from engine.replay.reconcile import STATUSES, Check, count_place
 from engine.replay.run import Replay
@@ -71,13 +80,17 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "invalid": _count(t.invalid[r]),
             "valid": _count(t.valid[r]),
             "turnout": _pct(res.turnout[r]),
+            "turnout_basis": e.turnout_basis,
+            **({"issued": _count(t.lines["issued"][r])} if "issued" in t.lines else {}),
+            "share_basis": race.share_basis,
             "candidates": [
                 {"name": c.name, "party": c.party, "votes": _count(t.votes[r, j]),
                  "share": _pct(res.shares[r, j])}
                 for j, c in enumerate(race.candidates)
             ],
-            "against_all": {"votes": _count(t.against_all[r]),
-                            "share": _pct(res.against_all_share[r])},
+            "against_all": ({"votes": _count(t.against_all[r]),
+                             "share": _pct(res.against_all_share[r])}
+                            if e.rules.against_all else None),  # no line on the ballot
             "invalid_share": _pct(res.invalid_share[r]),
             "winner": names[w] if w >= 0 else None,
             "runner_up": names[ru] if ru >= 0 else None,
@@ -91,6 +104,8 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "precincts": 1 if race.precincts is None else len(race.precincts.ids),
             "winner_term": _winner_term(race, w, race.date or e.date, e.rules),
         })
+        if race.maslikhat is not None:  # only then: files without bodies keep their shape
+            races[-1]["maslikhat"] = race.maslikhat
     a = rp.areas
     areas = []
     for i, path in enumerate(a.paths):
@@ -109,10 +124,11 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
                          "votes": _count(a.party_votes[i, j])}
                         for j, p in enumerate(a.parties)],
         })
-    return {
+    out = {
         "election": {"name": e.name, "date": e.date.isoformat() if e.date else None,
                      "rules": e.rules.name, "nation": e.nation, "source": e.source,
-                     "file": s.file},
+                     "file": s.file, "turnout_basis": e.turnout_basis,
+                     "share_basis": e.share_basis},
         "races": races,
         "areas": areas,
         "checks": [check_dict(c) for c in rp.checks],
@@ -120,6 +136,26 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
                      for i in rp.inferred],
         "summary": {status: sum(c.status == status for c in rp.checks) for status in STATUSES},
     }
+    if within := precinct_areas_dict(rp):
+        out["precinct_areas"] = within
+    if (protocol := protocol_dict(rp)) is not None:
+        out["protocol"] = protocol
+    if s.maslikhats:
+        out["maslikhats"] = [maslikhat_dict(s, b) for b in s.maslikhats]
+    return out
+
+
+def maslikhat_dict(s: Any, body: Any) -> dict[str, Any]:
+    """A maslikhat as an electing body: its seats, those present, the races it elects."""
+    races = [r.id for r in s.races if r.maslikhat == body.id]
+    quorum = s.election.rules.quorum
+    quorate = (None if body.seats is None or body.present is None else
+               body.present * quorum.denominator >= quorum.numerator * body.seats)
+    return {"id": body.id, "name": body.name, "area": list(body.area), "seats": body.seats,
+            "present": body.present, "quorate": quorate,
+            "date": body.date.isoformat() if body.date else None,
+            "races_filled": body.races, "candidates": body.candidates,
+            "races_in_file": races, "source": body.source}
 
 
 def _winner_term(race: Any, w: int, day: Any, rules: Any) -> dict[str, Any] | None:
@@ -151,8 +187,10 @@ def to_csv(rp: Replay) -> str:
             w.writerow([r["id"], r["name"], area, c["name"], c["party"], c["votes"], c["share"],
                         j == winner, *tail])
         aa = r["against_all"]
-        w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
-                    False, *tail])
+        if aa is not None:
+            w.writerow([r["id"], r["name"], area, "against all", "", aa["votes"], aa["share"],
+                        False, *tail])
+    w.writerows(area_rows(d))  # each race's areas, when its precincts name them
     return out.getvalue()  # csv writes None as an empty cell
 
 
@@ -170,12 +208,14 @@ def _range(lo: float, hi: float, fmt: str = "{:.2f}") -> str:
     return a if a == b else f"{a}-{b}"
 
 
-def to_table(rp: Replay, *, all_checks: bool = False) -> str:
+def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> str:
     d = replay_dict(rp)
     e = d["election"]
     inferred = {i["where"]: (i["low"], i["high"]) for i in d["inferred"]}
     lines = [f"{e['name']}", f"{e['date'] or 'date unknown'} · rules {e['rules']} · "
-             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}", ""]
+             f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
+             f"turnout: {TURNOUT_TEXT[e['turnout_basis']]} · shares "
+             f"{BASIS_TEXT[e['share_basis']]}", ""]
     for r, race, winner in zip(d["races"], rp.scenario.races, rp.races.winner, strict=True):
         where = " / ".join(r["area"])
         head = f"{r['name']}" + (f" ({where})" if where else "")
@@ -196,17 +236,26 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
             turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
         indirect = rp.scenario.election.rules.kind == "indirect"
         if indirect:  # a maslikhat's deputies vote: seats and deputies present
-            lines.append(f"  seats {_n(r['registered'])}  deputies present "
+            body = f"maslikhat {r['maslikhat']}: " if "maslikhat" in r else ""
+            lines.append(f"  {body}seats {_n(r['registered'])}  deputies present "
                          f"{show('cast', r['cast'])}  attendance {turnout}")
+        elif r["turnout_basis"] == "issued":  # turnout of ballots issued, as published
+            lines.append(f"  registered {_n(r['registered'])}  issued {_n(r['issued'])}  cast "
+                         f"{show('cast', r['cast'])}  turnout {turnout}")
         else:
             lines.append(f"  registered {_n(r['registered'])}  cast "
                          f"{show('cast', r['cast'])}  turnout {turnout}")
         lines.append(f"  invalid {show('invalid', r['invalid'])}  "
                      f"valid {show('valid', r['valid'])}")
-        lines.append(f"  {'option':<28} {'party':<16} {'votes':>12} {'share %':>12}")
+        if r["share_basis"] != e["share_basis"]:
+            lines.append(f"  shares {BASIS_TEXT[r['share_basis']]}")
+        name_w = min(40, max(28, *(len(c["name"]) for c in r["candidates"])))
+        party_w = min(40, max(16, *(len(c["party"]) for c in r["candidates"])))
+        lines.append(f"  {'option':<{name_w}} {'party':<{party_w}} {'votes':>12} "
+                     f"{'share %':>12}")
         options = [(c["name"], c["party"], c["votes"], c["share"], f"candidate[{j + 1}]")
                    for j, c in enumerate(r["candidates"])]
-        if not indirect:
+        if rp.scenario.election.rules.against_all:  # a line on the ballot
             options.append(("against all", "", r["against_all"]["votes"],
                             r["against_all"]["share"], "against_all"))
         valid_range = span("valid")
@@ -217,7 +266,8 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
                 lo_v, hi_v = (votes, votes) if votes is not None else span(key) or (0, 0)
                 sh = _range(100 * lo_v / valid_range[1], 100 * hi_v / valid_range[0]) + "*"
             mark = "►" if j == winner else " "
-            lines.append(f"{mark} {name[:28]:<28} {party[:16]:<16} {v:>12} {sh:>12}")
+            lines.append(f"{mark} {name[:name_w]:<{name_w}} {party[:party_w]:<{party_w}} "
+                         f"{v:>12} {sh:>12}".rstrip())
         if r["margin_votes"] is not None:
             pts = f" ({_p(r['margin_points'])} points)" if r["margin_points"] is not None else ""
             lines.append(f"  margin {r['margin_votes']:,} votes{pts}")
@@ -243,12 +293,33 @@ def to_table(rp: Replay, *, all_checks: bool = False) -> str:
         for i in d["inferred"]:
             lines.append(f"  {i['where']:<44} {_range(i['low'], i['high'], '{:,}'):>20}")
         lines.append("")
+    lines.extend(areas_lines(d, area_level))
+    lines.extend(protocol_lines(d))
+    lines.extend(_maslikhats_table(d))
     lines.extend(_published_areas(rp))
     if len(d["races"]) > 1 and (len(d["areas"]) > 2 or any(len(r["area"]) > 1
                                                             for r in d["races"])):
         lines.extend(_areas_table(d))
     lines.extend(_checks_table(d, all_checks))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _maslikhats_table(d: dict[str, Any]) -> list[str]:
+    """The electing bodies: seats, deputies present, whether the sitting had its quorum."""
+    if "maslikhats" not in d:
+        return []
+    lines = ["Maslikhats (electing bodies)"]
+    for b in d["maslikhats"]:
+        where = " / ".join(b["area"])
+        quorum = {None: "quorum ?", True: "quorate", False: "NO QUORUM"}[b["quorate"]]
+        filled = (f"{b['races_filled']:,} posts filled, " if b["races_filled"] is not None
+                  else "")
+        lines.append(f"  {b['name']}" + (f" ({where})" if where else "")
+                     + (f", sitting {b['date']}" if b["date"] else ""))
+        lines.append(f"    seats {_n(b['seats'])}  present {_n(b['present'])}  {quorum}  "
+                     f"{filled}{len(b['races_in_file'])} in this file")
+    lines.append("")
+    return lines
 
 
 def _areas_table(d: dict[str, Any]) -> list[str]:

@@ -4,16 +4,18 @@ results by level, the published area tables, every race, and the sections later 
 
 The page is a list of sections, each a template fed from one part of the dict
 (``cli/templates/replay_<name>.html.j2``): a section whose data is absent is left out, so a key
-the replay gains (areas within a race, a protocol's control relations) becomes a section by
-adding its template and one line to :func:`sections`.
+the replay gains becomes a section by adding its template and one line to :func:`sections`, as
+areas within a race and a protocol's control relations did (:mod:`cli.report_precincts`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from cli.precincts_render import TURNOUT_TEXT
 from cli.replay_render import HOLDS, replay_dict
 from cli.report_charts import bar
+from cli.report_precincts import level_name, protocol_section, within_races
 from cli.report_render import (
     Cell,
     cell,
@@ -27,12 +29,11 @@ from cli.report_render import (
 from engine.replay.reconcile import count_place
 from engine.replay.run import Replay
 
-__all__ = ["DETAILED_RACES", "LEVELS", "MAX_OPTION_ROWS", "replay_page"]
+__all__ = ["DETAILED_RACES", "MAX_OPTION_ROWS", "replay_page"]
 
 DETAILED_RACES = 24  # races shown one section each; more: one table of every candidate
 MAX_OPTION_ROWS = 5_000  # that table, at most; beyond, the candidates of the closest races
 FOLD_ROWS = 60  # a longer table opens on demand (a <details>): the page opens fast
-LEVELS = ("nation", "regions", "districts")  # area depth 0, 1, 2 (then "level 3", ...)
 Span = tuple[int, int]
 
 
@@ -67,8 +68,9 @@ def replay_page(rp: Replay, forensics: dict[str, Any] | None = None) -> dict[str
         "published": published,
         "checks": checks,
         "forensics": forensics,
-        "precinct_areas": _records(d.get("precinct_areas")),
-        "protocol": _records(d.get("protocol")),
+        "within": within_races(d),
+        "protocol": protocol_section(d.get("protocol")),
+        "maslikhats": records(d["maslikhats"]) if d.get("maslikhats") else None,
     }
     page["failing"] = [c for c in page["checks"] if not c["holds"]]
     page["option_races"] = races if page["option_rows"] <= MAX_OPTION_ROWS else page["closest"]
@@ -88,41 +90,25 @@ def sections(page: dict[str, Any]) -> list[dict[str, str]]:
               ("levels", "Results by level", bool(d["races"])),
               ("published", "Published tables by area", page["published"] is not None),
               ("races", "Races", bool(d["races"])),
-              ("precinct_areas", "Areas within races", bool(d.get("precinct_areas"))),
-              ("protocol", "Protocol control relations", bool(d.get("protocol"))),
+              ("within", "Areas within races", bool(page["within"])),
+              ("protocol", "Protocol control relations", page["protocol"] is not None),
+              ("maslikhats", "Maslikhats", page["maslikhats"] is not None),
               ("forensics", "Precinct forensics", page["forensics"] is not None)]
     return [{"id": name.replace("_", "-"), "title": title,
              "template": f"replay_{name}.html.j2"} for name, title, shown in wanted if shown]
 
 
+SHARE_TEXT = {"valid": "votes / valid votes (candidates and against all)",
+              "cast": "votes / ballots cast (valid and invalid)"}
+
+
 def _bases(d: dict[str, Any], indirect: bool) -> dict[str, str]:
-    """What turnout and a share are of (the replay's own words when it gives them)."""
-    given = d.get("bases")
-    given = given if isinstance(given, dict) else {}
-    default = ({"turnout": "deputies present / seats", "share": "votes / deputies present"}
-               if indirect else {"turnout": "ballots cast / registered voters",
-                                 "share": "votes / valid votes (candidates and against all)"})
-    return {k: str(given.get(k) or v) for k, v in default.items()}
-
-
-def _records(data: Any) -> list[dict[str, Any]]:
-    """Data the page has no dedicated layout for yet, as tables: a list of records is one
-    table; a dict gives one table per list of records it holds, and its other values as
-    facts (for keys other branches add to the replay: ``precinct_areas``, ``protocol``)."""
-    out: list[dict[str, Any]] = []
-    if not data:
-        return out
-    if isinstance(data, list):
-        return [{"name": "", "table": records(data), "facts": []}]
-    if not isinstance(data, dict):
-        return [{"name": "", "table": None, "facts": [("value", str(data))]}]
-    facts = [(str(k), str(v)) for k, v in data.items()
-             if not (isinstance(v, list) and v and isinstance(v[0], dict))]
-    if facts:
-        out.append({"name": "", "table": None, "facts": facts})
-    out += [{"name": str(k).replace("_", " "), "table": records(v), "facts": []}
-            for k, v in data.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
-    return out
+    """What turnout and a share are of: the bases the election declares (or its rules')."""
+    if indirect:
+        return {"turnout": "deputies present / seats", "share": "votes / deputies present"}
+    e = d["election"]
+    return {"turnout": TURNOUT_TEXT.get(e.get("turnout_basis") or "cast", TURNOUT_TEXT["cast"]),
+            "share": SHARE_TEXT.get(e.get("share_basis") or "valid", SHARE_TEXT["valid"])}
 
 
 def _check(c: dict[str, Any]) -> dict[str, Any]:
@@ -182,8 +168,8 @@ def _race(r: dict[str, Any], place: str, inferred: dict[str, Span], indirect: bo
         options.append({"name": c["name"], "party": c["party"], "key": key,
                         "votes": count_cell(c["votes"], span(key)), "share": share,
                         "bar": share_bar, "elected": c["name"] == r["winner"]})
-    if not indirect:
-        aa = r["against_all"]
+    aa = r["against_all"]
+    if aa is not None:  # a line on the ballot
         share, share_bar = _share(aa["votes"], aa["share"], span("against_all"), valid, bars)
         options.append({"name": "against all", "party": "", "key": "against_all",
                         "votes": count_cell(aa["votes"], span("against_all")), "share": share,
@@ -213,16 +199,12 @@ def _closest(races: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # -- areas -----------------------------------------------------------------------------------
-def _level_name(depth: int) -> str:
-    return LEVELS[depth] if depth < len(LEVELS) else f"level {depth}"
-
-
 def _levels(d: dict[str, Any]) -> list[dict[str, Any]]:
     """The areas summed from the races, one table per depth: the nation, regions, districts."""
     by_depth: dict[int, list[dict[str, Any]]] = {}
     for a in d["areas"]:
         by_depth.setdefault(len(a["path"]), []).append(a)
-    return [{"depth": depth, "name": _level_name(depth), "areas": areas}
+    return [{"depth": depth, "name": level_name(depth), "areas": areas}
             for depth, areas in sorted(by_depth.items())]
 
 

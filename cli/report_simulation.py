@@ -144,8 +144,9 @@ def cycles_page(d: dict[str, Any]) -> dict[str, Any]:
               "per_run": {k: cell(r[k], f"{r[k] / d['runs']:,.2f}")
                           for k in ("elections", "early_elections", "failed")}}
              for i, r in enumerate(rows)]
-    cards = [{"label": "cycles", "value": f"{d['cycles']} × {d['term_months']} months",
-              "detail": f"{d['races']:,} races · {d['runs']:,} runs · seed {d['seed']}"},
+    cards = [{"label": "cycles", "value": f"{d['cycles']} × {d['term_years']} years",
+              "detail": f"{d['races']:,} races · {d['runs']:,} runs · seed {d['seed']}"
+                        + (f" · from {d['first_vote']}" if d.get("first_vote") else "")},
              {"label": "an incumbent stands again", "value": f"p = {d['incumbent_stands']:g}",
               "detail": f"advantage {d['incumbency_advantage']:g} (log-share); P(a term ends "
                         f"early) {d['early_termination']:g}; limit {d['term_limit']} terms"}]

@@ -35,7 +35,7 @@ def round_dict(ind: Any, counts: Any, seed: int) -> dict[str, Any]:
             for name in STATISTICS}
     return {"election": ind.scenario.election.name, "runs": int(counts.elected.shape[0]),
             "seed": seed, "loyalty": ind.loyalty, "attendance": ind.attendance,
-            "counts": rows}
+            "persistence": ind.persistence, "counts": rows}
 
 
 def round_json(ind: Any, counts: Any, seed: int) -> str:
@@ -54,7 +54,8 @@ def round_table(ind: Any, counts: Any, seed: int) -> str:
     lines = [ind.scenario.election.name,
              f"simulation · rules {ind.rules.name} · {runs:,} runs · seed {seed} · "
              f"{r.n_races:,} races in {r.seats.shape[0]:,} maslikhats",
-             f"attendance {ind.attendance:g}, loyalty {ind.loyalty:g}", "",
+             f"attendance {ind.attendance:g}, loyalty {ind.loyalty:g}, re-vote persistence "
+             f"{ind.persistence:g}", "",
              f"Races per round ({runs:,} rounds):",
              *counts_lines(counts, ind.published, STATISTICS), ""]
     return "\n".join(lines)

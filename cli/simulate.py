@@ -113,16 +113,28 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs:
 
 
 def cycled(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None):
-    """``cycles`` successive terms of every race of ``st``, simulated ``runs`` times: the
-    summary and the cycle model (incumbents stand, their advantage, early terminations)."""
-    from engine.simulation.cycles import CycleModel, run_cycles  # when run: start-up
+    """``cycles`` successive terms of every race of ``st``, simulated ``runs`` times on the
+    legal calendar: the summary and the cycle model (incumbents stand, their advantage, early
+    terminations)."""
+    # when run: start-up
+    from engine.errors import ScenarioError
+    from engine.law.calendar import DEADLINES
+    from engine.simulation.cycles import CycleModel, run_cycles
 
     spec = st.scenario.model
+    first_vote = st.scenario.election.date
+    if first_vote is None:
+        raise ScenarioError(st.scenario.file, "election.date", "--cycles dates every election "
+                            "from the first vote; give the election's date")
+    if st.rules.name not in DEADLINES:
+        raise ScenarioError(st.scenario.file, "election.rules", "--cycles follows the legal "
+                            f"timetable, and the {st.rules.name} rules have none (timetables: "
+                            f"{', '.join(sorted(DEADLINES))})")
     given = {} if spec is None else {
         k: v for k, v in (("stand", spec.succession.incumbent_stands),
                           ("advantage", spec.succession.incumbency_advantage),
                           ("early", spec.succession.early_termination)) if v is not None}
-    cm = CycleModel.of(st.rules, len(st.races), cycles,
+    cm = CycleModel.of(st.rules, len(st.races), cycles, first_vote=first_vote,
                        incumbent=[r.incumbent for r in st.races],
                        served=[r.terms_held for r in st.races], **given)
     progress = _Progress(runs)
@@ -150,4 +162,5 @@ def indirect_round(scenario, source: str | None, runs: int, seed: int):
 
     ind = indirect_setup(scenario, source)
     return ind, simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
-                               attendance=ind.attendance, runs=runs, seed=seed)
+                               attendance=ind.attendance, persistence=ind.persistence,
+                               runs=runs, seed=seed)

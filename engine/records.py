@@ -16,16 +16,19 @@ import numpy as np
 
 if TYPE_CHECKING:
     from engine.formats.model_table import Calibration, ModelSpec
+    from engine.law.protocol import Protocol
     from engine.law.rules import RuleSet
 
 __all__ = [
     "COUNT_COLUMNS",
     "SHARE_BASES",
+    "TURNOUT_BASES",
     "UNKNOWN",
     "Area",
     "Candidate",
     "Election",
     "Figure",
+    "Maslikhat",
     "PartyFigures",
     "Race",
     "RacePrecincts",
@@ -39,6 +42,8 @@ UNKNOWN = -1
 COUNT_COLUMNS = ("registered", "cast", "invalid", "against_all")
 # What shares are percentages of: valid votes, or all ballots cast (valid + invalid).
 SHARE_BASES = ("valid", "cast")
+# What turnout is of registered voters: ballots cast (in the boxes), or ballots issued.
+TURNOUT_BASES = ("cast", "issued")
 
 
 @attrs.frozen
@@ -82,6 +87,9 @@ class RacePrecincts:
     """Precinct rows of one race; -1 marks a count the source did not give.
 
     ids : (P,) str; registered, cast, invalid, against_all : (P,) int64; votes : (P, K) int64
+    lines : the protocol's other lines the rows give (received, issued, ...), (P,) int64 each
+    area : (P,) int64 index into ``area_paths``, each row's area path (whole, from the nation
+        down), or None when the rows name no areas
     """
 
     ids: np.ndarray
@@ -90,6 +98,9 @@ class RacePrecincts:
     invalid: np.ndarray
     against_all: np.ndarray
     votes: np.ndarray
+    lines: dict[str, np.ndarray] = attrs.field(factory=dict)
+    area: np.ndarray | None = None
+    area_paths: tuple[tuple[str, ...], ...] = ()
 
 
 @attrs.frozen
@@ -113,6 +124,31 @@ class Race:
     share_basis: str = "valid"
     date: dt.date | None = None
     precincts: RacePrecincts | None = None
+    # indirect rules: the id of the maslikhat whose deputies elect this akim ([[maslikhat]])
+    maslikhat: str | None = None
+
+
+@attrs.frozen
+class Maslikhat:
+    """A district or town maslikhat as an electing body (indirect rules, 2013-2021): one set of
+    deputies, one sitting, electing each akim of the races that name it. Counts are None where
+    the source gave none.
+
+    seats : its deputies' seats (the quorum is counted on them); present : deputies present at
+    the sitting; races, candidates : the posts it filled and the candidates who stood, when the
+    file does not list every race; date : the sitting's day.
+    """
+
+    id: str
+    name: str
+    place: str
+    area: tuple[str, ...] = ()
+    seats: int | None = None
+    present: int | None = None
+    races: int | None = None
+    candidates: int | None = None
+    date: dt.date | None = None
+    source: str | None = None
 
 
 @attrs.frozen
@@ -138,12 +174,18 @@ class Area:
 
 @attrs.frozen
 class Election:
+    """One event on one date under one rule set, with the bases its results are published on:
+    turnout is ``turnout_basis`` (cast: ballots in the boxes; issued: ballots issued) over
+    registered voters, a share is of ``share_basis`` (valid votes; cast: valid + invalid)."""
+
     name: str
     date: dt.date | None
     rules: RuleSet
     nation: str = "Kazakhstan"
     share_basis: str = "valid"
     source: str | None = None
+    turnout_basis: str = "cast"
+    protocol: Protocol | None = None  # the precinct protocol; None: the basic one
 
 
 @attrs.frozen
@@ -159,6 +201,7 @@ class Scenario:
     path: Path | None = None
     # what loading mended in the files it read (OpenElections rows), one line each
     warnings: tuple[str, ...] = ()
+    maslikhats: tuple[Maslikhat, ...] = ()  # [[maslikhat]]: the electing bodies
 
     @property
     def max_candidates(self) -> int:

@@ -178,6 +178,33 @@ def check_replay(tables: dict[str, Table], d: dict[str, Any]) -> int:
             _count(cells["votes"], p["votes"])
             seen += 2
     seen += _check_races(tables, d)
+    seen += _check_within(tables, d)
+    if d.get("protocol"):
+        rows = tables["protocol-relations"]["rows"]
+        assert [r["attrs"]["relation"] for r in rows] == [
+            x["relation"] for x in d["protocol"]["relations"]]
+        for row, x in zip(rows, d["protocol"]["relations"], strict=True):
+            cells = _cells(tables["protocol-relations"], row)
+            _count(cells["stations checked"], x["checked"])
+            _count(cells["failing"], x["failed"])
+            seen += 2
+    return seen
+
+
+def _check_within(tables: dict[str, Table], d: dict[str, Any]) -> int:
+    """Each race's areas: turnout and every option's share as the JSON's precinct_areas."""
+    seen = 0
+    n_of = {r["id"]: n for n, r in enumerate(d["races"], 1)}
+    for a in d.get("precinct_areas", []):
+        t = tables[f"within-{n_of[a['race']]}-{a['level']}"]
+        row = next(r for r in t["rows"] if r["attrs"]["area"] == " / ".join(a["path"]))
+        cells = _cells(t, row)
+        _count(cells["precincts"], a["precincts"])
+        _count(cells["registered"], a["registered"])
+        _percent(cells["turnout %"], a["turnout"])
+        for c in a["candidates"]:
+            _percent(cells[f"{c['name']} %"], c["share"])
+        seen += 3 + len(a["candidates"])
     return seen
 
 

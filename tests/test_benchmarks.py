@@ -30,7 +30,8 @@ def test_saylau_bench_smoke_prints_every_case_with_its_ratios(runner, tmp_path, 
     for heading in ("ballot tally, one race, one core", "streamed from a file",
                     "precinct rows -> races", "rules pipeline", "votes draw, 64 runs",
                     "whole simulation", "replay end to end, 300 precincts",
-                    "replay of kz-2021-rural", "peak memory", "scaling: time against size",
+                    "replay of kz-2021-rural", "calibration of synthetic", "peak memory",
+                    "scaling: time against size",
                     "targets, as measured in this run"):
         assert heading in text
     assert "VoteKit: not installed, its ballot tally skipped" in text

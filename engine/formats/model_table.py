@@ -82,10 +82,12 @@ class Succession:
 @attrs.frozen
 class Indirect:
     """Deputies of a maslikhat (indirect rules): P(a deputy attends the session), P(a deputy
-    present votes for the candidate the akim proposed first)."""
+    present votes for the candidate the akim proposed first), P(a deputy repeats their
+    first-round choice in the re-vote among tied leaders) (rho)."""
 
     attendance: float | None = None
     loyalty: float | None = None
+    persistence: float | None = None
 
 
 @attrs.frozen
@@ -97,9 +99,10 @@ class Calibration:
     runs: int = 100
     seed: int = 0
     place: str = "calibrate"
+    check_runs: int = 1000  # rounds of the model check at the fit
 
 
-FIT_PARAMETERS = ("loyalty", "attendance")
+FIT_PARAMETERS = ("loyalty", "attendance", "persistence")
 FIT_TARGETS = ("elected", "ties", "one_vote_margins", "failed_quorum", "failed_majority")
 
 
@@ -187,7 +190,8 @@ def read(top: Reader) -> ModelSpec | None:
         incumbent_stands=m.number("incumbent_stands"),
         incumbency_advantage=m.number("incumbency_advantage", low=-5.0, high=5.0),
         early_termination=m.number("early_termination"))
-    indirect = Indirect(attendance=m.number("attendance"), loyalty=m.number("loyalty"))
+    indirect = Indirect(attendance=m.number("attendance"), loyalty=m.number("loyalty"),
+                        persistence=m.number("persistence"))
     races = []
     table = m.table("race")
     if table is not None:
@@ -240,11 +244,13 @@ def read_calibration(top: Reader) -> Calibration | None:
             c.fail(f"unknown target {t!r}; choose among {', '.join(FIT_TARGETS)}", "targets")
     runs = c.count("runs")
     seed = c.count("seed")
-    if runs == 0:
-        c.fail("must be >= 1", "runs")
+    check_runs = c.count("check_runs")
+    for key, value in (("runs", runs), ("check_runs", check_runs)):
+        if value is not None and value < 10:
+            c.fail(f"must be >= 10, got {value}", key)
     c.close()
     return Calibration(parameters=parameters, targets=targets, runs=runs or 100,
-                       seed=seed or 0, place=c.place)
+                       seed=seed or 0, place=c.place, check_runs=check_runs or 1000)
 
 
 def _irregularities(m: Reader) -> Irregularities | None:

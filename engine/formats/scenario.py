@@ -15,13 +15,16 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats import model_table
+from engine.formats import maslikhat_table, model_table
 from engine.formats.consistency import check_counts, check_model, repeated_precinct
+from engine.formats.protocol_table import read_protocol
 from engine.formats.toml_reader import Reader, check_count, type_name
 from engine.law import rules as _rules
+from engine.law.protocol import BASIC, Protocol
 from engine.records import (
     COUNT_COLUMNS,
     SHARE_BASES,
+    TURNOUT_BASES,
     Area,
     Candidate,
     Election,
@@ -88,27 +91,32 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
     election = _election(top)
     races = _races(top, election)
     areas = _areas(top, election)
+    maslikhats = maslikhat_table.read(top, election)
     spec = model_table.read(top)
     calibration = model_table.read_calibration(top)
     precinct_spec = top.table("precincts")
+    warnings: tuple[str, ...] = ()
     openelections = list(top.tables("openelections", label_key="race"))
     top.close()
     if precinct_spec is not None:
         # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.precinct_csv import read_csv
 
-        races = read_csv(precinct_spec, races, base or Path.cwd())
-    warnings: tuple[str, ...] = ()
+        races, warnings = read_csv(precinct_spec, races, base or Path.cwd(),
+                                   election.protocol or BASIC)
     if openelections:
         # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.openelections.reader import read_tables
 
-        races, warnings = read_tables(openelections, races, election, base or Path.cwd())
+        races, mended = read_tables(openelections, races, election, base or Path.cwd())
+        warnings += mended
+    races = maslikhat_table.attach(name, election, races, maslikhats)
     if not races and not areas and not (spec and spec.generate):
         raise ScenarioError(name, "", "has no [[race]] and no [[area]]: nothing to replay")
     scenario = Scenario(file=name, election=election, races=races, areas=areas,
                         model=spec, calibration=calibration,
-                        path=(base / name) if base else None, warnings=warnings)
+                        path=(base / name) if base else None, warnings=warnings,
+                        maslikhats=maslikhats)
     check_counts(scenario)
     check_model(scenario)
     return scenario
@@ -121,14 +129,19 @@ def _election(top: Reader) -> Election:
     preset_name = e.str("rules", required=True, choices=tuple(_rules.PRESETS))
     ruleset = _rules.PRESETS[preset_name]
     nation = e.str("nation", default="Kazakhstan")
-    basis = e.str("share_basis", default="valid", choices=SHARE_BASES)
+    protocol = read_protocol(top)
+    # the bases: the election's own, else its protocol's, else cast/registered and valid
+    basis = e.str("share_basis", default=protocol.share_basis if protocol else "valid",
+                  choices=SHARE_BASES)
+    turnout = e.str("turnout_basis", default=protocol.turnout_basis if protocol else "cast",
+                    choices=TURNOUT_BASES)
     source = e.str("source")
     e.close()
     overrides = top.table("rules")
     if overrides is not None:
         ruleset = _override_rules(overrides, ruleset)
     return Election(name=name, date=date, rules=ruleset, nation=nation, share_basis=basis,
-                    source=source)
+                    source=source, turnout_basis=turnout, protocol=protocol)
 
 
 def _override_rules(t: Reader, ruleset: _rules.RuleSet) -> _rules.RuleSet:
@@ -245,10 +258,12 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
             aa.close()
             if not election.rules.against_all:
                 aa.fail(f"the {election.rules.name} rules have no 'against all' line")
+        precincts, area = _inline_precincts(r, len(candidates), election.protocol or BASIC,
+                                            r.str_list("area"))
         race = Race(
             id=rid,
             name=r.str("name", default=rid),
-            area=r.str_list("area"),
+            area=area,
             candidates=tuple(candidates),
             place=r.place,
             registered=r.count("registered"),
@@ -261,7 +276,8 @@ def _races(top: Reader, election: Election) -> tuple[Race, ...]:
             withdrawn=tuple(withdrawn),
             share_basis=r.str("share_basis", default=election.share_basis, choices=SHARE_BASES),
             date=r.date("date"),
-            precincts=_inline_precincts(r, len(candidates)),
+            precincts=precincts,
+            maslikhat=r.str("maslikhat"),
         )
         r.close()
         races.append(race)
@@ -273,12 +289,16 @@ def _fail_at(r: Reader, key: str) -> Callable[[str], NoReturn]:
     return lambda problem: r.fail(problem, key)
 
 
-def _inline_precincts(r: Reader, k: int) -> RacePrecincts | None:
+def _inline_precincts(r: Reader, k: int, protocol: Protocol, race_area: tuple[str, ...]
+                      ) -> tuple[RacePrecincts | None, tuple[str, ...]]:
+    """``[[race.precinct]]`` rows: counts, the protocol's lines, votes, and each row's area
+    path (``area = [...]``, from the nation down); returns the rows and the race's area."""
     rows = list(r.tables("precinct"))
     if not rows:
-        return None
-    cols: dict[str, list[int]] = {n: [] for n in COUNT_COLUMNS}
-    votes, ids = [], []
+        return None, race_area
+    names = [n for n in protocol.all_lines if n not in COUNT_COLUMNS]
+    cols: dict[str, list[int]] = {n: [] for n in (*COUNT_COLUMNS, *names)}
+    votes, ids, paths = [], [], []
     for i, p in rows:
         ids.append(p.str("id", default=str(i)))
         for n in cols:
@@ -289,14 +309,45 @@ def _inline_precincts(r: Reader, k: int) -> RacePrecincts | None:
             p.fail(f"must be an array of {k} counts, one per candidate in ballot order", "votes")
         votes.append([check_count(x, _fail_at(p, f"votes[{j}]"))
                       for j, x in enumerate(v, start=1)])
+        paths.append(p.str_list("area"))
+        if race_area and paths[-1] and paths[-1][:len(race_area)] != race_area:
+            p.fail(f"{list(paths[-1])} is not inside the race's area {list(race_area)}", "area")
         p.close()
     clash = repeated_precinct(ids)
     if clash is not None:
         first, later, how = clash
         r.fail(f"duplicate precinct id {ids[later]!r} (also precinct[{first + 1}]{how})",
                f"precinct[{later + 1}].id")
-    return RacePrecincts(ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),
-                     **{n: np.array(c, dtype=np.int64) for n, c in cols.items()})
+    given = [n for n in names if any(x >= 0 for x in cols[n])]
+    area = race_area
+    local: np.ndarray | None = None
+    local_paths: tuple[tuple[str, ...], ...] = ()
+    named = [pth for pth in paths if pth]
+    if named:
+        if len(named) != len(paths):
+            j = next(i for i, pth in enumerate(paths, start=1) if not pth)
+            r.fail("names no area while other rows of the race do", f"precinct[{j}].area")
+        distinct = list(dict.fromkeys(paths))
+        area = race_area or _common_prefix(distinct)
+        if any(pth != area for pth in distinct):
+            index = {pth: i for i, pth in enumerate(distinct)}
+            local = np.array([index[pth] for pth in paths], np.int64)
+            local_paths = tuple(distinct)
+    precincts = RacePrecincts(
+        ids=np.array(ids), votes=np.array(votes, dtype=np.int64).reshape(-1, k),
+        **{n: np.array(cols[n], dtype=np.int64) for n in COUNT_COLUMNS},
+        lines={n: np.array(cols[n], dtype=np.int64) for n in given},
+        area=local, area_paths=local_paths)
+    return precincts, area
+
+
+def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    first, depth = paths[0], len(paths[0])
+    for pth in paths[1:]:
+        depth = min(depth, len(pth))
+        while depth and pth[:depth] != first[:depth]:
+            depth -= 1
+    return first[:depth]
 
 
 def _areas(top: Reader, election: Election) -> tuple[Area, ...]:

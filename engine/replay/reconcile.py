@@ -81,6 +81,7 @@ def classify(exact: Fraction, published: str) -> str:
 
 
 COUNT_NAMES = {"registered": "registered voters", "cast": "ballots cast",
+               "issued": "ballots issued",
                "invalid": "invalid ballots", "valid": "valid votes",
                "against_all": "votes against all"}
 
@@ -115,8 +116,10 @@ def count_place(race_place: str, key: str) -> str:
     return f"{race_place}.{key}"
 
 
-def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], list[Inferred]]:
-    """All checks of race ``r`` (row r of ``totals``) and the counts inferred for it."""
+def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = "cast"
+                ) -> tuple[list[Check], list[Inferred]]:
+    """All checks of race ``r`` (row r of ``totals``) and the counts inferred for it; a
+    published turnout is ``turnout_basis`` (cast or issued) over registered voters."""
     t = totals
     n = len(race.candidates)
 
@@ -128,6 +131,8 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
         "valid": val(t.valid[r]), "against_all": val(t.against_all[r]),
         **{f"candidate[{k + 1}]": val(t.votes[r, k]) for k in range(n)},
     }
+    if turnout_basis == "issued":
+        v["issued"] = val(t.lines["issued"][r]) if "issued" in t.lines else None
     names = {**COUNT_NAMES,
              **{f"candidate[{k + 1}]": f"{c.name}'s votes" for k, c in enumerate(race.candidates)}}
     checks: list[Check | None] = []
@@ -164,7 +169,7 @@ def race_checks(race: Race, totals: RaceTotals, r: int) -> tuple[list[Check], li
                 ratios.append((f, subject if f.key == "share" else "invalid",
                                share_den if f.key == "share" else "cast"))
             elif f.key == "turnout":
-                ratios.append((f, "cast", "registered"))
+                ratios.append((f, turnout_basis, "registered"))
 
     take(race.published, "")
     for k, c in enumerate(race.candidates):

@@ -6,19 +6,25 @@ import attrs
 import numpy as np
 
 from engine.law.indirect import decide_rounds
+from engine.law.protocol import BASIC
 from engine.law.rules import Outcome
 from engine.records import Scenario
 from engine.replay.area_checks import area_checks
+from engine.replay.precinct_table import _table, precinct_table, station_ids, station_rows
+from engine.replay.protocol_checks import ProtocolFindings, check_protocol
 from engine.replay.reconcile import Check, Inferred, race_checks
 from engine.tally.areas import AreaResults, area_results
-from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
+from engine.tally.precinct_areas import PrecinctAreaResults, precinct_area_results
+from engine.tally.races import RaceResults, RaceTotals, race_results, race_totals
 
-__all__ = ["Replay", "precinct_table", "replay"]
+__all__ = ["Replay", "bases", "precinct_table", "replay"]
 
 
 @attrs.frozen(eq=False)
 class Replay:
-    """What a replay found: race results, area results, checks and inferred counts."""
+    """What a replay found: race results, area results, checks and inferred counts; where
+    precincts name areas, each race's results by area; where they carry a protocol, its
+    control relations at every station."""
 
     scenario: Scenario
     races: RaceResults
@@ -26,41 +32,35 @@ class Replay:
     checks: tuple[Check, ...]
     inferred: tuple[Inferred, ...]
     candidate_party: np.ndarray  # (R, K) party index into areas.parties, -1 padding
+    precinct_areas: PrecinctAreaResults | None = None
+    protocol: ProtocolFindings | None = None
 
     @property
     def mismatches(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.status == "mismatch")
 
 
-def precinct_table(scenario: Scenario) -> PrecinctTable:
-    """One table of every precinct; a race without precinct rows is one precinct."""
-    k = scenario.max_candidates
-    blocks = []
-    for race in scenario.races:
-        p = race.precincts
-        if p is None:
-            given = [race.registered, race.cast, race.invalid, race.against_all,
-                     *(c.votes for c in race.candidates)]
-            row = [-1 if x is None else x for x in given] + [0] * (k - len(race.candidates))
-            block = np.array([row], dtype=np.int64)
-        else:
-            block = np.zeros((len(p.ids), 4 + k), np.int64)
-            block[:, 0], block[:, 1], block[:, 2], block[:, 3] = (p.registered, p.cast,
-                                                                  p.invalid, p.against_all)
-            block[:, 4:4 + p.votes.shape[1]] = p.votes
-        blocks.append(block)
-    counts = np.concatenate(blocks) if blocks else np.zeros((0, 4 + k), np.int64)
-    race_of = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
-    return PrecinctTable(race=race_of, counts=counts, n_races=len(scenario.races))
+def bases(scenario: Scenario, totals: RaceTotals) -> tuple[np.ndarray, np.ndarray]:
+    """Per race, the ballots turnout counts (cast, or issued) and what shares are of (valid,
+    or valid + invalid), as the election and each race declare them."""
+    r = len(scenario.races)
+    if scenario.election.turnout_basis == "issued":
+        turnout_of = totals.lines.get("issued", np.full(r, -1, np.int64))
+    else:
+        turnout_of = totals.cast
+    of_cast = np.array([race.share_basis == "cast" for race in scenario.races], bool)
+    share_of = np.where(of_cast, totals.cast, totals.valid) if r else totals.valid
+    return turnout_of, share_of
 
 
 def replay(scenario: Scenario) -> Replay:
     """Recompute every race and area of ``scenario`` and check every published figure."""
     rules = scenario.election.rules
-    table = precinct_table(scenario)
+    table, derived = _table(scenario)
     n_cand = np.array([len(r.candidates) for r in scenario.races], dtype=np.int64)
     totals = race_totals(table, n_cand, against_all_line=rules.against_all)
-    results = race_results(totals, rules)
+    turnout_of, share_of = bases(scenario, totals)
+    results = race_results(totals, rules, turnout_of=turnout_of, share_of=share_of)
     if rules.kind == "indirect":
         results = _revote(scenario, results)
 
@@ -71,16 +71,26 @@ def replay(scenario: Scenario) -> Replay:
         for j, c in enumerate(race.candidates):
             candidate_party[r, j] = parties.setdefault(c.party, len(parties))
     areas = area_results(results, [r.area for r in scenario.races], candidate_party,
-                               tuple(parties))
+                         tuple(parties))
     checks: list[Check] = []
     inferred: list[Inferred] = []
     for r, race in enumerate(scenario.races):
-        race_found, race_inferred = race_checks(race, totals, r)
+        race_found, race_inferred = race_checks(
+            race, totals, r, turnout_basis=scenario.election.turnout_basis)
         checks.extend(race_found)
         inferred.extend(race_inferred)
     checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
+    depth = np.array([len(r.area) for r in scenario.races], np.int64)
+    within = precinct_area_results(table, depth) if table.area is not None else None
+    rows = station_rows(scenario, table)
+    protocol = None
+    if rows.size:
+        protocol = check_protocol(scenario.election.protocol or BASIC, table, rows,
+                                  station_ids(scenario), depth, derived,
+                                  against_all_line=rules.against_all)
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
-                  inferred=tuple(inferred), candidate_party=candidate_party)
+                  inferred=tuple(inferred), candidate_party=candidate_party,
+                  precinct_areas=within, protocol=protocol)
 
 
 def _revote(scenario: Scenario, res: RaceResults) -> RaceResults:

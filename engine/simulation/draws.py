@@ -32,7 +32,8 @@ from engine.simulation import irregularities
 from engine.simulation.model import Model
 from engine.simulation.seeds import block_runs, block_seed
 
-__all__ = ["KERNEL", "Draws", "binomial", "draw", "draw_block", "precincts", "race_means"]
+__all__ = ["KERNEL", "Draws", "binomial", "draw", "draw_block", "irregular", "precincts",
+           "race_means"]
 
 # Smallest Beta parameter passed to numpy: a swing can push a race's turnout mean so close to
 # 0 or 1 that m * concentration underflows to 0, which numpy rejects.
@@ -61,14 +62,22 @@ def draw(model: Model, runs: int, race_rng: np.random.Generator,
     """Draw ``runs`` runs of ``model`` from two generators (race shocks, precinct noise)."""
     t, s = race_means(model, race_rng, runs)
     turnout, cast, invalid, votes = precincts(model, precinct_rng, t, s)
-    fraud = None
-    if model.irregularities is not None and model.irregularities.active:
-        # after the clean draws, from the same stream: a clean model's draws do not change
-        favourite = np.argmax(model.share_mean[:, :model.k], axis=1)
-        cast, votes, fraud = irregularities.apply(model.irregularities, model.race, favourite,
-                                                  model.registered, cast, votes, precinct_rng)
+    cast, votes, fraud = irregular(model, precinct_rng, cast, votes)
     return Draws(turnout_mean=t, share_mean=s, turnout=turnout, cast=cast, invalid=invalid,
                  votes=votes, fraud=fraud)
+
+
+def irregular(model: Model, rng: np.random.Generator, cast: np.ndarray, votes: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The model's ``[model.irregularities]`` applied to drawn precincts: cast, votes and each
+    precinct's kind of fraud (None, and the counts unchanged, without any). Drawn after the
+    clean draws from the same stream, so a clean model's draws do not change; the fraud
+    favours each race's candidate with the largest mean share."""
+    if model.irregularities is None or not model.irregularities.active:
+        return cast, votes, None
+    favourite = np.argmax(model.share_mean[:, :model.k], axis=1)
+    return irregularities.apply(model.irregularities, model.race, favourite, model.registered,
+                                cast, votes, rng)
 
 
 def draw_block(model: Model, seed: int | np.random.SeedSequence, block: int, runs: int) -> Draws:

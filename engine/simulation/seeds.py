@@ -7,16 +7,17 @@ whole number of blocks, and every reduction is an exact integer sum, so the same
 same bytes for any chunk size and any number of workers.
 
 Other users of the tree take branches no simulation block reaches: forensics draws from
-``child_seed(seed, FORENSICS_STREAM, test)``; an indirect round's chunk ``c`` from
-``child_seed(seed, c)`` of its own seed.
+``child_seed(seed, FORENSICS_STREAM, test)``; an indirect round's block ``b`` from
+``child_seed(seed, b)`` of its own seed, and the model check of a fitted round from
+``child_seed(seed, CHECK_STREAM)``, apart from the uniforms the fit read.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLOCK_RUNS", "FORENSICS_STREAM", "block_runs", "block_seed", "child_seed",
-           "root_seed"]
+__all__ = ["BLOCK_RUNS", "CHECK_STREAM", "FORENSICS_STREAM", "block_runs", "block_seed",
+           "child_seed", "root_seed"]
 
 # Runs per seeded block: the unit of the random stream, fixed so results never depend on the
 # chunk size or the number of workers.
@@ -25,6 +26,8 @@ BLOCK_RUNS = 64
 # The seed-tree key of forensics' own draws (child_seed(seed, FORENSICS_STREAM, test)): a
 # simulation's blocks are keys 0, 1, ...; block 2^32 - 1 would take 2^32 blocks of 64 runs.
 FORENSICS_STREAM = 2**32 - 1
+# The seed-tree key of a fitted round's model check: rounds drawn apart from the fit's own.
+CHECK_STREAM = 2**32 - 2
 
 
 def root_seed(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -118,10 +118,19 @@ def sum_known(values: np.ndarray, group: np.ndarray, n_groups: int, *,
               empty: int = UNKNOWN) -> np.ndarray:
     """Group sums where any unknown (-1) part makes the whole unknown; a group without rows is
     ``empty``. values : (P,) or (P, C); group : (P,) int in [0, n_groups)."""
-    known = values >= 0
-    sums = sum_by_group(np.where(known, values, 0), group, n_groups)
-    gaps = sum_by_group((~known).astype(np.int64), group, n_groups)
     rows = np.bincount(group, minlength=n_groups)
+    unknown = values < 0
+    if not unknown.any():  # the usual case: one pass, no masked copies
+        sums = sum_by_group(values, group, n_groups)
+        return np.where((rows == 0)[:, None] if sums.ndim == 2 else rows == 0, empty, sums)
+    sums = sum_by_group(np.where(unknown, 0, values), group, n_groups)
+    # a column of gaps only where a column has unknowns
+    cols = unknown.any(axis=0) if unknown.ndim == 2 else None
+    if cols is not None:
+        gaps = np.zeros(sums.shape, np.int64)
+        gaps[:, cols] = sum_by_group(unknown[:, cols].astype(np.int64), group, n_groups)
+    else:
+        gaps = sum_by_group(unknown.astype(np.int64), group, n_groups)
     if sums.ndim == 2:
         rows = rows[:, None]
     return np.where(gaps > 0, UNKNOWN, np.where(rows == 0, empty, sums))

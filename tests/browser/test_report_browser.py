@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from benchmarks.replay_bench import make_election
 from cli.main import main
 from tests.browser.conftest import require_chromium
-from tests.paths import HISTORICAL_FILES, RURAL_2021, SEMEY_2025, SIMULATIONS
+from tests.paths import HISTORICAL_FILES, RU_2018, RURAL_2021, SEMEY_2025, SHARED, SIMULATIONS
 from tests.report_pages import DOM_TABLES, check_forensics, check_replay, check_simulation
 from tests.texts import NAMES_SCENARIO, XSS
 
@@ -220,3 +220,20 @@ def test_a_precinct_page_shows_the_forensics_of_the_json(open_page, tmp_path):
         box = page.locator(f'svg[aria-labelledby="{chart}"]').bounding_box()
         assert box is not None
         assert box["width"] > 300
+
+
+@pytest.mark.skipif(not (SHARED / "data" / "ru-2018" / "2018.csv.zip").is_file(),
+                    reason="the shared folder's 2018 Russian file is not beside the checkout")
+def test_the_2018_national_file_page_holds_its_regions_districts_and_relations(open_page,
+                                                                               tmp_path):
+    """97,699 real protocols: the page opens cleanly, and its regions, districts and control
+    relations are the JSON's (forensics left out here: tests/analysis runs them)."""
+    opened = open_page(_page(tmp_path, str(RU_2018), "--no-forensics"))
+    _clean(opened)
+    d = json.loads(_run("replay", str(RU_2018), "--format", "json"))
+    tables = opened.page.evaluate(DOM_TABLES)
+    assert check_replay(tables, d) > 2_865
+    assert len(tables["within-1-2"]["rows"]) == sum(a["level"] == 2
+                                                    for a in d["precinct_areas"])
+    assert [r["attrs"]["precinct"] for r in tables["protocol-1-worst"]["rows"]] == [
+        w["precinct"] for w in d["protocol"]["relations"][4]["worst"]]

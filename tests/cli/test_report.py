@@ -16,7 +16,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-import cli.report_replay
 from benchmarks.replay_bench import make_election
 from cli.main import main
 from cli.report_render import render
@@ -112,33 +111,59 @@ def test_any_name_reads_back_as_the_same_text(tmp_path_factory, name):
     assert html.count("<script") == 1
 
 
-def test_new_replay_sections_appear_when_their_data_does(monkeypatch):
-    """Areas within a race and a protocol's control relations (keys other work adds to the
-    replay's dict) become sections with tables; without them the page leaves them out."""
-    rp = replay(load(SEMEY_2025))
-    plain = replay_page(rp)
-    assert [s["id"] for s in plain["sections"]] == ["headline", "figures", "inferred", "levels",
-                                                    "races"]
-    extra = {"precinct_areas": [{"path": ["Abai Region"], "registered": 220761,
-                                 "candidates": [{"name": "Ä", "votes": 7, "share": 50.0}]}],
-             "protocol": {"relations": [{"relation": "boxes <= issued", "violations": 6,
-                                         "worst": [{"precinct": "12", "excess": 3}]}],
-                          "checked": 128}}
-    original = cli.report_replay.replay_dict
-    monkeypatch.setattr(cli.report_replay, "replay_dict", lambda r: original(r) | extra)
-    page = replay_page(rp)
-    assert [s["id"] for s in page["sections"]][-2:] == ["precinct-areas", "protocol"]
-    html = render("base.html.j2", title="t", subtitle="s", p=page, sections=page["sections"],
-                  command="c", json_command="j")
+def _precinct(pid: str, area: list[str], votes: list[int], **lines: int) -> str:
+    body = "".join(f"{k} = {v}\n" for k, v in lines.items())
+    return (f'[[race.precinct]]\nid = "{pid}"\narea = {json.dumps(area, ensure_ascii=False)}\n'
+            f"votes = {votes}\n{body}")
+
+
+AREAS_AND_PROTOCOL = """[election]
+name = "one race over two regions"
+rules = "kz-2023-district"
+[protocol]
+lines = ["issued"]
+relations = ["cast <= issued"]
+[[race]]
+id = "r"
+[[race.candidate]]
+name = "Әсет"
+[[race.candidate]]
+name = "Борис"
+""" + "".join([
+    _precinct("1", ["Солтүстік", "N1"], [5, 5], registered=20, cast=12, invalid=2,
+              against_all=0, issued=11),
+    _precinct("2", ["Солтүстік", "N2"], [7, 1], registered=20, cast=9, invalid=1,
+              against_all=0, issued=9),
+    _precinct("3", ["Оңтүстік", "S1"], [5, 5], registered=20, cast=10, invalid=0,
+              against_all=0, issued=10)])
+
+
+def test_areas_within_a_race_and_the_protocol_get_their_sections(runner, tmp_path):
+    """A race over two regions: its results by region and district, and the control relation
+    that fails at one station, with where and how much; all as the JSON's numbers."""
+    path = tmp_path / "areas.toml"
+    path.write_text(AREAS_AND_PROTOCOL, encoding="utf-8")
+    html = _report(runner, str(path), "--no-forensics")
+    d = _json(runner, "replay", str(path))
     tables = tables_of(html)
-    areas = tables["precinct-areas-1"]
-    assert areas["headers"] == ["path", "registered", "Ä: votes", "Ä: share"]
-    assert [c["value"] for c in areas["rows"][0]["cells"]] == [None, "220761", "7", "50.0"]
-    relations = tables["protocol-2"]
-    assert relations["headers"] == ["relation", "violations", "worst"]
-    assert relations["rows"][0]["cells"][1]["value"] == "6"
-    assert relations["rows"][0]["cells"][2]["text"] == "(precinct 12 · excess 3)"
-    assert "<dt>checked</dt><dd>128</dd>" in html
+    assert check_replay(tables, d) > 0
+    regions = [r["attrs"]["area"] for r in tables["within-1-1"]["rows"]]
+    assert sorted(regions) == ["Оңтүстік", "Солтүстік"]
+    assert regions == [a["name"] for a in d["precinct_areas"] if a["level"] == 1]
+    assert len(tables["within-1-2"]["rows"]) == 3
+    failing = tables["protocol-1-worst"]["rows"]
+    assert [(r["attrs"]["precinct"], r["cells"][4]["value"]) for r in failing] == [("1", "1")]
+    assert [r["attrs"]["area"] for r in tables["protocol-1-areas"]["rows"]] == ["Солтүстік"]
+    page = replay_page(replay(load(path)))
+    assert [s["id"] for s in page["sections"]] == ["headline", "levels", "races", "within",
+                                                   "protocol"]
+
+
+def test_a_replay_without_precinct_detail_leaves_those_sections_out():
+    """Semey: no areas within its race, no protocol, no forensics."""
+    page = replay_page(replay(load(SEMEY_2025)))
+    assert [s["id"] for s in page["sections"]] == ["headline", "figures", "inferred", "levels",
+                                                   "races"]
 
 
 def test_the_simulation_page_holds_the_json_numbers(runner):
@@ -278,4 +303,3 @@ def test_the_templates_are_installed_with_the_package():
     names = {p.name for p in resources.files("cli").joinpath("templates").iterdir()}
     assert {"base.html.j2", "page.css", "page.js", "replay_races.html.j2",
             "simulation_wins.html.j2"} <= names
-    assert Path(cli.report_replay.__file__).parent.name == "cli"

@@ -264,9 +264,9 @@ def _reimport(rp, csv_name: str) -> str:
 
 def _results(rp) -> dict:
     """The replay's results: every race (less what OpenElections files do not carry: withdrawn
-    candidates, terms held) and every area."""
+    candidates, terms held, the maslikhat that elected the akim) and every area."""
     d = replay_dict(rp)
-    races = [{k: v for k, v in r.items() if k not in ("withdrawn", "winner_term")}
+    races = [{k: v for k, v in r.items() if k not in ("withdrawn", "winner_term", "maslikhat")}
              for r in d["races"]]
     return {"races": races, "areas": d["areas"]}
 
@@ -287,9 +287,12 @@ def test_a_historical_replay_round_trips_through_openelections_csv(scenario, tmp
 
 
 def test_a_scenario_without_races_exports_only_the_header():
-    """The 2013 indirect elections, published only as aggregates (no race), export the header
-    row alone."""
-    rp = replay(load(INDIRECT_2013))
+    """The 2013 indirect elections' national aggregates alone (no race) export the header row
+    alone."""
+    text = INDIRECT_2013.read_text(encoding="utf-8")
+    aggregates = text[:text.index("\n[[maslikhat]]")]
+    rp = replay(loads(aggregates, name="aggregates.toml"))
+    assert not rp.scenario.races
     assert to_csv(rp) == "county,precinct,office,district,party,candidate,votes\n"
 
 
@@ -416,12 +419,15 @@ def test_precinct_ids_may_repeat_across_races():
     assert [r.precincts.ids.tolist() for r in loads(text).races] == [["P1", "P2"], ["P1", "P2"]]
 
 
+TIP = '; a station may need several columns to be one id, e.g. precinct = ["region", "number"]'
+
+
 @pytest.mark.parametrize(("rows", "error"), [
     ("r1,P1,5\nr2,P1,6\nr1,P1,7\n", "rows.csv: row 4, column 'precinct': duplicate precinct id "
-     "'P1' in race 'r1' (also row 2)"),
+     "'P1' in race 'r1' (also row 2)" + TIP),
     ("r1,P1,5\nr1,p1,7\n", "rows.csv: row 3, column 'precinct': duplicate precinct id 'p1' in "
      "race 'r1' (also row 2, as 'P1': ids that differ only in case or spacing are one "
-     "precinct)"),
+     "precinct)" + TIP),
 ])
 def test_a_precinct_id_repeated_in_a_csv_file_is_refused(tmp_path, rows, error):
     """The same precinct twice in a [precincts] file: one line naming the row and column."""

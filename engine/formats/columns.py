@@ -1,0 +1,311 @@
+"""Columns of a tabular file read strictly and fast: CSV (plain, ``.gz`` or one member of a
+``.zip``) and Parquet, with pyarrow, only the columns a scenario maps, batch by batch.
+
+Counts are whole numbers in ASCII digits (spaces or tabs around them allowed): no signs, no
+separators, no hexadecimal, no other scripts' digits, below 2**62 (sums of counts stay inside
+int64). A batch's column of plain digits is converted by Arrow itself; a column with other
+cells goes through numpy on its UTF-8 buffer, and only the cells that are not plain digits
+through Python, to be read as blank or named as the first bad cell (its row as a spreadsheet
+numbers it: the header is row 1). Text columns are interned: one code per distinct trimmed
+cell, numbered in order of first appearance, so a million rows naming 90 regions carry 90
+strings. Each batch (about 1 MiB of the file) is converted and let go before the next is read,
+so memory holds the converted columns and one batch, whatever the file's size.
+
+pyarrow is imported here only, when a scenario reads a precinct file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+from engine.errors import ScenarioError
+from engine.formats.sources import (
+    batch_pool,
+    explain,
+    head,
+    header_of,
+    stream,
+    whole,
+    wrong_width,
+)
+from engine.tally.sums import sum_by_group
+
+__all__ = ["TOO_LARGE", "Columns", "read_columns", "read_header"]
+
+TOO_LARGE = 2**62  # as for counts in the scenario file
+_POW10 = 10 ** np.arange(19, dtype=np.int64)
+_PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
+_SPACE = " \t"
+_BLOCK = 1 << 20    # bytes of the file parsed per batch
+
+
+class Columns:
+    """The mapped columns of one file, converted: ``counts`` and ``codes`` give a column by its
+    header name (as the user wrote it in the scenario)."""
+
+    def __init__(self, name: str, header: list[str], n_rows: int,
+                 counts: dict[str, np.ndarray],
+                 codes: dict[str, tuple[np.ndarray, list[str]]]) -> None:
+        self.name = name          # the file's name, for errors
+        self.header = header      # every column of the file, trimmed
+        self.n_rows = n_rows
+        self._counts = counts
+        self._codes = codes
+
+    def fail(self, row: int, column: str, problem: str) -> NoReturn:
+        """One line naming the cell: ``row`` counts data rows from 0 (the header is row 1)."""
+        raise ScenarioError(self.name, f"row {row + 2}, column {column!r}", problem)
+
+    def counts(self, column: str) -> np.ndarray:
+        """(N,) int64 counts of ``column`` (blank cells as asked for when reading)."""
+        return self._counts[column]
+
+    def codes(self, column: str) -> tuple[np.ndarray, list[str]]:
+        """(N,) int64 codes of ``column``'s trimmed cells into their distinct values, in order
+        of first appearance."""
+        return self._codes[column]
+
+
+def _pa() -> Any:
+    import pyarrow  # a scenario with a precinct file needs it: imported then (start-up)
+
+    return pyarrow
+
+
+# -- converting one batch's column ----------------------------------------------------------
+def _utf8(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets (N + 1,) int64 and bytes (uint8), without copying the bytes."""
+    wide = _pa().types.is_large_string(arr.type)
+    bufs = arr.buffers()
+    n = len(arr)
+    offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32,
+                            count=n + 1 + arr.offset)[arr.offset:].astype(np.int64)
+    raw = (np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None
+           else np.zeros(0, np.uint8))
+    return offsets, raw
+
+
+def _counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> np.ndarray:
+    """A batch's column as (n,) int64 counts; ``fail(row in batch, problem)``."""
+    pa = _pa()
+    if pa.types.is_integer(arr.type):  # a typed (Parquet) column: nulls are blank
+        nulls = np.zeros(len(arr), bool)
+        if arr.null_count:
+            bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+            nulls = ~np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)
+                                                            ].astype(bool)
+            arr = arr.fill_null(0)
+        values = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+        bad = np.flatnonzero(~nulls & ((values < 0) | (values >= TOO_LARGE)))
+        if bad.size:
+            v = int(values[bad[0]])
+            fail(int(bad[0]), f"must be >= 0, got {v}" if v < 0 else
+                 f"is too large for a count, got {v}")
+        values[nulls] = blank
+        return values
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if arr.null_count:
+        arr = arr.fill_null("")
+    offsets, raw = _utf8(arr)
+    lens = np.diff(offsets)
+    body = raw[int(offsets[0]):int(offsets[-1])]
+    if (lens.min(initial=1) >= 1 and lens.max(initial=1) <= _PLAIN_DIGITS
+            and ((body - 48) < 10).all()):
+        # every cell is 1-18 ASCII digits: Arrow's own conversion is exact and fast
+        ints = arr.cast(pa.int64())
+        return np.frombuffer(ints.buffers()[1], dtype=np.int64,
+                             count=len(ints) + ints.offset)[ints.offset:].copy()
+    return _parse_counts(offsets, raw, blank, fail)
+
+
+def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
+                  fail: Callable[[int, str], NoReturn]) -> np.ndarray:
+    """Cells of 1-18 ASCII digits converted together; every other cell one by one."""
+    n = offsets.size - 1
+    lens = np.diff(offsets)
+    start, end = int(offsets[0]), int(offsets[-1])
+    body = raw[start:end]
+    digit = (body - 48) < 10  # uint8 wraps: bytes below '0' become large
+    cell = np.repeat(np.arange(n), lens)
+    plain = (lens >= 1) & (lens <= _PLAIN_DIGITS)
+    if not digit.all():
+        plain &= np.bincount(cell[~digit], minlength=n) == 0
+    out = np.empty(n, np.int64)
+    if plain.any():
+        keep = plain[cell]
+        # each digit times 10 to the power of the digits after it in its cell
+        pos = np.where(keep, offsets[1:][cell] - 1 - (np.arange(body.size) + start), 0)
+        digits = np.where(keep, body - 48, 0).astype(np.int64)
+        out[:] = sum_by_group(digits * _POW10[pos], cell, n)
+    for i in np.flatnonzero(~plain).tolist():  # blanks, padding, and the cells to refuse
+        text = bytes(raw[offsets[i]:offsets[i + 1]]).decode("utf-8")
+
+        def refuse(problem: str, row: int = i) -> NoReturn:
+            fail(row, problem)
+
+        out[i] = _one_count(text, blank, refuse)
+    return out
+
+
+def _one_count(text: str, blank: int, fail: Callable[[str], NoReturn]) -> int:
+    cell = text.strip(_SPACE)
+    digits = cell.removeprefix("-")
+    if cell == "":
+        return blank
+    if not (digits.isascii() and digits.isdigit()):
+        fail(f"must be a whole number, got {cell!r}")
+    if cell.startswith("-"):
+        fail(f"must be >= 0, got {cell}")
+    if int(cell) >= TOO_LARGE:
+        fail(f"is too large for a count, got {cell}")
+    return int(cell)
+
+
+class _Interned:
+    """A text column's codes, built batch by batch: one code per distinct trimmed cell."""
+
+    def __init__(self) -> None:
+        self.words: dict[str, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def add(self, arr: Any) -> None:
+        pa = _pa()
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.string())
+        if arr.null_count:
+            arr = arr.fill_null("")
+        encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
+        indices = encoded.indices
+        width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
+        index = np.frombuffer(indices.buffers()[1], dtype=width,
+                              count=len(indices) + indices.offset)[indices.offset:]
+        words = self.words
+        remap = np.fromiter((words.setdefault(w.strip(_SPACE), len(words))
+                             for w in encoded.dictionary.to_pylist()), np.int64)
+        self.parts.append(remap[index])
+
+    def result(self) -> tuple[np.ndarray, list[str]]:
+        codes = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
+        return codes, list(self.words)
+
+
+# -- reading --------------------------------------------------------------------------------
+def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
+                delimiter: str = ",") -> list[str]:
+    """The trimmed column names of the CSV or Parquet file ``path``. ``missing(problem)``
+    reports a file that does not exist (the scenario names its place)."""
+    if not path.is_file():
+        missing(f"no such file {str(path)!r}")
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
+
+        try:
+            return [h.strip() for h in pq.read_schema(path).names]
+        except (OSError, _pa().ArrowException) as err:
+            raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+    return [h.strip() for h in header_of(head(path, name), name, delimiter)]
+
+
+def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str], *,
+                 delimiter: str = ",") -> Columns:
+    """The columns of ``path`` (header names, trimmed, all in the header): ``counts`` maps a
+    count column to the value of its blank cells, ``texts`` are interned."""
+    header = read_header(path, name, _no_file(name), delimiter=delimiter)
+    batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
+                          path.suffix.lower() == ".parquet" else
+                          _csv_batches(path, name, [*counts, *texts], delimiter))
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in counts}
+    interned = {c: _Interned() for c in texts}
+    row0 = 0
+    for batch in batches:
+        for c, blank in counts.items():
+            arr = batch.column(raw_names[c])
+
+            def fail(i: int, problem: str, c: str = c, row0: int = row0) -> NoReturn:
+                raise ScenarioError(name, f"row {row0 + i + 2}, column {c!r}", problem)
+
+            parts[c].append(_counts(arr, blank, fail))
+        for c, it in interned.items():
+            it.add(batch.column(raw_names[c]))
+        row0 += batch.num_rows
+    if row0 == 0:
+        raise ScenarioError(name, "", "has a header but no precinct rows")
+    return Columns(name, header, row0, {c: np.concatenate(p) for c, p in parts.items()},
+                   {c: it.result() for c, it in interned.items()})
+
+
+def _no_file(name: str) -> Callable[[str], NoReturn]:
+    def missing(problem: str) -> NoReturn:
+        raise ScenarioError(name, "", problem)
+
+    return missing
+
+
+def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
+                 ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the CSV file (only ``columns``, as strings), and each column's
+    name as the file spells it."""
+    pa = _pa()
+    import pyarrow.csv as pcsv  # with pyarrow (start-up)
+
+    header = header_of(head(path, name), name, delimiter)
+    raw_of = {h.strip(): h for h in header}
+    want = list(dict.fromkeys(raw_of[c] for c in columns))
+    bad_rows: list[Any] = []
+
+    def invalid(row: Any) -> str:
+        bad_rows.append(row)
+        return "skip"
+
+    def batches() -> Iterator[Any]:
+        try:
+            with stream(path) as source:
+                reader = pcsv.open_csv(
+                    source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
+                    parse_options=pcsv.ParseOptions(delimiter=delimiter,
+                                                    newlines_in_values=True,
+                                                    invalid_row_handler=invalid),
+                    convert_options=pcsv.ConvertOptions(
+                        include_columns=want, column_types=dict.fromkeys(want, pa.string()),
+                        strings_can_be_null=False, quoted_strings_can_be_null=False),
+                    memory_pool=batch_pool())
+                for batch in reader:
+                    if bad_rows:
+                        break
+                    yield batch
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            explain(whole(path, name), name, delimiter, err)
+        except (OSError, zipfile.BadZipFile, EOFError) as err:
+            raise ScenarioError(name, "", f"cannot be read: {err}") from None
+        if bad_rows:
+            wrong_width(whole(path, name), name, delimiter, len(header))
+
+    return batches(), {c: raw_of[c] for c in columns}
+
+
+def _parquet_batches(path: Path, name: str, columns: list[str]
+                     ) -> tuple[Iterator[Any], dict[str, str]]:
+    import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
+
+    try:
+        f = pq.ParquetFile(path)
+    except (OSError, _pa().ArrowException) as err:
+        raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+    raw_of = {h.strip(): h for h in f.schema_arrow.names}
+    want = list(dict.fromkeys(raw_of[c] for c in columns))
+
+    def batches() -> Iterator[Any]:
+        try:
+            yield from f.iter_batches(columns=want, batch_size=1 << 16)
+        except (OSError, _pa().ArrowException) as err:
+            raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
+
+    return batches(), {c: raw_of[c] for c in columns}
+
+
