@@ -13,9 +13,10 @@ from cli.sources import load_file
 
 if TYPE_CHECKING:
     from engine.law.rules import RuleSet
+    from engine.replay.run import Replay
     from engine.tally.races import PrecinctTable, RaceResults
 
-__all__ = ["Election", "election"]
+__all__ = ["Election", "election", "replayed"]
 
 
 @attrs.frozen(eq=False)
@@ -40,17 +41,9 @@ def election(file: str, seed: int, repeats: str | None = None) -> Election:
     warn(scenario.warnings)
     rules = scenario.election.rules
     if scenario.model is None:
-        from engine.analysis.audit import audit_ballots
-        from engine.replay.run import precinct_table, replay
+        from engine.replay.run import replay
 
-        rp = replay(scenario)
-        ballots, basis = audit_ballots(rp)
-        return Election(name=scenario.election.name, source="replay",
-                         table=precinct_table(scenario), results=rp.races, rules=rules,
-                         races=tuple(r.name for r in scenario.races),
-                         candidates=tuple(tuple(c.name for c in r.candidates)
-                                          for r in scenario.races),
-                         ballots=ballots, ballots_basis=basis)
+        return replayed(replay(scenario))
     if rules.kind == "indirect":
         msg = (f"{scenario.file}: a simulated indirect round has deputies' votes, not precinct "
                "counts; replay the historical file instead")
@@ -64,3 +57,20 @@ def election(file: str, seed: int, repeats: str | None = None) -> Election:
                      table=table, results=res, rules=st.rules,
                      races=tuple(r.name for r in st.races),
                      candidates=tuple(r.candidates for r in st.races))
+
+
+def replayed(rp: Replay) -> Election:
+    """The election of a replay, as `saylau forensics` and `saylau audit` read it."""
+    # the engine is imported when the command runs: start-up time of `saylau --help`
+    from engine.analysis.audit import audit_ballots
+    from engine.replay.run import precinct_table
+
+    scenario = rp.scenario
+    ballots, basis = audit_ballots(rp)
+    return Election(name=scenario.election.name, source="replay",
+                    table=precinct_table(scenario), results=rp.races,
+                    rules=scenario.election.rules,
+                    races=tuple(r.name for r in scenario.races),
+                    candidates=tuple(tuple(c.name for c in r.candidates)
+                                     for r in scenario.races),
+                    ballots=ballots, ballots_basis=basis)

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,7 +16,8 @@ from cli.election import Election
 if TYPE_CHECKING:
     from engine.analysis.forensics import Forensics
 
-__all__ = ["CAVEAT", "plot", "to_csv", "to_json", "to_table"]
+__all__ = ["CAVEAT", "forensics_dict", "number_text", "plot", "to_csv", "to_json",
+           "to_table"]
 
 CAVEAT = ("A flag is a departure from what clean counting tends to produce, not proof of fraud; "
           "no flag is no proof of a clean count (README: Forensics and audits).")
@@ -28,7 +29,8 @@ def num(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _fmt(x: float | None) -> str:
+def number_text(x: float | None) -> str:
+    """A statistic as the table writes it: thousands separators, 4 significant digits."""
     if x is None or not math.isfinite(x):
         return "-"
     if abs(x) >= 1000:
@@ -51,10 +53,11 @@ def to_table(e: Election, fx: Forensics) -> str:
              f"{_share(fx.cast, fx.registered)} · seed {fx.seed} · alpha {fx.alpha:g}", ""]
     rows = [("test", "statistic", "reference", "p / 95% interval", "n", "verdict")]
     for f in fx.findings:
-        test = (f"p = {_fmt(f.p_value)}" if f.p_value is not None
-                else f"[{_fmt(f.interval[0])}, {_fmt(f.interval[1])}]" if f.interval else "-")
-        rows.append((f.name, _fmt(f.statistic), _fmt(f.reference), test, f"{f.n:,}",
-                     f.verdict))
+        test = (f"p = {number_text(f.p_value)}" if f.p_value is not None
+                else f"[{number_text(f.interval[0])}, {number_text(f.interval[1])}]"
+                if f.interval else "-")
+        rows.append((f.name, number_text(f.statistic), number_text(f.reference), test,
+                     f"{f.n:,}", f.verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         lines.append("  ".join([r[0].ljust(widths[0])]
@@ -75,8 +78,9 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.2f}%" if whole > 0 else "-"
 
 
-def to_json(e: Election, fx: Forensics) -> str:
-    doc = {
+def forensics_dict(e: Election, fx: Forensics) -> dict[str, Any]:
+    """Every test and the fingerprint as plain JSON-ready data (what `--format json` prints)."""
+    return {
         "election": e.name, "source": e.source, "seed": fx.seed, "alpha": fx.alpha,
         "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
         "cast": fx.cast, **({"counted": fx.counted} if fx.counted not in (-1, fx.precincts)
@@ -91,7 +95,10 @@ def to_json(e: Election, fx: Forensics) -> str:
                         "columns": "leader's share of valid votes, the same bins",
                         "registered_voters": fx.fingerprint.voters.tolist()},
     }
-    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_json(e: Election, fx: Forensics) -> str:
+    return json.dumps(forensics_dict(e, fx), ensure_ascii=False, indent=1) + "\n"
 
 
 def to_csv(fx: Forensics) -> str:

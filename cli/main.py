@@ -28,6 +28,8 @@ COMMANDS = {
                   "integer percentages, digits, shape, turnout against the leader."),
     "audit": ("cli.audit", "Risk-limiting audit sizes of FILE's races (BRAVO ballot polling, "
               "super-simple comparison) and recount flags for close margins."),
+    "report": ("cli.report", "Write FILE's results as one HTML page that works offline: its "
+               "replay, or a simulation."),
     "schedule": ("cli.schedule", "Print the legal calendar of the next election after a term "
                  "start or an early termination."),
     "bench": ("cli.bench", "Measure saylau against numpy, pandas, plain Python and its peers, on "

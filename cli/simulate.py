@@ -18,7 +18,7 @@ from cli.options import (
 )
 from cli.output import UserError, check_folder, emit, require_matplotlib, user_errors, warn
 
-__all__ = ["simulate"]
+__all__ = ["cycled", "indirect_round", "simulate", "simulated"]
 
 PROGRESS_AFTER = 2.0  # seconds before a progress bar appears (on a terminal only)
 
@@ -74,8 +74,8 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
              chunk_runs: int | None, source: str | None, fmt: str, output: str | None,
              cycles: int | None, plot_path: str | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
+    # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.formats.scenario import load
-    from engine.simulation.runner import run
     from engine.simulation.setup import setup
 
     check_folder(output)  # before the runs, not after them
@@ -103,13 +103,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
             raise UserError(msg)
         _cycles(st, cycles, runs, seed, jobs, scheduler, chunk_runs, fmt, output)
         return
-    with backend(scheduler, jobs) as where:
-        progress = _Progress(runs)
-        try:
-            summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
-                          grouping=st.grouping, progress=progress, backend=where)
-        finally:
-            progress.close()
+    summary = simulated(st, runs, seed, jobs, chunk_runs, scheduler)
     render = {"table": simulate_render.to_table, "json": simulate_render.to_json,
               "csv": simulate_render.to_csv}[fmt]
     if plot_path is not None:  # the picture first: a bad path fails before anything is printed
@@ -117,8 +111,35 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
     emit(render(st, summary, seed), output)
 
 
+def simulated(st, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
+              scheduler: str | None = None):
+    """The summary of ``runs`` simulated elections of ``st`` (a progress bar on a terminal), on
+    threads or, with ``scheduler``, on a Dask cluster."""
+    from engine.simulation.runner import run  # when run: start-up
+
+    with backend(scheduler, jobs) as where:
+        progress = _Progress(runs)
+        try:
+            return run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
+                       grouping=st.grouping, progress=progress, backend=where)
+        finally:
+            progress.close()
+
+
 def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
             chunk_runs: int | None, fmt: str, output: str | None) -> None:
+    summary, cm = cycled(st, cycles, runs, seed, jobs, chunk_runs, scheduler)
+    render = {"table": cycles_render.cycles_table, "json": cycles_render.cycles_json,
+              "csv": cycles_render.cycles_csv}[fmt]
+    emit(render(st, summary, cm, seed), output)
+
+
+def cycled(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
+           scheduler: str | None = None):
+    """``cycles`` successive terms of every race of ``st``, simulated ``runs`` times on the
+    legal calendar: the summary and the cycle model (incumbents stand, their advantage, early
+    terminations)."""
+    # when run: start-up
     from engine.errors import ScenarioError
     from engine.law.calendar import DEADLINES
     from engine.simulation.cycles import CycleModel, run_cycles
@@ -146,21 +167,24 @@ def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, scheduler: 
                                  chunk_runs=chunk_runs, progress=progress, backend=where)
         finally:
             progress.close()
-    render = {"table": cycles_render.cycles_table, "json": cycles_render.cycles_json,
-              "csv": cycles_render.cycles_csv}[fmt]
-    emit(render(st, summary, cm, seed), output)
+    return summary, cm
 
 
 def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
               output: str | None) -> None:
-    """A round of maslikhat votes, simulated ``runs`` times at the file's parameters."""
-    from engine.simulation.indirect import simulate_round
-    from engine.simulation.indirect_setup import indirect_setup
-
-    ind = indirect_setup(scenario, source)
-    counts = simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
-                            attendance=ind.attendance, persistence=ind.persistence, runs=runs,
-                            seed=seed)
+    ind, counts = indirect_round(scenario, source, runs, seed)
     render = {"table": rounds_render.round_table, "json": rounds_render.round_json,
               "csv": rounds_render.round_csv}[fmt]
     emit(render(ind, counts, seed), output)
+
+
+def indirect_round(scenario, source: str | None, runs: int, seed: int):
+    """A round of maslikhat votes, simulated ``runs`` times at the file's parameters: its
+    setup and the counts of every run."""
+    from engine.simulation.indirect import simulate_round  # when run: start-up
+    from engine.simulation.indirect_setup import indirect_setup
+
+    ind = indirect_setup(scenario, source)
+    return ind, simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
+                               attendance=ind.attendance, persistence=ind.persistence,
+                               runs=runs, seed=seed)

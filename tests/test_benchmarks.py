@@ -124,3 +124,18 @@ def test_each_peer_counts_the_ballots_as_saylau_does():
         assert count(build()).tolist() == expected.tolist(), name
     for name, generate in peers.GENERATORS.items():
         assert generate(50, 4, 1) == 50, name
+
+
+def test_the_report_benchmark_writes_the_page_and_prints_each_stage():
+    """`python -m benchmarks.report_bench` on a tiny election: the command, the stages and the
+    size measured and printed against the targets (Chromium left out: the browser tests open
+    pages)."""
+    from benchmarks import report_bench
+
+    r = report_bench.bench_report(300, 6, repeat=1, browser=False)
+    assert r["bytes"] > 10_000
+    assert min(r[k] for k in ("command_s", "no_forensics_s", "load_s", "replay_s",
+                              "forensics_s", "page_s")) > 0
+    text = report_bench.render(r)
+    assert "saylau report, 300 precincts in 6 races" in text
+    assert "opened in Chromium: not measured" in text

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["PRECINCT_HEAD", "RURAL_HEAD", "ULKEN", "messy_openelections", "two_candidate_race"]
+__all__ = ["NAMES_SCENARIO", "PRECINCT_HEAD", "RURAL_HEAD", "ULKEN", "XSS", "messy_openelections",
+           "two_candidate_race"]
 
 # An election of no name to speak of under the 2021 rural rules: the head of a scenario whose
 # races and [model] the test writes itself.
@@ -73,4 +74,40 @@ published = { share = "5.35" }
 [race.against_all]
 votes = 0
 published = { share = "0.00" }
+"""
+
+
+XSS = "<script>alert(1)</script>"
+
+# Names in Kazakh Cyrillic, Russian and the Latin of Kazakh names, and one that looks like code.
+NAMES_SCENARIO = f"""
+[election]
+name = "Names <b>&amp; marks</b>"
+date = 2021-07-25
+rules = "kz-2021-rural"
+[[race]]
+id = "names"
+name = "Қарағанды \\"Жаңа\\" ауылы"
+area = ["Қарағанды облысы", "<i>district</i>"]
+registered = 1000
+cast = 700
+invalid = 10
+[[race.candidate]]
+name = "Әділет Қожанбаев"
+party = "Nur Otan"
+votes = 400
+[[race.candidate]]
+name = "Ирина Петрова-Щукина"
+party = "Ақ жол"
+votes = 200
+[[race.candidate]]
+name = "Ädilet Qojanbaev"
+party = "Independent"
+votes = 50
+[[race.candidate]]
+name = "{XSS}"
+party = "\\" onmouseover=\\"alert(2)"
+votes = 30
+[race.against_all]
+votes = 10
 """
