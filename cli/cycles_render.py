@@ -10,6 +10,7 @@ from typing import Any
 from cli.simulate_render import source_name
 from engine.law.dates import anniversary
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
+from engine.simulation.draws import KERNEL
 from engine.simulation.setup import Setup
 
 __all__ = ["cycles_csv", "cycles_dict", "cycles_json", "cycles_table"]
@@ -49,7 +50,8 @@ def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[
         })
     return {
         "election": st.scenario.election.name, "scenario": st.scenario.file,
-        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
+        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "kernel": KERNEL,
+        "races": len(st.races),
         "cycles": cs.cycles, "term_months": cs.term_months, "term_limit": cs.term_limit,
         "incumbent_stands": cm.stand, "incumbency_advantage": cm.advantage,
         "early_termination": cm.early, "calibrated_from": source_name(st.source),
@@ -62,13 +64,15 @@ def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
 
 
 def cycles_csv(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
-    rows = cycles_dict(st, cs, cm, seed)["per_cycle"]
+    d = cycles_dict(st, cs, cm, seed)
+    rows = d["per_cycle"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
             | {f"winners_term_{k}": v for k, v in r["winners_by_term"].items()}
             | {f"leaving_{k.replace(' ', '_')}": v for k, v in r["leaving"].items()}
             | {f"leaving_after_{k}_terms": v for k, v in r["leaving_by_terms_served"].items()}
+            | {"seed": seed, "kernel": d["kernel"]}
             for r in rows]
     w.writerow(flat[0])
     w.writerows(r.values() for r in flat)
@@ -84,7 +88,7 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
     lines = [d["election"],
              f"{d['cycles']} cycles of {d['term_months']} months · rules {d['rules']} · "
              f"{d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
-             f"seed {seed}",
+             f"seed {seed} · kernel {d['kernel']}",
              f"an akim the limit does not bar stands again with probability {cm.stand:g};",
              f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
              f"{cm.early:g}",

@@ -31,7 +31,9 @@ class Election:
     ballots: np.ndarray | None = None  # ballots cast where the replay inferred them
 
 
-def election(file: str, seed: int) -> Election:
+def election(file: str, seed: int, memory: int | None = None) -> Election:
+    """``file``'s election: replayed, or drawn once from its model within ``memory`` bytes;
+    its counts within what the statistics take (:data:`engine.limits.MAX_SIM_VOTERS`)."""
     # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.formats.scenario import load
 
@@ -43,8 +45,10 @@ def election(file: str, seed: int) -> Election:
         from engine.replay.run import precinct_table, replay
 
         rp = replay(scenario)
+        table = precinct_table(scenario)
+        _within_limits(scenario.file, table)
         return Election(name=scenario.election.name, source="replay",
-                         table=precinct_table(scenario), results=rp.races, rules=rules,
+                         table=table, results=rp.races, rules=rules,
                          races=tuple(r.name for r in scenario.races),
                          candidates=tuple(tuple(c.name for c in r.candidates)
                                           for r in scenario.races),
@@ -54,11 +58,27 @@ def election(file: str, seed: int) -> Election:
                "counts; replay the historical file instead")
         raise UserError(msg)
     from engine.analysis.forensics import simulated_election
+    from engine.simulation.budget import fits
     from engine.simulation.setup import setup
 
     st = setup(scenario)
+    fits(st.model, memory, file=scenario.file)  # the block run 0 is drawn in, before drawing
     table, res = simulated_election(st.model, st.rules, seed)
     return Election(name=scenario.election.name, source=f"simulation, seed {seed}",
                      table=table, results=res, rules=st.rules,
                      races=tuple(r.name for r in st.races),
                      candidates=tuple(r.candidates for r in st.races))
+
+
+def _within_limits(file: str, table: PrecinctTable) -> None:
+    """Precinct counts the tests' exact integer arithmetic and draws take: at most
+    MAX_SIM_VOTERS (10**14) a precinct (a larger count is refused in one line)."""
+    from engine.limits import MAX_SIM_VOTERS  # with the engine: start-up
+
+    big = table.counts > MAX_SIM_VOTERS
+    if big.any():
+        row = int(np.flatnonzero(big.any(axis=1))[0])
+        msg = (f"{file}: precinct row {row + 1} holds a count of "
+               f"{int(table.counts[row].max()):,}: forensics and audits take at most "
+               f"{MAX_SIM_VOTERS:,} a precinct")
+        raise UserError(msg)

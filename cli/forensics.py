@@ -7,8 +7,8 @@ import click
 
 from cli.election import election
 from cli.forensics_render import plot, to_csv, to_json, to_table
-from cli.options import format_option, output_option, seed_option
-from cli.output import emit, require_matplotlib, user_errors
+from cli.options import format_option, memory_option, output_option, seed_option
+from cli.output import emit, output_callback, require_matplotlib, user_errors
 
 __all__ = ["forensics"]
 
@@ -16,20 +16,22 @@ __all__ = ["forensics"]
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              callback=output_callback,
               help="also draw the turnout x leader-share fingerprint to this PNG")
 @format_option("table", "json", "csv")
 @output_option
 @seed_option("fixes the Monte-Carlo null, the bootstraps and a simulated election")
+@memory_option
 @user_errors
 def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
-              seed: int) -> None:
+              seed: int, memory: int | None) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
     from engine.analysis.forensics import examine, precincts_of  # when run: start-up
 
     if plot_path is not None:
         require_matplotlib()
-    e = election(file, seed)
+    e = election(file, seed, memory)
     fx = examine(precincts_of(e.table, e.results), seed)
     if plot_path is not None:  # written first: a plot that cannot be written stops it all
         emit(plot(e, fx), plot_path)

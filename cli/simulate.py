@@ -8,8 +8,9 @@ import time
 import click
 
 from cli import cycles_render, rounds_render, simulate_render
-from cli.options import format_option, jobs_option, output_option, seed_option
-from cli.output import UserError, emit, require_matplotlib, user_errors, warn
+from cli.options import format_option, jobs_option, memory_option, output_option, seed_option
+from cli.output import UserError, emit, output_callback, require_matplotlib, user_errors, warn
+from engine.limits import MAX_CYCLES, MAX_RUNS
 
 __all__ = ["simulate"]
 
@@ -41,8 +42,8 @@ class _Progress:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="elections to simulate")
+@click.option("--runs", "-n", type=click.IntRange(min=1, max=MAX_RUNS), default=10_000,
+              show_default=True, help="elections to simulate")
 @seed_option("the same seed gives the same bytes, whatever --jobs")
 @jobs_option
 @click.option("--chunk-runs", type=click.IntRange(min=1), default=None,
@@ -51,17 +52,20 @@ class _Progress:
               help="calibrate the means from this historical scenario (replayed)")
 @format_option("table", "json", "csv")
 @output_option
-@click.option("--cycles", type=click.IntRange(min=1), default=None,
+@click.option("--cycles", type=click.IntRange(min=1, max=MAX_CYCLES), default=None,
               help="simulate this many successive terms of every race: incumbents, the term "
               "limit, early elections")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              callback=output_callback,
               help="also draw win probabilities and margins to this PNG (needs saylau[plot])")
+@memory_option
 @user_errors
 def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
              source: str | None, fmt: str, output: str | None, cycles: int | None,
-             plot_path: str | None) -> None:
+             plot_path: str | None, memory: int | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
     from engine.formats.scenario import load
+    from engine.simulation.budget import fits
     from engine.simulation.runner import run
     from engine.simulation.setup import setup
 
@@ -78,6 +82,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
         _indirect(scenario, source, runs, seed, fmt, output)
         return
     st = setup(scenario, source)
+    fits(st.model, memory, file=scenario.file)  # a block of runs within --memory, before work
     if cycles is not None:
         if plot_path is not None:
             msg = "--plot draws one election; it does not go with --cycles"
@@ -87,7 +92,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
     progress = _Progress(runs)
     try:
         summary = run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
-                      grouping=st.grouping, progress=progress)
+                      grouping=st.grouping, progress=progress, memory=memory)
     finally:
         progress.close()
     render = {"table": simulate_render.to_table, "json": simulate_render.to_json,

@@ -16,7 +16,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, NoReturn, cast
 
 from engine.errors import ScenarioError
 
@@ -42,7 +42,7 @@ def opened(path: Path, name: str) -> Iterator[IO[bytes]]:
         suffix = path.suffix.lower()
         if suffix == ".gz":
             with gzip.open(path) as f:
-                yield f
+                yield cast(IO[bytes], f)
         elif suffix == ".zip":
             with zipfile.ZipFile(path) as z, z.open(member(z, name)) as f:
                 yield f

@@ -15,6 +15,7 @@ from typing import Protocol, Self, TypeVar
 import numpy as np
 
 from engine.law.rules import RuleSet
+from engine.simulation import budget
 from engine.simulation.model import Model
 from engine.simulation.seeds import BLOCK_RUNS, block_runs, root_seed
 from engine.simulation.summary import Grouping, Summary
@@ -83,7 +84,7 @@ def map_blocks(runs: int, chunk_runs: int, jobs: int, new_acc: Callable[[], T],
 def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSequence, *,
         chunk_runs: int | None = None, jobs: int | None = None,
         grouping: Grouping | None = None,
-        progress: Callable[[int], None] | None = None) -> Summary:
+        progress: Callable[[int], None] | None = None, memory: int | None = None) -> Summary:
     """Simulate ``runs`` elections of ``model`` under ``rules`` and count what happened.
 
     seed : an int or a SeedSequence; the same seed gives the same Summary, to the byte, for any
@@ -93,6 +94,8 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
     jobs : worker threads (numpy's generators release the GIL); default: the usable cores
     grouping : parties and areas, to count the races each party wins per area
     progress : called with the number of runs finished after each chunk
+    memory : bytes the chunks drawn at once may hold (engine.simulation.budget; None: its
+        default share of the machine), when ``chunk_runs`` is not given
     """
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
@@ -113,7 +116,7 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
     def work(blocks: range, acc: Tallies) -> None:
         add_chunk(model, rules, grouping, root, runs, blocks, acc)
 
-    total = map_blocks(runs, chunk_runs or default_chunk_runs(model, runs, jobs), jobs,
+    total = map_blocks(runs, chunk_runs or budget.chunk_runs(model, runs, jobs, memory), jobs,
                        lambda: Tallies(model, grouping), work, progress)
     return Summary(runs=runs, registered=model.registered_by_race, win_count=total.wins,
                    outcome_count=total.outcomes, tie_count=total.ties,

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from cli.main import main
 from engine.law.rules import preset
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, history, run_cycles
+from engine.simulation.draws import KERNEL
 from engine.simulation.model import Model
 
 RULES = preset("kz-2021-rural")
@@ -142,7 +143,7 @@ def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Pat
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[1] == ("4 cycles of 48 months · rules kz-2021-rural · 64 runs x 730 races · "
-                        "seed 1")
+                        f"seed 1 · kernel {KERNEL}")
     assert [x.split()[:2] for x in lines[4:] if x[:1].isdigit()] == [
         ["1", "2021-07-25"], ["2", "2025-07-25"], ["3", "2029-07-25"], ["4", "2033-07-25"]]
     as_json = runner.invoke(main, ["simulate", file, "--cycles", "4", "--runs", "64", "--seed",
