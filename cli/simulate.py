@@ -82,7 +82,8 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, chunk_runs: int 
         _indirect(scenario, source, runs, seed, fmt, output)
         return
     st = setup(scenario, source)
-    fits(st.model, memory, file=scenario.file)  # a block of runs within --memory, before work
+    # a block of runs (or the chunk asked for) within --memory, before any work
+    fits(st.model, memory, chunk_runs=chunk_runs, file=scenario.file)
     if cycles is not None:
         if plot_path is not None:
             msg = "--plot draws one election; it does not go with --cycles"

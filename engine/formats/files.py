@@ -69,7 +69,7 @@ def read_file(path: Path, name: str, limit: str) -> bytes:
     except OSError as err:
         raise ScenarioError(str(path), "", f"cannot be read: {err.strerror}") from None
     top = limit_value(limit)
-    with os.fdopen(fd, "rb") as fh:
+    try:
         st = os.fstat(fd)
         special = refuse_special(st.st_mode)
         if special is not None:
@@ -77,6 +77,10 @@ def read_file(path: Path, name: str, limit: str) -> bytes:
         problem = over_limit(limit, st.st_size)
         if problem is not None:
             raise ScenarioError(name, "", problem)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         data = fh.read(top + 1)  # at most one byte past the limit, should it grow meanwhile
     problem = over_limit(limit, len(data))
     if problem is not None:

@@ -95,7 +95,7 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
     grouping : parties and areas, to count the races each party wins per area
     progress : called with the number of runs finished after each chunk
     memory : bytes the chunks drawn at once may hold (engine.simulation.budget; None: its
-        default share of the machine), when ``chunk_runs`` is not given
+        default share of the machine): it sizes the chunks and how many workers draw at once
     """
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
@@ -116,8 +116,8 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
     def work(blocks: range, acc: Tallies) -> None:
         add_chunk(model, rules, grouping, root, runs, blocks, acc)
 
-    total = map_blocks(runs, chunk_runs or budget.chunk_runs(model, runs, jobs, memory), jobs,
-                       lambda: Tallies(model, grouping), work, progress)
+    chunk, jobs = budget.plan(model, runs, jobs, memory, chunk_runs)  # within --memory
+    total = map_blocks(runs, chunk, jobs, lambda: Tallies(model, grouping), work, progress)
     return Summary(runs=runs, registered=model.registered_by_race, win_count=total.wins,
                    outcome_count=total.outcomes, tie_count=total.ties,
                    against_all_top=total.against_all_top, margin_le_1=total.le_1,
