@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 import engine.tally.ballots
-from benchmarks import ballots_bench, peers, pipeline_bench, scaling, streams
+from benchmarks import (
+    ballots_bench,
+    budget_bench,
+    inference_bench,
+    peers,
+    pipeline_bench,
+    scaling,
+    streams,
+)
 from benchmarks import runner as bench_runner
 from cli.main import main
 
@@ -109,3 +117,16 @@ def test_each_peer_counts_the_ballots_as_saylau_does():
         assert count(build()).tolist() == expected.tolist(), name
     for name, generate in peers.GENERATORS.items():
         assert generate(50, 4, 1) == 50, name
+
+
+def test_the_inference_and_budget_benchmarks_run_and_check_themselves():
+    """Smoke runs: the inference bench checks its intervals before timing; the budget bench
+    keeps a small model within the budget and refuses one whose block does not fit."""
+    f = inference_bench.bench_inference(races=5, repeat=1)
+    assert f["inferred"] == 25
+    b = budget_bench.bench_budget(precincts=(200, 1_000_000), budget_mib=64, runs=64, jobs=1)
+    small, big = b["cases"]
+    assert small["refused"] is None
+    assert small["within"]
+    assert "--memory" in big["refused"]
+    assert "budget" in budget_bench.render(b)
