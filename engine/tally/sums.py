@@ -84,13 +84,16 @@ def _overflow() -> ScenarioError:
 
 def _no_overflow(values: np.ndarray) -> None:
     """Refuse values whose sums could wrap in the sparse product (which does not check): only
-    when the largest value times the rows could pass int64 is the bound summed, in float64."""
+    when the largest value times the rows could pass int64 is the bound summed, exactly (high
+    and low 31 bits apart); the sum of every magnitude inside int64 bounds every group's sum."""
     if values.size == 0:
         return
     big = int(np.abs(values).max())
     if big * values.shape[-2 if values.ndim == 3 else 0] < 2**62:
         return
-    if float(np.abs(values.astype(np.float64)).sum()) >= 2**62:
+    mags = np.abs(values.astype(np.int64)).astype(np.uint64).ravel()  # |int64 min| fits uint64
+    total = (int((mags >> np.uint64(31)).sum()) << 31) + int((mags & np.uint64(2**31 - 1)).sum())
+    if total > 2**63 - 1:
         raise _overflow()
 
 
