@@ -15,8 +15,9 @@ it), and the transient peak of the imports would hide a smaller call.
 - the whole simulation (``engine.simulation.runner.run``); promised: memory grows with the runs
   drawn at once (``chunk_runs``) and the jobs drawing them, never with the runs. Each job holds one
   chunk at a time, so the peak is at most the jobs times one chunk's working set (measured
-  with one job); the chunk is sized by its precinct table (``default_chunk_runs``: about 32 MB),
-  which is quoted beside it.
+  with one job); the chunk is sized from the memory budget (engine/simulation/budget.py, the
+  default a quarter of the machine's; ``benchmarks/budget_bench.py`` measures it), and its
+  precinct table is quoted beside it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ from benchmarks.streams import read_chunks
 if a["kind"] == "simulation":
     from benchmarks.simulate_bench import RULES, SEED, make_model
     from engine.law.rules import preset
-    from engine.simulation.runner import default_chunk_runs, run
+    from engine.simulation.budget import plan
+    from engine.simulation.runner import run
     model = make_model()
     rules = preset(RULES)
 out = {"reset": True}
@@ -76,7 +78,7 @@ elif op == "whole":
 elif op == "run":
     s = run(model, rules, a["runs"], SEED, jobs=a["jobs"])
     out["runs"] = int(s.runs)
-    out["chunk_runs"] = default_chunk_runs(model, a["runs"], a["jobs"])
+    out["chunk_runs"] = plan(model, a["runs"], a["jobs"], None)[0]
     out["table_cells"] = int(model.n_precincts * (model.k + 2))
 out["peak_kib"] = peak_kib()
 print(json.dumps(out))

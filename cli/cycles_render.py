@@ -13,6 +13,7 @@ from engine.law.calendar import deadlines
 from engine.law.days import on
 from engine.simulation.cycle_counts import NO_DAY
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, CycleSummary
+from engine.simulation.draws import KERNEL
 from engine.simulation.setup import Setup
 
 __all__ = ["cycles_csv", "cycles_dict", "cycles_json", "cycles_table"]
@@ -59,7 +60,8 @@ def cycles_dict(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> dict[
         })
     return {
         "election": st.scenario.election.name, "scenario": st.scenario.file,
-        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "races": len(st.races),
+        "rules": st.rules.name, "runs": cs.runs, "seed": seed, "kernel": KERNEL,
+        "races": len(st.races),
         "cycles": cs.cycles, "term_years": cs.term_years, "term_limit": cs.term_limit,
         "timetable": cm.timetable, "first_vote": _day(cs.starts[0]),
         "irregularities": _irregularities(st),
@@ -82,13 +84,15 @@ def cycles_json(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
 
 
 def cycles_csv(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
-    rows = cycles_dict(st, cs, cm, seed)["per_cycle"]
+    d = cycles_dict(st, cs, cm, seed)
+    rows = d["per_cycle"]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
             | {f"winners_term_{k}": v for k, v in r["winners_by_term"].items()}
             | {f"leaving_{k.replace(' ', '_')}": v for k, v in r["leaving"].items()}
             | {f"leaving_after_{k}_terms": v for k, v in r["leaving_by_terms_served"].items()}
+            | {"seed": seed, "kernel": d["kernel"]}
             for r in rows]
     w.writerow(flat[0])
     w.writerows(r.values() for r in flat)
@@ -104,7 +108,7 @@ def cycles_table(st: Setup, cs: CycleSummary, cm: CycleModel, seed: int) -> str:
     lines = [d["election"],
              f"{d['cycles']} cycles of {d['term_years']}-year terms on the {d['timetable']} "
              f"timetable · {d['runs']:,} runs x {d['races']:,} race{'s' * (d['races'] != 1)} · "
-             f"seed {seed}",
+             f"seed {seed} · kernel {d['kernel']}",
              f"an akim the limit does not bar stands again with probability {cm.stand:g};",
              f"incumbency advantage {cm.advantage:g} (log-share); P(a term ends early) "
              f"{cm.early:g}"]

@@ -34,9 +34,11 @@ class Election:
     ballots_basis: np.ndarray | None = None  # where each race's come from (BALLOT_BASES)
 
 
-def election(file: str, seed: int, repeats: str | None = None) -> Election:
-    """The election of ``file`` (a scenario or an OpenElections CSV file): its replay, or run
-    0 of its simulation."""
+def election(file: str, seed: int, repeats: str | None = None,
+             memory: int | None = None) -> Election:
+    """The election of ``file`` (a scenario or an OpenElections CSV file): replayed, or run 0
+    of its simulation drawn within ``memory`` bytes; its counts within what the statistics
+    take (:data:`engine.limits.MAX_SIM_VOTERS`)."""
     scenario = load_file(file, repeats)
     warn(scenario.warnings)
     rules = scenario.election.rules
@@ -49,9 +51,11 @@ def election(file: str, seed: int, repeats: str | None = None) -> Election:
                "counts; replay the historical file instead")
         raise UserError(msg)
     from engine.analysis.forensics import simulated_election
+    from engine.simulation.budget import fits
     from engine.simulation.setup import setup
 
     st = setup(scenario)
+    fits(st.model, memory, file=scenario.file)  # the block run 0 is drawn in, before drawing
     table, res = simulated_election(st.model, st.rules, seed)
     return Election(name=scenario.election.name, source=f"simulation, seed {seed}",
                      table=table, results=res, rules=st.rules,
@@ -67,10 +71,26 @@ def replayed(rp: Replay) -> Election:
 
     scenario = rp.scenario
     ballots, basis = audit_ballots(rp)
+    table = precinct_table(scenario)
+    _within_limits(scenario.file, table)
     return Election(name=scenario.election.name, source="replay",
-                    table=precinct_table(scenario), results=rp.races,
+                    table=table, results=rp.races,
                     rules=scenario.election.rules,
                     races=tuple(r.name for r in scenario.races),
                     candidates=tuple(tuple(c.name for c in r.candidates)
                                      for r in scenario.races),
                     ballots=ballots, ballots_basis=basis)
+
+
+def _within_limits(file: str, table: PrecinctTable) -> None:
+    """Precinct counts the tests' exact integer arithmetic and draws take: at most
+    MAX_SIM_VOTERS (10**14) a precinct (a larger count is refused in one line)."""
+    from engine.limits import MAX_SIM_VOTERS  # with the engine: start-up
+
+    big = table.counts > MAX_SIM_VOTERS
+    if big.any():
+        row = int(np.flatnonzero(big.any(axis=1))[0])
+        msg = (f"{file}: precinct row {row + 1} holds a count of "
+               f"{int(table.counts[row].max()):,}: forensics and audits take at most "
+               f"{MAX_SIM_VOTERS:,} a precinct")
+        raise UserError(msg)

@@ -7,8 +7,8 @@ import click
 
 from cli.election import election
 from cli.forensics_render import plot, to_csv, to_json, to_table
-from cli.options import format_option, output_option, seed_option
-from cli.output import emit, require_matplotlib, user_errors
+from cli.options import format_option, memory_option, output_option, seed_option
+from cli.output import emit, output_callback, require_matplotlib, user_errors
 from cli.sources import repeats_option
 from engine.errors import ScenarioError
 
@@ -18,21 +18,23 @@ __all__ = ["forensics"]
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              callback=output_callback,
               help="also draw the turnout x leader-share fingerprint to this PNG")
 @format_option("table", "json", "csv")
 @output_option
 @seed_option("fixes the Monte-Carlo null, the bootstraps and a simulated election")
 @repeats_option
+@memory_option
 @user_errors
 def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
-              seed: int, repeats: str | None) -> None:
+              seed: int, repeats: str | None, memory: int | None) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
     from engine.analysis.forensics import examine, precincts_of  # when run: start-up
 
     if plot_path is not None:
         require_matplotlib()
-    e = election(file, seed, repeats)
+    e = election(file, seed, repeats, memory)
     fx = examine(precincts_of(e.table, e.results), seed)
     if not fx.runnable:  # each test says why, one line each; nothing is written
         for f in fx.findings:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cli.election import Election
+from engine.simulation.draws import KERNEL
 
 if TYPE_CHECKING:
     from engine.analysis.forensics import Forensics
@@ -50,7 +51,8 @@ def to_table(e: Election, fx: Forensics) -> str:
     lines = [e.name,
              f"forensics · {e.source} · {fx.precincts:,} precincts ({fx.left_out:,} left out: "
              f"unknown or impossible counts){_counted(fx)} · turnout "
-             f"{_share(fx.cast, fx.registered)} · seed {fx.seed} · alpha {fx.alpha:g}", ""]
+             f"{_share(fx.cast, fx.registered)} · seed {fx.seed} · kernel {KERNEL} · "
+             f"alpha {fx.alpha:g}", ""]
     rows = [("test", "statistic", "reference", "p / 95% interval", "n", "verdict")]
     for f in fx.findings:
         test = (f"p = {number_text(f.p_value)}" if f.p_value is not None
@@ -81,7 +83,8 @@ def _share(part: int, whole: int) -> str:
 def forensics_dict(e: Election, fx: Forensics) -> dict[str, Any]:
     """Every test and the fingerprint as plain JSON-ready data (what `--format json` prints)."""
     return {
-        "election": e.name, "source": e.source, "seed": fx.seed, "alpha": fx.alpha,
+        "election": e.name, "source": e.source, "seed": fx.seed, "kernel": KERNEL,
+        "alpha": fx.alpha,
         "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
         "cast": fx.cast, **({"counted": fx.counted} if fx.counted not in (-1, fx.precincts)
                             else {}),
@@ -105,12 +108,13 @@ def to_csv(fx: Forensics) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["test", "statistic", "reference", "p_value", "low", "high", "n", "flagged",
-                "note"])
+                "note", "seed", "kernel"])
     for f in fx.findings:
         lo, hi = f.interval if f.interval is not None else (None, None)
         w.writerow([f.name, *(_csv_number(v)
                               for v in (f.statistic, f.reference, f.p_value, lo, hi)),
-                    f.n, "" if f.flagged is None else str(f.flagged).lower(), f.note])
+                    f.n, "" if f.flagged is None else str(f.flagged).lower(), f.note, fx.seed,
+                    KERNEL])
     return out.getvalue()
 
 

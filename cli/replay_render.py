@@ -227,8 +227,12 @@ def _p(x: float | None) -> str:
     return "?" if x is None else f"{x:.2f}"
 
 
-def _range(lo: float, hi: float, fmt: str = "{:.2f}") -> str:
-    a, b = fmt.format(lo), fmt.format(hi)
+def _range(lo: float, hi: float | None, fmt: str = "{:.2f}") -> str:
+    """``lo-hi``, one value when both print the same, ``lo or more`` when nothing bounds it."""
+    a = fmt.format(lo)
+    if hi is None:
+        return f"{a} or more"
+    b = fmt.format(hi)
     return a if a == b else f"{a}-{b}"
 
 
@@ -257,13 +261,15 @@ def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> st
 
         def show(key: str, value: int | None) -> str:
             known = span(key)
-            return f"{known[0]:,}-{known[1]:,}*" if value is None and known else _n(value)
+            return _range(known[0], known[1], "{:,}") + "*" if value is None and known else (
+                _n(value))
 
         turnout = f"{_p(r['turnout'])}%"
         cast_span = span("cast")
         if r["turnout"] is None and cast_span and r["registered"]:
             lo, hi = cast_span
-            turnout = _range(100 * lo / r["registered"], 100 * hi / r["registered"]) + "%*"
+            turnout = _range(100 * lo / r["registered"],
+                             None if hi is None else 100 * hi / r["registered"]) + "%*"
         indirect = rp.scenario.election.rules.kind == "indirect"
         if indirect:  # a maslikhat's deputies vote: seats and deputies present
             body = f"maslikhat {r['maslikhat']}: " if "maslikhat" in r else ""
@@ -294,7 +300,12 @@ def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> st
             sh = _p(share)
             if share is None and valid_range:
                 lo_v, hi_v = (votes, votes) if votes is not None else span(key) or (0, 0)
-                sh = _range(100 * lo_v / valid_range[1], 100 * hi_v / valid_range[0]) + "*"
+                # a share of an interval: its least count over the most valid votes, and so on
+                # (no valid votes at all bounds nothing; an unbounded end leaves it open)
+                v_lo, v_hi = valid_range
+                low = 0.0 if v_hi is None else 100 * lo_v / v_hi if v_hi else None
+                high = 100.0 if hi_v is None or not v_lo else min(100 * hi_v / v_lo, 100.0)
+                sh = "?" if low is None else _range(low, high) + "*"
             mark = "►" if j == winner else " "
             lines.append(f"{mark} {name[:name_w]:<{name_w}} {party[:party_w]:<{party_w}} "
                          f"{v:>12} {sh:>12}".rstrip())
@@ -413,8 +424,8 @@ def _checks_table(d: dict[str, Any], all_checks: bool) -> list[str]:
             rec = f"{c['recomputed']:.4f}" if pct else f"{c['recomputed']:,}"
             diff = c["difference"]
             dif = f"{diff:+.4f} points" if pct else f"{diff:+,}"
-        elif c["low"] is not None and c["high"] is not None:
-            rec, dif = f"{c['low']:.3f}-{c['high']:.3f}", ""
+        elif c["low"] is not None:
+            rec, dif = _range(c["low"], c["high"], "{:.3f}"), ""
         else:
             rec, dif = "?", ""
         pub = c["published_text"] if pct else f"{c['published']:,}"

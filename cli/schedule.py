@@ -14,6 +14,7 @@ from engine.errors import ScenarioError
 from engine.law import calendar, terms
 from engine.law.dates import term_end
 from engine.law.rules import preset
+from engine.limits import check_date
 
 __all__ = ["schedule"]
 
@@ -37,9 +38,13 @@ class _IsoDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             self.fail(f"not a date (YYYY-MM-DD): {value!r}", param, ctx)
+        problem = check_date(day)  # the calendar's range: terms added stay inside the years
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return day
 
 
 @click.command(cls=_OneLineCommand)

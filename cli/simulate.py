@@ -12,11 +12,21 @@ from cli.cluster import backend
 from cli.options import (
     format_option,
     jobs_option,
+    memory_option,
     output_option,
     scheduler_option,
     seed_option,
 )
-from cli.output import UserError, check_folder, emit, require_matplotlib, user_errors, warn
+from cli.output import (
+    UserError,
+    check_folder,
+    emit,
+    output_callback,
+    require_matplotlib,
+    user_errors,
+    warn,
+)
+from engine.limits import MAX_CYCLES, MAX_RUNS
 
 __all__ = ["cycled", "indirect_round", "simulate", "simulated"]
 
@@ -53,8 +63,8 @@ class _Progress:
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--runs", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="elections to simulate")
+@click.option("--runs", "-n", type=click.IntRange(min=1, max=MAX_RUNS), default=10_000,
+              show_default=True, help="elections to simulate")
 @seed_option("the same seed gives the same bytes, whatever --jobs, --chunk-runs, --scheduler")
 @jobs_option
 @scheduler_option
@@ -64,18 +74,21 @@ class _Progress:
               help="calibrate the means from this historical scenario (replayed)")
 @format_option("table", "json", "csv")
 @output_option
-@click.option("--cycles", type=click.IntRange(min=1), default=None,
+@click.option("--cycles", type=click.IntRange(min=1, max=MAX_CYCLES), default=None,
               help="simulate this many successive terms of every race: incumbents, the term "
               "limit, early elections")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              callback=output_callback,
               help="also draw win probabilities and margins to this PNG (needs saylau[plot])")
+@memory_option
 @user_errors
 def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str | None,
              chunk_runs: int | None, source: str | None, fmt: str, output: str | None,
-             cycles: int | None, plot_path: str | None) -> None:
+             cycles: int | None, plot_path: str | None, memory: int | None) -> None:
     """Simulate FILE: win probabilities, failed-election risk, turnout and margins."""
     # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.formats.scenario import load
+    from engine.simulation.budget import fits
     from engine.simulation.setup import setup
 
     check_folder(output)  # before the runs, not after them
@@ -97,13 +110,15 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
         _indirect(scenario, source, runs, seed, fmt, output)
         return
     st = setup(scenario, source)
+    # a block of runs (or the chunk asked for) within --memory, before any work
+    fits(st.model, memory, chunk_runs=chunk_runs, file=scenario.file)
     if cycles is not None:
         if plot_path is not None:
             msg = "--plot draws one election; it does not go with --cycles"
             raise UserError(msg)
         _cycles(st, cycles, runs, seed, jobs, scheduler, chunk_runs, fmt, output)
         return
-    summary = simulated(st, runs, seed, jobs, chunk_runs, scheduler)
+    summary = simulated(st, runs, seed, jobs, chunk_runs, scheduler, memory)
     render = {"table": simulate_render.to_table, "json": simulate_render.to_json,
               "csv": simulate_render.to_csv}[fmt]
     if plot_path is not None:  # the picture first: a bad path fails before anything is printed
@@ -112,7 +127,7 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
 
 
 def simulated(st, runs: int, seed: int, jobs: int | None, chunk_runs: int | None,
-              scheduler: str | None = None):
+              scheduler: str | None = None, memory: int | None = None):
     """The summary of ``runs`` simulated elections of ``st`` (a progress bar on a terminal), on
     threads or, with ``scheduler``, on a Dask cluster."""
     from engine.simulation.runner import run  # when run: start-up
@@ -121,7 +136,7 @@ def simulated(st, runs: int, seed: int, jobs: int | None, chunk_runs: int | None
         progress = _Progress(runs)
         try:
             return run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
-                       grouping=st.grouping, progress=progress, backend=where)
+                       grouping=st.grouping, progress=progress, backend=where, memory=memory)
         finally:
             progress.close()
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine.law.rules import Outcome
+from engine.simulation.draws import KERNEL
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
 from engine.simulation.summary import Summary, wilson
@@ -80,6 +81,7 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
         "rules": st.rules.name,
         "runs": runs,
         "seed": seed,
+        "kernel": KERNEL,  # the same seed gives the same bytes on the same kernel
         "calibrated_from": source_name(st.source),
         "races": races,
         "areas": _areas(st, sm),
@@ -135,14 +137,16 @@ def to_csv(st: Setup, sm: Summary, seed: int) -> str:
     w.writerow(["race_id", "race", "area", "candidate", "party", "wins", "runs", "p_win",
                 "p_win_low", "p_win_high", "p_tie", "p_failed", "p_against_all_top",
                 "p_margin_le_1", "p_margin_le_10", "p_margin_le_1pct",
-                *(f"turnout_{q}" for q in _Q), *(f"margin_votes_{q}" for q in _Q)])
+                *(f"turnout_{q}" for q in _Q), *(f"margin_votes_{q}" for q in _Q), "seed",
+                "kernel"])
     for r in d["races"]:
         for c in r["candidates"]:
             w.writerow([r["id"], r["name"], " / ".join(r["area"]), c["name"], c["party"],
                         c["wins"], d["runs"], c["p_win"], *c["p_win_95"], r["p_tie"],
                         r["p_failed"], r["p_against_all_top"], r["p_margin_le_1"],
                         r["p_margin_le_10"], r["p_margin_le_1pct"],
-                        *r["turnout_percent"].values(), *r["margin_votes"].values()])
+                        *r["turnout_percent"].values(), *r["margin_votes"].values(),
+                        d["seed"], d["kernel"]])
     return buf.getvalue()
 
 
@@ -156,6 +160,7 @@ def to_table(st: Setup, sm: Summary, seed: int) -> str:
     nation = st.scenario.election.nation
     lines = [d["election"],
              f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · "
+             f"kernel {d['kernel']} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
              *([f"calibrated from {d['calibrated_from']}"] if st.source else []), ""]
     if len(d["races"]) <= DETAILED_RACES:

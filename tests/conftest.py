@@ -1,4 +1,5 @@
-"""Shared fixtures and the hypothesis profiles (``ci`` is derandomised, chosen when CI is set)."""
+"""Shared fixtures and the hypothesis profiles (``ci`` is derandomised, chosen when CI is set;
+``fuzz`` runs the hostile-input test at length)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from tests.paths import SCENARIOS, SHARED
 settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=150, deadline=None)
+# the hostile-input fuzz test at length: pytest tests/cli/test_fuzz.py --hypothesis-profile=fuzz
+settings.register_profile("fuzz", max_examples=10_000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz-short", max_examples=500, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 

@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 
 import engine.tally.ballots
-from benchmarks import ballots_bench, cluster_bench, peers, pipeline_bench, scaling, streams
+from benchmarks import (
+    ballots_bench,
+    budget_bench,
+    cluster_bench,
+    inference_bench,
+    peers,
+    pipeline_bench,
+    scaling,
+    streams,
+)
 from benchmarks import runner as bench_runner
 from cli.main import main
 
@@ -126,6 +135,7 @@ def test_each_peer_counts_the_ballots_as_saylau_does():
         assert generate(50, 4, 1) == 50, name
 
 
+
 def test_the_report_benchmark_writes_the_page_and_prints_each_stage():
     """`python -m benchmarks.report_bench` on a tiny election: the command, the stages and the
     size measured and printed against the targets (Chromium left out: the browser tests open
@@ -139,3 +149,16 @@ def test_the_report_benchmark_writes_the_page_and_prints_each_stage():
     text = report_bench.render(r)
     assert "saylau report, 300 precincts in 6 races" in text
     assert "opened in Chromium: not measured" in text
+
+
+def test_the_inference_and_budget_benchmarks_run_and_check_themselves():
+    """Smoke runs: the inference bench checks its intervals before timing; the budget bench
+    keeps a small model within the budget and refuses one whose block does not fit."""
+    f = inference_bench.bench_inference(races=5, repeat=1)
+    assert f["inferred"] == 25
+    b = budget_bench.bench_budget(precincts=(200, 1_000_000), budget_mib=64, runs=64, jobs=1)
+    small, big = b["cases"]
+    assert small["refused"] is None
+    assert small["within"]
+    assert "--memory" in big["refused"]
+    assert "budget" in budget_bench.render(b)

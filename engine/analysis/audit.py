@@ -166,7 +166,7 @@ def replay_ballots(replayed: Replay) -> np.ndarray:
     the replay inferred for it (the most ballots: the larger, safer sample); -1 unknown."""
     cast = replayed.races.totals.cast.copy()
     for inf in replayed.inferred:
-        if inf.key == "cast" and cast[inf.race] < 0:
+        if inf.key == "cast" and cast[inf.race] < 0 and inf.high is not None:
             cast[inf.race] = inf.high
     return cast
 

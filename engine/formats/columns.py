@@ -1,21 +1,22 @@
 """Columns of a tabular file read strictly and fast: CSV (plain, ``.gz`` or one member of a
 ``.zip``) and Parquet, with pyarrow, only the columns a scenario maps, batch by batch.
 
-Counts are whole numbers in ASCII digits (spaces or tabs around them allowed): no signs, no
-separators, no hexadecimal, no other scripts' digits, below 2**62 (sums of counts stay inside
-int64). A batch's column of plain digits is converted by Arrow itself; a column with other
-cells goes through numpy on its UTF-8 buffer, and only the cells that are not plain digits
-through Python, to be read as blank or named as the first bad cell (its row as a spreadsheet
-numbers it: the header is row 1). Text columns are interned: one code per distinct trimmed
-cell, numbered in order of first appearance, so a million rows naming 90 regions carry 90
-strings. Each batch (about 1 MiB of the file) is converted and let go before the next is read,
-so memory holds the converted columns and one batch, whatever the file's size.
+Counts follow the one rule of :mod:`engine.formats.counts` (ASCII digits, spaces or tabs
+around them, below 2**62). A batch's column of plain digits is converted by Arrow itself; a
+column with other cells goes through numpy on its UTF-8 buffer, and only the cells that are
+not plain digits through Python, to be read as blank or named as the first bad cell (its row
+as a spreadsheet numbers it: the header is row 1). Text columns are interned: one code per
+distinct trimmed cell, numbered in order of first appearance, so a million rows naming 90
+regions carry 90 strings. Each batch (about 1 MiB of the file) is converted and let go before
+the next is read, so memory holds the converted columns and one batch, whatever the file's
+size; reading stops at the precincts limit (:mod:`engine.limits`).
 
 pyarrow is imported here only, when a scenario reads a precinct file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,23 +25,16 @@ from typing import Any, NoReturn
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.sources import (
-    batch_pool,
-    explain,
-    head,
-    header_of,
-    stream,
-    whole,
-    wrong_width,
-)
+from engine.formats.counts import MAX_COUNT, SPACE, read_count, value_problem
+from engine.formats.csvtext import explain, head, header, member, wrong_width
+from engine.formats.files import check_file
+from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
-__all__ = ["TOO_LARGE", "Columns", "read_columns", "read_header"]
+__all__ = ["Columns", "read_columns", "read_header"]
 
-TOO_LARGE = 2**62  # as for counts in the scenario file
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
-_SPACE = " \t"
 _BLOCK = 1 << 20    # bytes of the file parsed per batch
 
 
@@ -101,11 +95,9 @@ def _counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> np.nd
                                                             ].astype(bool)
             arr = arr.fill_null(0)
         values = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
-        bad = np.flatnonzero(~nulls & ((values < 0) | (values >= TOO_LARGE)))
+        bad = np.flatnonzero(~nulls & ((values < 0) | (values >= MAX_COUNT)))
         if bad.size:
-            v = int(values[bad[0]])
-            fail(int(bad[0]), f"must be >= 0, got {v}" if v < 0 else
-                 f"is too large for a count, got {v}")
+            fail(int(bad[0]), value_problem(int(values[bad[0]])) or "")
         values[nulls] = blank
         return values
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
@@ -149,22 +141,8 @@ def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
         def refuse(problem: str, row: int = i) -> NoReturn:
             fail(row, problem)
 
-        out[i] = _one_count(text, blank, refuse)
+        out[i] = read_count(text, blank, refuse)
     return out
-
-
-def _one_count(text: str, blank: int, fail: Callable[[str], NoReturn]) -> int:
-    cell = text.strip(_SPACE)
-    digits = cell.removeprefix("-")
-    if cell == "":
-        return blank
-    if not (digits.isascii() and digits.isdigit()):
-        fail(f"must be a whole number, got {cell!r}")
-    if cell.startswith("-"):
-        fail(f"must be >= 0, got {cell}")
-    if int(cell) >= TOO_LARGE:
-        fail(f"is too large for a count, got {cell}")
-    return int(cell)
 
 
 class _Interned:
@@ -186,7 +164,7 @@ class _Interned:
         index = np.frombuffer(indices.buffers()[1], dtype=width,
                               count=len(indices) + indices.offset)[indices.offset:]
         words = self.words
-        remap = np.fromiter((words.setdefault(w.strip(_SPACE), len(words))
+        remap = np.fromiter((words.setdefault(w.strip(SPACE), len(words))
                              for w in encoded.dictionary.to_pylist()), np.int64)
         self.parts.append(remap[index])
 
@@ -200,8 +178,7 @@ def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
                 delimiter: str = ",") -> list[str]:
     """The trimmed column names of the CSV or Parquet file ``path``. ``missing(problem)``
     reports a file that does not exist (the scenario names its place)."""
-    if not path.is_file():
-        missing(f"no such file {str(path)!r}")
+    check_file(path, name, "table_bytes", missing)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
 
@@ -209,14 +186,14 @@ def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
             return [h.strip() for h in pq.read_schema(path).names]
         except (OSError, _pa().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
-    return [h.strip() for h in header_of(head(path, name), name, delimiter)]
+    return [h.strip() for h in header(head(path, name), name, delimiter)]
 
 
 def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str], *,
                  delimiter: str = ",") -> Columns:
     """The columns of ``path`` (header names, trimmed, all in the header): ``counts`` maps a
     count column to the value of its blank cells, ``texts`` are interned."""
-    header = read_header(path, name, _no_file(name), delimiter=delimiter)
+    names = read_header(path, name, _no_file(name), delimiter=delimiter)
     batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
                           path.suffix.lower() == ".parquet" else
                           _csv_batches(path, name, [*counts, *texts], delimiter))
@@ -234,9 +211,11 @@ def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str]
         for c, it in interned.items():
             it.add(batch.column(raw_names[c]))
         row0 += batch.num_rows
+        if problem := over_limit("precincts", row0):  # read no further than the limit
+            raise ScenarioError(name, f"row {row0 + 1}", problem)
     if row0 == 0:
         raise ScenarioError(name, "", "has a header but no precinct rows")
-    return Columns(name, header, row0, {c: np.concatenate(p) for c, p in parts.items()},
+    return Columns(name, names, row0, {c: np.concatenate(p) for c, p in parts.items()},
                    {c: it.result() for c, it in interned.items()})
 
 
@@ -254,8 +233,8 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
     pa = _pa()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
-    header = header_of(head(path, name), name, delimiter)
-    raw_of = {h.strip(): h for h in header}
+    first = header(head(path, name), name, delimiter)
+    raw_of = {h.strip(): h for h in first}
     want = list(dict.fromkeys(raw_of[c] for c in columns))
     bad_rows: list[Any] = []
 
@@ -265,7 +244,7 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
 
     def batches() -> Iterator[Any]:
         try:
-            with stream(path) as source:
+            with _stream(path) as source:
                 reader = pcsv.open_csv(
                     source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
                     parse_options=pcsv.ParseOptions(delimiter=delimiter,
@@ -274,17 +253,17 @@ def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
                     convert_options=pcsv.ConvertOptions(
                         include_columns=want, column_types=dict.fromkeys(want, pa.string()),
                         strings_can_be_null=False, quoted_strings_can_be_null=False),
-                    memory_pool=batch_pool())
+                    memory_pool=_batch_pool())
                 for batch in reader:
                     if bad_rows:
                         break
                     yield batch
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
-            explain(whole(path, name), name, delimiter, err)
+            explain(path, name, delimiter, err)
         except (OSError, zipfile.BadZipFile, EOFError) as err:
             raise ScenarioError(name, "", f"cannot be read: {err}") from None
         if bad_rows:
-            wrong_width(whole(path, name), name, delimiter, len(header))
+            wrong_width(path, name, delimiter, len(first))
 
     return batches(), {c: raw_of[c] for c in columns}
 
@@ -309,3 +288,46 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
     return batches(), {c: raw_of[c] for c in columns}
 
 
+def _batch_pool() -> Any:
+    """A memory pool that gives each batch's memory back to the system once it is converted:
+    jemalloc told to return freed pages at once where pyarrow has it, else the system's."""
+    pa = _pa()
+    try:
+        pa.jemalloc_set_decay_ms(0)
+        return pa.jemalloc_memory_pool()
+    except (NotImplementedError, pa.ArrowNotImplementedError):
+        return pa.system_memory_pool()
+
+
+def _stream(path: Path) -> Any:
+    """The file as a stream pyarrow reads block by block: ``.gz`` decompressed on the way, the
+    one member of a ``.zip``, else the file itself."""
+    pa = _pa()
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return pa.input_stream(str(path), compression="gzip")
+    if suffix == ".zip":
+        return contextlib.closing(_ZipMember(path))
+    return pa.input_stream(str(path))
+
+
+class _ZipMember:
+    """The one member of a zip file, opened for reading (the archive closed with it)."""
+
+    def __init__(self, path: Path) -> None:
+        self._zip = zipfile.ZipFile(path)
+        self._file = self._zip.open(member(self._zip, path.name))
+
+    def read(self, n: int = -1) -> bytes:
+        return self._file.read(n)
+
+    def close(self) -> None:
+        self._file.close()
+        self._zip.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._file.closed)
+
+    def readable(self) -> bool:
+        return True

@@ -23,20 +23,27 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.columns import Columns, read_columns, read_header
-from engine.formats.toml_reader import Reader, type_name
+from engine.formats.counts import MAX_COUNT, type_name
+from engine.formats.files import check_file
+from engine.formats.toml_reader import Reader
 from engine.law.protocol import Protocol
 from engine.records import COUNT_COLUMNS, Race, RacePrecincts
 
 __all__ = ["read_csv", "read_records"]
 
-_TOO_LARGE = 2**62  # as for counts in the scenario file (sums stay inside int64)
+_TOO_LARGE = MAX_COUNT  # as for counts in the scenario file (sums stay inside int64)
 
 
 def read_records(path: Path, name: str, fail: Callable[[str, str], None], key: str, *,
                  delimiter: str = ",") -> list[list[str]]:
     """The records of the CSV file ``path``, the header first (UTF-8, a BOM allowed). A missing
     file is ``fail(problem, key)`` (the scenario's key naming it); bytes that are not UTF-8, a
-    file the csv module cannot read and an empty file are errors naming the file as ``name``."""
+    file the csv module cannot read and an empty file are errors naming the file as ``name``;
+    so are a file that is not a regular one and one past the ``records_bytes`` limit (it is
+    read whole)."""
+    if not path.exists():
+        fail(f"no such file {str(path)!r}", key)
+    check_file(path, name, "records_bytes")
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             records = list(csv.reader(fh, delimiter=delimiter))

@@ -16,11 +16,15 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats import maslikhat_table, model_table
+from engine.formats.bounds import check_nesting, check_raw_sizes, check_sizes
 from engine.formats.consistency import check_counts, check_model, repeated_precinct
+from engine.formats.counts import check_count, type_name
+from engine.formats.files import read_file
 from engine.formats.protocol_table import read_protocol
-from engine.formats.toml_reader import Reader, check_count, type_name
+from engine.formats.toml_reader import Reader
 from engine.law import rules as _rules
 from engine.law.protocol import BASIC, Protocol
+from engine.limits import MAX_NESTING
 from engine.records import (
     COUNT_COLUMNS,
     SHARE_BASES,
@@ -81,12 +85,8 @@ def load(path: str | Path, *, repeats: str | None = None) -> Scenario:
         raise ScenarioError(name, "", "--repeats is for an OpenElections file given directly; "
                             "a scenario says it in its [[openelections]] tables (repeats = "
                             f'"{repeats}")')
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(str(path), "", "no such file") from None
-    except IsADirectoryError:
-        raise ScenarioError(str(path), "", "is a directory, not a scenario file") from None
+    try:  # a regular file within its limit only (engine.formats.files)
+        text = read_file(path, name, "scenario_bytes").decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(name, f"byte {err.start}", "not UTF-8 text") from None
     return loads(text, name=name, base=path.parent)
@@ -103,6 +103,13 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
             msg, _, tail = msg.partition(" (at ")
             where = tail.rstrip(")")
         raise ScenarioError(name, where, f"not valid TOML: {msg}") from None
+    except RecursionError:  # the parser recurses per level: deeper than any limit we allow
+        raise ScenarioError(name, "", "tables and arrays nested more than "
+                            f"{MAX_NESTING} deep (the limit of a scenario file)") from None
+    except ValueError as err:  # Python's limit on the digits of an integer
+        raise ScenarioError(name, "", f"not valid TOML: {str(err)[:120]}") from None
+    check_nesting(data, name)
+    check_raw_sizes(data, name)
     top = Reader(name, data, "")
     election = _election(top, "openelections" in data)
     races = _races(top, election)
@@ -133,6 +140,7 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
                         model=spec, calibration=calibration,
                         path=(base / name) if base else None, warnings=warnings,
                         maslikhats=maslikhats)
+    check_sizes(scenario)
     check_counts(scenario)
     check_model(scenario)
     return scenario

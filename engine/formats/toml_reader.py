@@ -15,15 +15,15 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal, NoReturn, overload
 
 from engine.errors import ScenarioError
+from engine.formats.counts import check_count, type_name
+from engine.limits import MAX_DECIMALS, check_date
 
-_PERCENT = re.compile(r"^\d{1,3}(\.\d+)?$")
+__all__ = ["Reader", "check_count", "check_percent", "type_name"]
+
+# ASCII digits only ("\d" would take other scripts' digits): up to 3 before the point, at most
+# MAX_DECIMALS after it
+_PERCENT = re.compile(rf"[0-9]{{1,3}}(\.[0-9]{{1,{MAX_DECIMALS}}})?")
 _MISSING = object()
-
-
-def type_name(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "an array", dict: "a table", dt.date: "a date", dt.datetime: "a date-time"}
-    return names.get(type(value), type(value).__name__)
 
 
 class Reader:
@@ -131,6 +131,9 @@ class Reader:
             return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             self.fail(f"must be a date like 2025-10-12 (no quotes), got {type_name(value)}", key)
+        problem = check_date(value)
+        if problem is not None:
+            self.fail(problem, key)
         return value
 
     def percent(self, key: builtins.str) -> builtins.str | None:
@@ -191,23 +194,17 @@ class Reader:
             self.fail(f"unknown key {key!r}{tip}; allowed here: {allowed}")
 
 
-def check_count(value: Any, fail: Callable[[str], NoReturn]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.replace(",", "").replace(" ", "").isdigit():
-            fail(f"must be a whole number without quotes or separators, got {value!r}")
-        fail(f"must be a whole number, got {type_name(value)} {value!r}")
-    if value < 0:
-        fail(f"must be >= 0, got {value}")
-    if value >= 2**62:
-        fail(f"is too large, got {value}")
-    return value
-
-
 def check_percent(value: Any, fail: Callable[[str], NoReturn]) -> str:
+    """A published percentage: a string of ASCII digits, at most 100, with at most
+    :data:`MAX_DECIMALS` decimals."""
     if isinstance(value, bool | int | float):
-        fail(f"write percentages as strings to keep their published precision, e.g. \"{value}\"")
-    if not isinstance(value, str) or not _PERCENT.match(value.strip()):
-        fail(f"must be a percentage like \"53.70\", got {value!r}")
+        shown = repr(value)[:24]
+        fail(f"write percentages as strings to keep their published precision, e.g. \"{shown}\"")
+    if not isinstance(value, str) or not _PERCENT.fullmatch(value.strip()):
+        shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}..."
+        more = (f" (at most {MAX_DECIMALS} decimals)" if isinstance(value, str)
+                and re.fullmatch(r"[0-9]{1,3}\.[0-9]+", value.strip()) else "")
+        fail(f"must be a percentage like \"53.70\"{more}, got {shown}")
     if float(value) > 100:
         fail(f"must be <= 100, got {value!r}")
     return value.strip()

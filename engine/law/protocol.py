@@ -205,8 +205,10 @@ BASIC = Protocol(
         "cast = invalid + options",
         "valid = options",
         "cast <= issued",
+        "cast <= registered",
     ),
-    source="DESIGN.md section 3: cast = valid + invalid, valid = the options' votes",
+    source="DESIGN.md section 3: cast = valid + invalid, valid = the options' votes, "
+           "no more ballots than voters",
 )
 
 # The Kazakh precinct protocol, as far as public sources give it (Constitutional Law "On Elections

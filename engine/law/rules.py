@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.limits import MAX_TERM_YEARS
 
 __all__ = [
     "AGAINST_ALL_EFFECTS",
@@ -67,6 +68,17 @@ def _in(options: tuple[str, ...]):
     return check
 
 
+def _whole(low: int, high: int):
+    """A whole number in [low, high]: the law's small numbers (terms, ages, candidates)."""
+
+    def check(_inst: object, attribute: attrs.Attribute, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            msg = f"must be a whole number from {low} to {high}, got {value!r}"
+            raise ValueError(msg)
+
+    return check
+
+
 def _unit_interval(_inst: object, attribute: attrs.Attribute, value: Fraction) -> None:
     if not 0 <= value <= 1:
         msg = f"must be between 0 and 1, got {value}"
@@ -92,11 +104,12 @@ class RuleSet:
     # Not found in law; our assumption: a tie for first place means a repeat election.
     tie: str = attrs.field(default="repeat", validator=_in(TIE_RULES))
     # "Alternative basis": at least two registered candidates.
-    min_candidates: int = 2
+    min_candidates: int = attrs.field(default=2, validator=_whole(1, 1000))
     # Law on Local Government Art. 36-2 (seed 001): four-year term, two consecutive at most.
-    term_years: int = attrs.field(default=4, validator=attrs.validators.ge(1))
-    term_limit: int = attrs.field(default=2, validator=attrs.validators.ge(1))
-    min_age: int = 25
+    # Terms longer than MAX_TERM_YEARS would carry dates past the calendar (engine.limits).
+    term_years: int = attrs.field(default=4, validator=_whole(1, MAX_TERM_YEARS))
+    term_limit: int = attrs.field(default=2, validator=_whole(1, 100))
+    min_age: int = attrs.field(default=25, validator=_whole(0, 150))
     # Seed 003: a self-nominee needs signatures of at least 1% of registered voters.
     signature_share: Fraction = attrs.field(default=Fraction(1, 100), converter=_fraction,
                                             validator=_unit_interval)

@@ -114,9 +114,9 @@ def _race_spans(results: RaceResults, inferred: Iterable[Inferred]) -> dict[str,
     for key in ("cast", "valid", "invalid", "against_all"):
         hi = spans[key][:, 1]
         spans[key][:, 1] = np.where(hi >= 0, hi, t.registered)
-    for i in inferred:  # the race checks' intervals are tighter
+    for i in inferred:  # the race checks' intervals are tighter (None: unbounded above)
         if i.key in spans:
-            spans[i.key][i.race] = (i.low, i.high)
+            spans[i.key][i.race] = (i.low, -1 if i.high is None else i.high)
     return spans
 
 

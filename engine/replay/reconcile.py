@@ -60,7 +60,7 @@ class Inferred:
 
     where: str
     low: int
-    high: int
+    high: int | None  # None: no bound above but the count limit (nothing published bounds it)
     basis: str = ""
     race: int = -1   # the race's row in the replay
     key: str = ""    # "cast", "invalid", "valid", "against_all", "candidate[k]", "registered"
@@ -131,7 +131,8 @@ def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = 
         "valid": val(t.valid[r]), "against_all": val(t.against_all[r]),
         **{f"candidate[{k + 1}]": val(t.votes[r, k]) for k in range(n)},
     }
-    if turnout_basis == "issued":
+    if turnout_basis == "issued" or ("issued" in t.lines and t.lines["issued"][r] >= 0):
+        # the turnout's base, or a bound on the ballots cast (cast <= issued)
         v["issued"] = val(t.lines["issued"][r]) if "issued" in t.lines else None
     names = {**COUNT_NAMES,
              **{f"candidate[{k + 1}]": f"{c.name}'s votes" for k, c in enumerate(race.candidates)}}
@@ -185,25 +186,52 @@ def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = 
         checks.append(check)
 
     inferred: list[Inferred] = []
-    if open_ratios:
+    if open_ratios or any(x is None for x in v.values()):
         checks_open, inferred = _infer(race, r, v, names, open_ratios)
         checks.extend(checks_open)
     return [c for c in checks if c is not None], inferred
 
 
+def _box(v: dict[str, int | None], parts: tuple[str, ...]) -> list[inference.Sum]:
+    """The sums a race's counts obey (valid = the options, cast = valid + invalid, registered =
+    cast + those who did not vote, issued = cast + those issued and not in the boxes), so
+    valid <= cast <= registered and cast <= issued. A sum its published counts already break
+    is left out: the checks and the protocol report it, and it would contradict everything."""
+    sums = [inference.Sum("valid", (*parts, "against_all")),
+            inference.Sum("cast", ("valid", "invalid")),
+            inference.Sum("registered", ("cast", "abstained"))]
+    if "issued" in v:
+        sums.append(inference.Sum("issued", ("cast", "not_in_boxes")))
+
+    def broken(s: inference.Sum) -> bool:
+        total = v.get(s.total)
+        known = [v.get(p) for p in s.parts]
+        below = sum(x for x in known if x is not None)
+        return total is not None and (below > total or (None not in known and below != total))
+
+    return [s for s in sums if not broken(s)]
+
+
 def _infer(race: Race, r: int, v: dict[str, int | None], names: dict[str, str],
            open_ratios: list) -> tuple[list[Check], list[Inferred]]:
-    top = v["registered"] if v["registered"] is not None else inference.BIG
+    """Checks of the percentages that rest on unpublished counts, and those counts' intervals;
+    with no such percentage, the counts the published ones pin (registered = valid: cast)."""
+    top = v["registered"] if v["registered"] is not None else inference.CAP
     bounds = {k: ((x, x) if x is not None else (0, top)) for k, x in v.items()}
     bounds["abstained"] = (0, top)
+    bounds["not_in_boxes"] = (0, inference.CAP)
     parts = tuple(k for k in v if k.startswith("candidate["))
-    sums = (inference.Sum("valid", (*parts, "against_all")),
-            inference.Sum("cast", ("valid", "invalid")),
-            inference.Sum("registered", ("cast", "abstained")))
     ratios = tuple(inference.Ratio(num, den, *inference.percent_range(f.value), tag=f.place)
                    for f, num, den, _ in open_ratios)
-    system = inference.System(bounds=bounds, sums=sums, ratios=ratios)
+    system = inference.System(bounds=bounds, sums=tuple(_box(v, parts)), ratios=ratios)
     solved = inference.solve(system)
+    if not open_ratios:  # the box alone: report what it pins, nothing else
+        pinned = [] if solved is None else [
+            Inferred(count_place(race.place, key), lo, hi, f"{names[key]}, from the published "
+                     "counts (valid <= cast <= registered)", race=r, key=key)
+            for key, (lo, hi) in solved.items()
+            if key in v and v[key] is None and lo == hi]
+        return [], pinned
     blamed = set(inference.culprits(system)) if solved is None else set()
     checks = []
     for f, num, den, basis in open_ratios:
@@ -214,14 +242,17 @@ def _infer(race: Race, r: int, v: dict[str, int | None], names: dict[str, str],
                                          if status == "mismatch" else "")))
             continue
         (nlo, nhi), (dlo, dhi) = solved[num], solved[den]
-        low = Fraction(100 * nlo, dhi) if dhi else None
-        high = Fraction(100 * nhi, dlo) if dlo else None
+        # an unbounded base leaves the share unbounded below (0); an unbounded count above
+        # (100%: the base holds the count)
+        low = Fraction(0) if dhi is None else Fraction(100 * nlo, dhi) if dhi else None
+        high = (Fraction(100 * nhi, dlo) if nhi is not None and dlo else
+                Fraction(100) if nhi is None else None)
         checks.append(Check(f.place, f.value, None, "consistent", f.source,
                             basis + " (rests on counts not published)", low, high))
     inferred = []
     if solved is not None:
         for key, (lo, hi) in solved.items():
-            if key == "abstained" or v.get(key) is not None:
+            if key not in v or v[key] is not None:
                 continue
             inferred.append(Inferred(count_place(race.place, key), lo, hi,
                                      f"{names[key]}, from the published percentages and counts",

@@ -14,7 +14,7 @@ kernels, named by :data:`KERNEL`:
   Hörmann's BTRS, one row after another, GIL released), built when the package is installed
   with a compiler;
 - ``"numpy"``: ``Generator.binomial`` (one call per option over all rows for the chain), the
-  fallback.
+  fallback (without the extension, or with ``SAYLAU_KERNEL=numpy``).
 
 Both draw from the generator passed in and nothing else, but they consume it differently: a
 seed gives the same draws on every machine with the same kernel, not across kernels.
@@ -31,6 +31,7 @@ from scipy.special import expit, logit
 from engine.simulation import irregularities
 from engine.simulation.model import Model
 from engine.simulation.seeds import block_runs, block_seed
+from engine.tally.kernel import compiled
 
 __all__ = ["KERNEL", "Draws", "binomial", "draw", "draw_block", "irregular", "precincts",
            "race_means"]
@@ -221,14 +222,13 @@ def _multinomial_chain_c(rng: np.random.Generator, n: np.ndarray, weights: np.nd
 
 _binomial: Callable[[np.random.Generator, np.ndarray, np.ndarray], np.ndarray]
 _multinomial_chain: Callable[[np.random.Generator, np.ndarray, np.ndarray, np.ndarray], None]
-try:
-    from engine.tally._kernels import binomial as _binomial_kernel
-    from engine.tally._kernels import multinomial as _multinomial_kernel
-except ImportError:  # installed without a compiler (or an older build): numpy's binomials
+if compiled is None:  # built without a compiler, or SAYLAU_KERNEL=numpy: numpy's binomials
     _binomial = _binomial_numpy
     _multinomial_chain = _multinomial_chain_numpy
     KERNEL = "numpy"
 else:
+    _binomial_kernel = compiled.binomial
+    _multinomial_kernel = compiled.multinomial
     _binomial = _binomial_c
     _multinomial_chain = _multinomial_chain_c
     KERNEL = "c"

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from engine.errors import ScenarioError
 from engine.formats.model_table import Generate, Params
 from engine.law.rules import RuleSet
+from engine.limits import over_limit
+from engine.simulation.budget import check_size
 from engine.simulation.races import (
     INDEPENDENT,
     SimRace,
@@ -65,6 +67,8 @@ def generated(file: str, g: Generate, replayed: Replay, base: Params,
     published_registered, _ = area_figure(area, "registered")
     registered = g.registered if g.registered is not None else need(published_registered,
                                                                     "registered")
+    # the limits before anything is made for the races (engine.simulation.budget)
+    check_size(file, g.place, n, max(g.params.precincts or n, n), -(-registered // n))
     cast, _ = area_figure(area, "cast")
     invalid, _ = area_figure(area, "invalid")
     against, _ = area_figure(area, "against_all")
@@ -97,6 +101,9 @@ def generated(file: str, g: Generate, replayed: Replay, base: Params,
         assert g.candidates is not None  # nothing published: need() raised above unless given
         counted = {INDEPENDENT: Fraction(g.candidates)}
     total = g.candidates if g.candidates is not None else round(sum(counted.values()))
+    if problem := over_limit("candidates", -(-max(total, rules.min_candidates * n) // n)):
+        raise ScenarioError(file, f"{g.place}.candidates", f"{total:,} candidates in {n:,} "
+                            f"races: {problem}")
     names = sorted(counted, key=lambda q: (-counted[q], q))
     per_party = dict(zip(names, _largest_remainder([counted[q] * total / sum(counted.values())
                                                      for q in names], total), strict=True))

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from engine.law.rules import RuleSet
+from engine.simulation import budget
 from engine.simulation.blocks import Backend, Progress, Threads, map_blocks
 from engine.simulation.model import Model
 from engine.simulation.seeds import BLOCK_RUNS, block_runs, root_seed
@@ -68,7 +69,7 @@ class SimulationJob:
 def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSequence, *,
         chunk_runs: int | None = None, jobs: int | None = None,
         grouping: Grouping | None = None, progress: Progress | None = None,
-        backend: Backend | None = None) -> Summary:
+        backend: Backend | None = None, memory: int | None = None) -> Summary:
     """Simulate ``runs`` elections of ``model`` under ``rules`` and count what happened.
 
     seed : an int or a SeedSequence; the same seed gives the same Summary, to the byte, for any
@@ -80,6 +81,9 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
     progress : called with the number of runs finished after each chunk
     backend : where the blocks run (:class:`engine.simulation.cluster.Dask` for a cluster);
         default: ``jobs`` threads here
+    memory : bytes the chunks drawn at once may hold (engine.simulation.budget; None: its
+        default share of the machine): it sizes the chunks and, on threads, how many workers
+        draw at once
     """
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
@@ -91,8 +95,12 @@ def run(model: Model, rules: RuleSet, runs: int, seed: int | np.random.SeedSeque
         msg = (f"grouping.candidate_party: must have shape {(model.n_races, model.k)}, got "
                f"{grouping.candidate_party.shape}")
         raise ValueError(msg)
-    backend = Threads(cores() if jobs is None else jobs) if backend is None else backend
     job = SimulationJob(model=model, rules=rules, grouping=grouping, root=root_seed(seed),
                         runs=runs)
-    chunk = chunk_runs or default_chunk_runs(model, runs, backend.slots)
+    if backend is None:  # threads here: the chunks and the workers within --memory
+        chunk, threads = budget.plan(model, runs, cores() if jobs is None else jobs, memory,
+                                     chunk_runs)
+        backend = Threads(threads)
+    else:  # a cluster: each worker holds its own chunk
+        chunk = chunk_runs or budget.chunk_runs(model, runs, backend.slots, memory)
     return job.summary(map_blocks(backend, job, -(-chunk // BLOCK_RUNS), progress))

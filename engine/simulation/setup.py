@@ -26,6 +26,7 @@ from engine.formats.scenario import load
 from engine.law.rules import RuleSet
 from engine.records import Race, Scenario
 from engine.replay.run import Replay, replay
+from engine.simulation.budget import check_size
 from engine.simulation.generate import generated
 from engine.simulation.model import (
     DEFAULT_AGAINST_ALL_SHARE,
@@ -128,7 +129,7 @@ def source_path(scenario: Scenario, spec: ModelSpec, source: str | Path | None) 
         return None
     here = scenario.path.parent if scenario.path is not None else Path.cwd()
     path = Path(os.path.normpath(here / spec.source))
-    if not path.is_file():
+    if not path.exists():  # anything else that is not a regular file: load() says what it is
         raise ScenarioError(scenario.file, f"{spec.place}.from", f"no such file: {path}")
     return path
 
@@ -145,7 +146,8 @@ def _counts(replayed: Replay, r: int) -> dict[str, float | None]:
     v: dict[str, float | None] = {k: (float(x) if x >= 0 else None) for k, x in counts.items()}
     for inf in replayed.inferred:
         if inf.race == r and v.get(inf.key, 0.0) is None:
-            v[inf.key] = (inf.low + inf.high) / 2
+            # the middle of a bounded interval; its least value when nothing bounds it above
+            v[inf.key] = inf.low if inf.high is None else (inf.low + inf.high) / 2
     return v
 
 
@@ -246,6 +248,9 @@ def _assemble(scenario: Scenario, rules: RuleSet, races: tuple[SimRace, ...], ba
               src_path: Path | None) -> Setup:
     spec = scenario.model or ModelSpec()
     r = len(races)
+    # the limits before any array is made (engine.simulation.budget)
+    check_size(scenario.file, spec.place, r, sum(x.precincts for x in races),
+               max(x.registered for x in races))
     k = max(len(x.candidates) for x in races)
     precincts = np.array([x.precincts for x in races], np.int64)
     race_of = np.repeat(np.arange(r, dtype=np.int64), precincts)

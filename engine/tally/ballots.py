@@ -5,8 +5,8 @@ kernel with the signature ``kernel(codes, offsets, n_codes, out) -> None | (race
 
 - ``"c"``: the compiled loop of ``engine/tally/_kernels.c`` (interleaved 256-entry tables, GIL
   released), built when the package is installed with a compiler at hand;
-- ``"numpy"``: the fallback when that module is missing, same results, no Python loop per
-  ballot.
+- ``"numpy"``: the fallback when that module is missing (or ``SAYLAU_KERNEL=numpy``), same
+  results, no Python loop per ballot.
 
 :data:`KERNEL` names the one in use. A code ``>= n_codes`` is found from the counts themselves
 (they no longer add up to the race length), so checking costs no extra pass over the data.
@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from engine.records import COUNT_COLUMNS
+from engine.tally.kernel import compiled
 from engine.tally.races import PrecinctTable
 
 __all__ = ["BALLOT_AGAINST_ALL", "BALLOT_FIRST_CANDIDATE", "BALLOT_INVALID", "KERNEL",
@@ -103,15 +104,10 @@ def _count_batch(
     return counts[:, n_codes] > 0
 
 
-_kernel: Callable[[np.ndarray, np.ndarray, int, np.ndarray], tuple[int, int] | None]
-try:
-    from engine.tally._kernels import count as _count_c
-except ImportError:  # installed without a compiler: the numpy kernel
-    _kernel = _count_numpy
-    KERNEL = "numpy"
-else:
-    _kernel = _count_c
-    KERNEL = "c"
+# the compiled loop, or numpy's: built without a compiler, or SAYLAU_KERNEL=numpy
+_kernel: Callable[[np.ndarray, np.ndarray, int, np.ndarray], tuple[int, int] | None] = (
+    _count_numpy if compiled is None else compiled.count)
+KERNEL = "numpy" if compiled is None else "c"
 
 
 def _check_n_codes(n_codes: int) -> int:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.errors import ScenarioError
 from engine.records import UNKNOWN
+from engine.tally.kernel import compiled
 from engine.tally.threads import cores, pair_pool
 
 if TYPE_CHECKING:
@@ -55,6 +58,7 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
     sparse = hasattr(group, "tocsr")  # a ready group_matrix
     if _group_sum_c is not None and values.ndim <= 2 and not sparse:
         return _sum_rows_c(values, group, n_groups)
+    _no_overflow(values)
     m = group if sparse else group_matrix(group, n_groups)
     if values.ndim == 3:  # (N, P, C): one product over all runs
         n, p, c = values.shape
@@ -63,11 +67,34 @@ def sum_by_group(values: np.ndarray, group: np.ndarray | sp.csr_array, n_groups:
     return np.asarray(m @ values)
 
 
-_group_sum_c: Callable[[np.ndarray, np.ndarray, int, int, int, np.ndarray], int] | None
-try:
-    from engine.tally._kernels import group_sum as _group_sum_c
-except ImportError:  # installed without a compiler: the sparse product
-    _group_sum_c = None
+# the compiled kernel, or None: built without a compiler, or SAYLAU_KERNEL=numpy (the product)
+_group_sum_c: Callable[[np.ndarray, np.ndarray, int, int, int, np.ndarray], int] | None = (
+    None if compiled is None else compiled.group_sum)
+
+
+_OVERFLOW = ("a sum of counts passes the int64 range (9,223,372,036,854,775,807): the counts are "
+             "too large to add exactly")
+
+
+def _overflow() -> ScenarioError:
+    """The one error of a sum that does not fit (a file's counts are checked when it is loaded,
+    engine.formats.bounds; this is the kernel's own guard)."""
+    return ScenarioError("", "", _OVERFLOW)
+
+
+def _no_overflow(values: np.ndarray) -> None:
+    """Refuse values whose sums could wrap in the sparse product (which does not check): only
+    when the largest value times the rows could pass int64 is the bound summed, exactly (high
+    and low 31 bits apart); the sum of every magnitude inside int64 bounds every group's sum."""
+    if values.size == 0:
+        return
+    big = int(np.abs(values).max())
+    if big * values.shape[-2 if values.ndim == 3 else 0] < 2**62:
+        return
+    mags = np.abs(values.astype(np.int64)).astype(np.uint64).ravel()  # |int64 min| fits uint64
+    total = (int((mags >> np.uint64(31)).sum()) << 31) + int((mags & np.uint64(2**31 - 1)).sum())
+    if total > 2**63 - 1:
+        raise _overflow()
 
 
 # From _THREADED_ROWS rows, two threads beat one: the pass is bound by memory, and the compiled
@@ -75,6 +102,14 @@ except ImportError:  # installed without a compiler: the sparse product
 # their sums); above, they split the groups.
 _SMALL_OUT = 1 << 22
 _THREADED_ROWS = 1 << 16
+
+
+def _result(job: Future[int]) -> int:
+    """A kernel call's rows summed; its overflow as the one error of a sum that does not fit."""
+    try:
+        return job.result()
+    except OverflowError:
+        raise _overflow() from None
 
 
 def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -100,15 +135,21 @@ def _sum_rows_c(values: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndar
                                 out),
                     pool.submit(_group_sum_c, rows[half:], group[half:], 0, n_groups, n_cols,
                                 other)]
-            summed = sum(job.result() for job in jobs)
-            out += other
+            summed = sum(_result(job) for job in jobs)
+            total = out + other  # checked: both halves' sums may fit and their total not
+            if ((out ^ total) & (other ^ total) < 0).any():
+                raise _overflow()
+            out = total
         else:  # each thread sums half of the groups over all rows: no large add
             half = n_groups // 2
             jobs = [pool.submit(_group_sum_c, rows, group, lo, hi, n_cols, out[lo:hi])
                     for lo, hi in ((0, half), (half, n_groups))]
-            summed = sum(job.result() for job in jobs)
+            summed = sum(_result(job) for job in jobs)
     else:
-        summed = _group_sum_c(rows, group, 0, n_groups, n_cols, out)
+        try:
+            summed = _group_sum_c(rows, group, 0, n_groups, n_cols, out)
+        except OverflowError:  # the kernel's checked adds
+            raise _overflow() from None
     if summed != rows.shape[0]:
         bad = int(np.flatnonzero((group < 0) | (group >= n_groups))[0])
         msg = f"group[{bad}] = {group[bad]} is not in [0, {n_groups})"

@@ -131,8 +131,8 @@ def test_audit_runs_on_shipped_scenarios_and_simulations(runner, scenarios):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--risk-limit", "1.5"], "Error: --risk-limit: must be in (0, 1), got 1.5\n"),
-    (["--recount-percent", "-1"], "Error: --recount-votes must be >= 0 and --recount-percent "
+    (["--risk-limit", "1.5"], "error: --risk-limit: must be in (0, 1), got 1.5\n"),
+    (["--recount-percent", "-1"], "error: --recount-votes must be >= 0 and --recount-percent "
      "in [0, 100], got 1 and -1\n"),
 ])
 def test_audit_user_errors_are_one_line(runner, scenarios, args, message):

@@ -99,24 +99,24 @@ def test_a_given_vote_date_moves_the_calendar(runner):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--term-start", "2025-13-01"],
-     "Error: Invalid value for '--term-start': not a date (YYYY-MM-DD): '2025-13-01'"),
+     "error: Invalid value for '--term-start': not a date (YYYY-MM-DD): '2025-13-01'"),
     (["--term-start", "2025-10-14", "--rules", "kz-1999"],
-     "Error: rules: unknown rule set 'kz-1999' "
+     "error: rules: unknown rule set 'kz-1999' "
      "(known: kz-2013-indirect, kz-2021-rural, kz-2023-district)"),
     (["--term-start", "2025-10-14", "--rules", "kz-2013-indirect"],
-     "Error: rules: rule set 'kz-2013-indirect' has no election timetable "
+     "error: rules: rule set 'kz-2013-indirect' has no election timetable "
      "(known: kz-2021-rural, kz-2023-district)"),
-    ([], "Error: give exactly one of --term-start and --early-termination"),
+    ([], "error: give exactly one of --term-start and --early-termination"),
     (["--term-start", "2025-10-14", "--early-termination", "2025-08-18"],
-     "Error: give exactly one of --term-start and --early-termination"),
+     "error: give exactly one of --term-start and --early-termination"),
     (["--term-start", "2025-10-14", "--format", "xml"],
-     "Error: Invalid value for '--format': 'xml' is not one of 'table', 'json'."),
+     "error: Invalid value for '--format': 'xml' is not one of 'table', 'json'."),
     (["--term-start", "2025-10-14", "--vote-date", "2029-10-07"],
-     "Error: vote: 2029-10-07 is after the last legal day, 2029-10-03"),
+     "error: vote: 2029-10-07 is after the last legal day, 2029-10-03"),
     (["--early-termination", "2025-08-18", "--vote-date", "2025-09-20"],
-     "Error: vote: 2025-09-20 leaves no room for 40 days' notice after the termination on "
+     "error: vote: 2025-09-20 leaves no room for 40 days' notice after the termination on "
      "2025-08-18; the earliest is 2025-09-29"),
-    (["--nonsense"], "Error: No such option '--nonsense'."),
+    (["--nonsense"], "error: No such option '--nonsense'."),
 ])
 def test_a_user_error_is_one_line_on_stderr_and_exit_2(runner, args, message):
     """Bad dates, unknown rule sets and wrong option combinations: one line, exit 2."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from engine.simulation.draws import KERNEL
 from tests.texts import RURAL_HEAD
 
 SEMEY_2029 = "simulations/semey-2029.toml"
@@ -43,7 +44,7 @@ def test_semey_2029_prints_win_probabilities(runner, scenarios):
     candidate, against all, turnout, the margin and a finish within one vote."""
     out = _simulate(runner, scenarios, SEMEY_2029, "--runs", "2000", "--seed", "1")
     assert out.startswith("2029 Semey akim election (simulated)\nsimulation · rules "
-                          "kz-2023-district · 2,000 runs · seed 1 · 1 race")
+                          f"kz-2023-district · 2,000 runs · seed 1 · kernel {KERNEL} · 1 race")
     assert "220,761 registered in 128 precincts" in out
     for line in ("Ädilet Qojanbaev", "Qanyş Töleuov", "Aibolat Bekjasarov", "against all",
                  "turnout ", "margin ", "P(margin <= 1 vote)"):
@@ -124,7 +125,7 @@ def test_plot_without_matplotlib_is_a_one_line_error(runner, scenarios, monkeypa
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     result = runner.invoke(main, ["simulate", str(scenarios / SEMEY_2029), "--plot", "x.png"])
     assert result.exit_code == 2
-    assert result.stderr == ("Error: --plot needs matplotlib: pip install 'saylau[plot]' "
+    assert result.stderr == ("error: --plot needs matplotlib: pip install 'saylau[plot]' "
                              "(or pip install matplotlib)\n")
 
 
@@ -178,7 +179,7 @@ def test_an_indirect_round_says_it_runs_here(runner, scenarios):
                                   "--scheduler", "local:2"])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "Error: --scheduler runs direct elections and --cycles; an indirect round runs here "
+        "error: --scheduler runs direct elections and --cycles; an indirect round runs here "
         "(without --scheduler)"]
 
 
@@ -192,5 +193,5 @@ def test_scheduler_without_dask_says_what_to_install(runner, scenarios, monkeypa
     result = runner.invoke(main, ["simulate", str(scenarios / STRESS), "--scheduler", "local"])
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "Error: --scheduler needs dask.distributed: pip install 'saylau[dask]' (or pip install "
+        "error: --scheduler needs dask.distributed: pip install 'saylau[dask]' (or pip install "
         "'dask[distributed]')"]

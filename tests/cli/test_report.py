@@ -243,13 +243,13 @@ def test_no_forensics_leaves_the_tests_out_of_a_precinct_page(runner, tmp_path):
     assert check_replay(tables_of(html), _json(runner, "replay", path)) > 0
     result = runner.invoke(main, ["report", path, "--simulate", "--no-forensics"])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == ("Error: --no-forensics goes with a replay's page; a simulation's "
+    assert result.stderr == ("error: --no-forensics goes with a replay's page; a simulation's "
                              "has no forensics\n")
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--runs", "5"], "Error: --runs goes with --simulate\n"),
-    (["--cycles", "2", "--from", "x.toml"], "Error: --from, --cycles go with --simulate\n"),
+    (["--runs", "5"], "error: --runs goes with --simulate\n"),
+    (["--cycles", "2", "--from", "x.toml"], "error: --from, --cycles go with --simulate\n"),
 ])
 def test_simulation_options_without_simulate_are_one_line(runner, args, message):
     """Options of a simulation given for a replay page: one line, exit 2, nothing written."""
@@ -265,7 +265,7 @@ def test_bad_paths_are_one_line_and_write_nothing(runner, tmp_path):
     out = tmp_path / "no" / "page.html"
     folder = runner.invoke(main, ["report", str(SEMEY_2025), "-o", str(out)])
     assert folder.exit_code == 2
-    assert folder.stderr == (f"Error: --output {out}: the folder {str(out.parent)!r} does not "
+    assert folder.stderr == (f"error: --output/-o {out}: the folder {str(out.parent)!r} does not "
                              "exist\n")
     assert list(tmp_path.iterdir()) == []
 
@@ -284,7 +284,7 @@ def test_without_jinja2_the_command_says_how_to_get_it(runner, monkeypatch):
     monkeypatch.setitem(sys.modules, "jinja2", None)
     result = runner.invoke(main, ["report", str(SEMEY_2025)])
     assert (result.exit_code, result.stderr) == (
-        2, "Error: saylau report needs jinja2: pip install 'saylau[page]' (or pip install "
+        2, "error: saylau report needs jinja2: pip install 'saylau[page]' (or pip install "
            "jinja2)\n")
 
 

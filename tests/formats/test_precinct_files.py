@@ -150,7 +150,8 @@ def test_a_blank_count_is_unknown_and_said_once(tmp_path):
     ("\u00a05", "must be a whole number, got '\\xa05'"),
     ("+5", "must be a whole number, got '+5'"),
     ("-5", "must be >= 0, got -5"),
-    ("5000000000000000000", "is too large for a count, got 5000000000000000000"),
+    ("5000000000000000000",
+     "is too large for a count (the limit is 2**62 - 1), got 5000000000000000000"),
 ])
 def test_a_count_is_ascii_digits_and_nothing_else(tmp_path, cell, problem):
     """Hexadecimal, no-break spaces and signs are not counts, though parsers take them."""

@@ -116,8 +116,8 @@ def test_a_large_csv_election_replays(tmp_path):
 @pytest.mark.parametrize(("cell", "error"), [
     ("-1", "rows.csv: row 2, column 'Против всех': must be >= 0, got -1"),
     ("²", "rows.csv: row 2, column 'Против всех': must be a whole number, got '²'"),
-    ("12345678901234567890", "rows.csv: row 2, column 'Против всех': is too large for a count, "
-                             "got 12345678901234567890"),
+    ("12345678901234567890", "rows.csv: row 2, column 'Против всех': is too large for a count "
+                             "(the limit is 2**62 - 1), got 12345678901234567890"),
 ])
 @pytest.mark.parametrize("blank_elsewhere", [False, True])
 def test_a_bad_count_is_refused_on_every_conversion_path(tmp_path, cell, error, blank_elsewhere):
@@ -145,7 +145,8 @@ def test_blank_counts_are_unknown_and_blank_candidate_cells_are_zero(tmp_path):
     ("1_000", "must be a whole number, got '1_000'"),
     ("1 000", "must be a whole number, got '1 000'"),
     ("٣", "must be a whole number, got '٣'"),
-    ("5000000000000000000", "is too large for a count, got 5000000000000000000"),
+    ("5000000000000000000",
+     "is too large for a count (the limit is 2**62 - 1), got 5000000000000000000"),
     ("-9223372036854775808", "must be >= 0, got -9223372036854775808"),
 ])
 def test_cells_python_would_accept_are_refused_as_counts(tmp_path, cell, problem):

@@ -226,7 +226,7 @@ def test_an_unreachable_scheduler_is_one_line_and_writes_nothing(runner, tmp_pat
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     # the reason is there when the first attempt was refused within the time-out
-    assert re.fullmatch(r"Error: --scheduler tcp://127\.0\.0\.1:1: no Dask scheduler answered "
+    assert re.fullmatch(r"error: --scheduler tcp://127\.0\.0\.1:1: no Dask scheduler answered "
                         r"within 2 s( \(connection refused\))?; is `dask scheduler` running "
                         r"there\?", line), line
     assert list(tmp_path.iterdir()) == []
@@ -279,7 +279,7 @@ def test_a_remote_scheduler_gives_the_same_bytes_and_losing_it_is_one_line(tmp_p
         _, err = long_run.communicate(timeout=60)
         assert long_run.returncode == 2
         assert err.splitlines() == [
-            f"Error: --scheduler {address}: lost the Dask scheduler; nothing was written"]
+            f"error: --scheduler {address}: lost the Dask scheduler; nothing was written"]
         assert not out.exists()
         assert [p.name for p in tmp_path.iterdir()] == ["scheduler.json"]
     finally:

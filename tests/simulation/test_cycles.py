@@ -20,6 +20,7 @@ from engine.law.days import day_number, on
 from engine.law.rules import preset
 from engine.law.terms import Term, next_term, terminate
 from engine.simulation.cycles import EXIT_REASONS, CycleModel, history, run_cycles
+from engine.simulation.draws import KERNEL
 from engine.simulation.model import Model
 
 RULES = preset("kz-2021-rural")
@@ -161,7 +162,7 @@ def test_saylau_simulate_cycles_prints_per_cycle_turnover(runner, scenarios: Pat
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[1] == ("4 cycles of 4-year terms on the kz-2021-rural timetable · 64 runs x "
-                        "730 races · seed 1")
+                        "730 races · seed 1 · kernel " + KERNEL)
     assert [x.split()[:3] for x in lines[4:] if x[:1].isdigit()] == [
         ["1", "2021-07-25", "2025-07-12"], ["2", "2025-07-13", "2029-07-14"],
         ["3", "2029-07-15", "2033-07-09"], ["4", "2033-07-10", "2037-07-11"]]
