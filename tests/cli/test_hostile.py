@@ -186,3 +186,16 @@ def test_the_same_seed_gives_the_same_bytes_on_each_kernel():
         one = _simulate(kernel, "--jobs", "1", "--chunk-runs", "64")
         assert one == _simulate(kernel, "--jobs", "2", "--chunk-runs", "192")
         assert json.loads(one)["kernel"] == kernel
+
+
+def test_an_openelections_count_of_5000_digits_is_one_line(runner, tmp_path):
+    """A votes cell past Python's digit limit, in an OpenElections file given directly: one
+    line naming the row and column (was a traceback), exit 2."""
+    path = tmp_path / "oe.csv"
+    path.write_text("county,precinct,office,district,party,candidate,votes\n"
+                    f"A,1,Mayor,,,X,{'9' * 5000}\nA,1,Mayor,,,Y,3\n", encoding="utf-8")
+    result = runner.invoke(main, ["replay", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: oe.csv: row 2, column 'votes' (A / 1): is too "
+                                    "large for a count")
+    assert result.stderr.count("\n") == 1

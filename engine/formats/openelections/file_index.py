@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.counts import cell_problem
 from engine.formats.openelections import vocabulary as vocab
 from engine.formats.openelections.codes import runs_codes
 from engine.formats.openelections.csvfile import Column, Parsed
@@ -34,29 +35,26 @@ COLUMNS = ("county", "precinct", "office", "district", "party", "candidate", "vo
 OPTIONAL = ("state",)   # a national file's state: part of each race's and precinct's key
 
 BAD = -3            # a votes cell that is not a count (blank is -1); named when a race reads it
-_TOO_LARGE = 2**62  # as for counts in the scenario file (sums stay inside int64)
 
 # A row's level, from its precinct cell: a precinct, a precinct named as a total, or blank.
 REAL, TOTAL, BLANK = 0, 1, 2
 
 
 def count(cell: str) -> int:
-    """A votes cell as a count: -1 blank, BAD when it is not one."""
+    """A votes cell as a count (the one rule of engine.formats.counts): -1 blank, BAD when it
+    is not one."""
     if cell == "":
         return -1
-    if cell.isascii() and cell.isdigit() and int(cell) < _TOO_LARGE:
+    if cell.isascii() and cell.isdigit() and len(cell) <= 18:  # always < 2**62
         return int(cell)
-    return BAD
+    if cell_problem(cell) is not None:
+        return BAD
+    return int(cell.strip(" \t"))
 
 
 def count_problem(cell: str) -> str:
-    """Why ``cell`` is not a count."""
-    digits = cell.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()):
-        return f"must be a whole number, got {cell!r}"
-    if cell.startswith("-"):
-        return f"must be >= 0, got {cell}"
-    return f"is too large for a count, got {cell}"
+    """Why ``cell`` is not a count (worded as every reader words it)."""
+    return cell_problem(cell) or f"must be a whole number, got {cell!r}"
 
 
 @attrs.frozen(eq=False)
