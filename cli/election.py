@@ -12,11 +12,12 @@ from cli.output import UserError, warn
 from cli.sources import load_file
 
 if TYPE_CHECKING:
+    from engine.analysis.forensics import Forensics
     from engine.law.rules import RuleSet
     from engine.replay.run import Replay
     from engine.tally.races import PrecinctTable, RaceResults
 
-__all__ = ["Election", "election", "replayed"]
+__all__ = ["Election", "election", "examined", "replayed"]
 
 
 @attrs.frozen(eq=False)
@@ -32,6 +33,8 @@ class Election:
     candidates: tuple[tuple[str, ...], ...]
     ballots: np.ndarray | None = None  # the ballots an audit samples (audit_ballots)
     ballots_basis: np.ndarray | None = None  # where each race's come from (BALLOT_BASES)
+    turnout_basis: str = "cast"   # the election's declared bases (a simulation: its file's)
+    share_basis: str = "valid"
 
 
 def election(file: str, seed: int, repeats: str | None = None,
@@ -60,7 +63,8 @@ def election(file: str, seed: int, repeats: str | None = None,
     return Election(name=scenario.election.name, source=f"simulation, seed {seed}",
                      table=table, results=res, rules=st.rules,
                      races=tuple(r.name for r in st.races),
-                     candidates=tuple(r.candidates for r in st.races))
+                     candidates=tuple(r.candidates for r in st.races),
+                     share_basis=scenario.election.share_basis)
 
 
 def replayed(rp: Replay) -> Election:
@@ -79,7 +83,9 @@ def replayed(rp: Replay) -> Election:
                     races=tuple(r.name for r in scenario.races),
                     candidates=tuple(tuple(c.name for c in r.candidates)
                                      for r in scenario.races),
-                    ballots=ballots, ballots_basis=basis)
+                    ballots=ballots, ballots_basis=basis,
+                    turnout_basis=scenario.election.turnout_basis,
+                    share_basis=scenario.election.share_basis)
 
 
 def _within_limits(file: str, table: PrecinctTable) -> None:
@@ -94,3 +100,23 @@ def _within_limits(file: str, table: PrecinctTable) -> None:
                f"{int(table.counts[row].max()):,}: forensics and audits take at most "
                f"{MAX_SIM_VOTERS:,} a precinct")
         raise UserError(msg)
+
+
+def examined(e: Election, seed: int, file: str, turnout_basis: str | None = None,
+             share_basis: str | None = None) -> Forensics:
+    """Every forensic test on ``e``'s precincts, turnout and shares on the bases asked for
+    (default: the election's); a basis whose line the file lacks is one line naming it."""
+    from engine.analysis.forensics import (  # when run: start-up
+        basis_arrays,
+        examine,
+        precincts_of,
+    )
+    from engine.errors import ScenarioError
+
+    bases = (turnout_basis or e.turnout_basis, share_basis or e.share_basis)
+    turnout, share_of, missing = basis_arrays(e.table, *bases)
+    if missing:
+        raise ScenarioError(file, "", f"{missing}; choose another with --turnout-basis or "
+                            "--share-basis")
+    return examine(precincts_of(e.table, e.results, turnout=turnout, share_of=share_of), seed,
+                   bases=bases)

@@ -3,9 +3,11 @@ election drawn from a simulation scenario."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from cli.election import election
+from cli.election import election, examined
 from cli.forensics_render import plot, to_csv, to_json, to_table
 from cli.options import format_option, memory_option, output_option, seed_option
 from cli.output import emit, output_callback, require_matplotlib, user_errors
@@ -23,19 +25,24 @@ __all__ = ["forensics"]
 @format_option("table", "json", "csv")
 @output_option
 @seed_option("fixes the Monte-Carlo null, the bootstraps and a simulated election")
+@click.option("--turnout-basis", type=click.Choice(("cast", "issued")), default=None,
+              help="turnout of ballots cast or of ballots issued  [default: the election's]")
+@click.option("--share-basis", type=click.Choice(("valid", "cast")), default=None,
+              help="the leader's share of valid votes or of all ballots (valid + invalid)  "
+              "[default: the election's]")
 @repeats_option
 @memory_option
 @user_errors
 def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
-              seed: int, repeats: str | None, memory: int | None) -> None:
+              seed: int, turnout_basis: str | None, share_basis: str | None,
+              repeats: str | None, memory: int | None) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
-    from engine.analysis.forensics import examine, precincts_of  # when run: start-up
 
     if plot_path is not None:
         require_matplotlib()
     e = election(file, seed, repeats, memory)
-    fx = examine(precincts_of(e.table, e.results), seed)
+    fx = examined(e, seed, Path(file).name, turnout_basis, share_basis)
     if not fx.runnable:  # each test says why, one line each; nothing is written
         for f in fx.findings:
             click.echo(f"{f.name}: {f.note}", err=True)

@@ -47,12 +47,17 @@ def _counted(fx: Forensics) -> str:
     return f" · {fx.counted:,} with every candidate's count (the digit tests)"
 
 
+_SHARE_OF = {"valid": "valid votes", "cast": "all ballots in the boxes (valid + invalid)"}
+
+
 def to_table(e: Election, fx: Forensics) -> str:
     lines = [e.name,
              f"forensics · {e.source} · {fx.precincts:,} precincts ({fx.left_out:,} left out: "
              f"unknown or impossible counts){_counted(fx)} · turnout "
              f"{_share(fx.cast, fx.registered)} · seed {fx.seed} · kernel {KERNEL} · "
-             f"alpha {fx.alpha:g}", ""]
+             f"alpha {fx.alpha:g}",
+             f"turnout of ballots {fx.turnout_basis} over registered voters; the leader's "
+             f"share of {_SHARE_OF[fx.share_basis]}", ""]
     rows = [("test", "statistic", "reference", "p / 95% interval", "n", "verdict")]
     for f in fx.findings:
         test = (f"p = {number_text(f.p_value)}" if f.p_value is not None
@@ -84,7 +89,7 @@ def forensics_dict(e: Election, fx: Forensics) -> dict[str, Any]:
     """Every test and the fingerprint as plain JSON-ready data (what `--format json` prints)."""
     return {
         "election": e.name, "source": e.source, "seed": fx.seed, "kernel": KERNEL,
-        "alpha": fx.alpha,
+        "alpha": fx.alpha, "turnout_basis": fx.turnout_basis, "share_basis": fx.share_basis,
         "precincts": fx.precincts, "left_out": fx.left_out, "registered": fx.registered,
         "cast": fx.cast, **({"counted": fx.counted} if fx.counted not in (-1, fx.precincts)
                             else {}),

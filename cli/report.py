@@ -100,13 +100,11 @@ def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> s
 
 def replay_forensics(rp: Any, seed: int) -> dict[str, Any]:
     """The forensics of a replay's precincts, as `saylau forensics --format json` gives them."""
-    from cli.election import replayed
+    from cli.election import examined, replayed
     from cli.forensics_render import forensics_dict
     from cli.report_forensics import forensics_section
-    from engine.analysis.forensics import examine, precincts_of  # when run: start-up
-
     e = replayed(rp)
-    return forensics_section(forensics_dict(e, examine(precincts_of(e.table, e.results), seed)))
+    return forensics_section(forensics_dict(e, examined(e, seed, rp.scenario.file)))
 
 
 def _simulation(scenario: Any, name: str, source: str | None, runs: int, seed: int,

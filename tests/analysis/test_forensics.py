@@ -660,3 +660,32 @@ def test_forensics_and_audit_print_what_loading_mended(runner, tmp_path: Path):
         lines = result.stderr.splitlines()
         assert len(lines) == 8
         assert all(line.startswith("warning: messy.csv: ") for line in lines)
+
+
+def test_forensics_reads_turnout_and_shares_on_the_bases_asked_for(tmp_path, runner):
+    """Turnout of ballots issued and shares of all ballots (the official bases) are used and
+    named; a basis whose line the file lacks is one line saying how to choose another."""
+    text = ('[election]\nname = "b"\nrules = "kz-2023-district"\nturnout_basis = "issued"\n'
+            'share_basis = "cast"\n[protocol]\nlines = ["issued"]\n[[race]]\nid = "r"\n'
+            '[[race.candidate]]\nname = "A"\n[[race.candidate]]\nname = "B"\n'
+            + "".join(f'[[race.precinct]]\nid = "{i}"\nregistered = 1000\ncast = {500 + i}\n'
+                      f'invalid = 10\nagainst_all = 0\nissued = {520 + i}\n'
+                      f'votes = [{300 + i}, {190}]\n' for i in range(12)))
+    path = tmp_path / "b.toml"
+    path.write_text(text, encoding="utf-8")
+    out = runner.invoke(main, ["forensics", str(path), "--format", "json"])
+    assert out.exit_code == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert (d["turnout_basis"], d["share_basis"]) == ("issued", "cast")
+    assert d["cast"] == sum(520 + i for i in range(12))  # turnout's numerator: issued
+    table = runner.invoke(main, ["forensics", str(path), "--turnout-basis", "cast",
+                                 "--share-basis", "valid"]).stdout
+    assert "turnout of ballots cast over registered voters; the leader's share of valid" in table
+    plain = tmp_path / "p.toml"
+    plain.write_text(text.replace('lines = ["issued"]', 'lines = ["valid"]')
+                     .replace("issued = ", "valid = ").replace('turnout_basis = "issued"\n', ""),
+                     encoding="utf-8")
+    bad = runner.invoke(main, ["forensics", str(plain), "--turnout-basis", "issued"])
+    assert bad.exit_code == 2
+    assert bad.stderr == ("error: p.toml: turnout of ballots issued needs the protocol's line "
+                          "'issued'; choose another with --turnout-basis or --share-basis\n")

@@ -52,6 +52,7 @@ from engine.analysis.forensics.fingerprint import Fingerprint, fingerprint
 from engine.analysis.forensics.percentages import NULL_RUNS, percentage_tests
 from engine.analysis.forensics.precincts import (
     ForensicPrecincts,
+    basis_arrays,
     precincts_of,
     simulated_election,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "ForensicPrecincts",
     "Forensics",
     "anomalous_votes",
+    "basis_arrays",
     "digit_tests",
     "dip_test",
     "examine",
@@ -95,6 +97,8 @@ class Forensics:
     seed: int
     alpha: float
     counted: int = -1   # precincts the digit tests read (-1: the same as ``precincts``)
+    turnout_basis: str = "cast"   # turnout of ballots cast (or issued) over registered
+    share_basis: str = "valid"    # the leader's share of valid votes (or of all ballots)
 
     @property
     def flagged(self) -> tuple[Finding, ...]:
@@ -124,10 +128,12 @@ _DIGITS = (("last digit mean", np.nan), ("counts ending in 0 or 5", np.nan))
 
 
 def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA,
-            null_runs: int = NULL_RUNS, bootstrap: int = BOOTSTRAP) -> Forensics:
+            null_runs: int = NULL_RUNS, bootstrap: int = BOOTSTRAP,
+            bases: tuple[str, str] = ("cast", "valid")) -> Forensics:
     """Run every test on ``p`` that its data can feed (the others say why they cannot, in
     their note); ``seed`` fixes every random draw, each test its own stream on forensics'
-    branch of the seed tree (no simulation block draws from it)."""
+    branch of the seed tree (no simulation block draws from it). ``bases`` names what ``p``'s
+    turnout and shares are of (:func:`basis_arrays`), for the output to say."""
     s = _streams(seed)
     if p.turnout_missing:
         why = f"needs registered voters and ballots cast per precinct: {p.turnout_missing}"
@@ -151,4 +157,5 @@ def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA,
     return Forensics(precincts=p.n, left_out=p.left_out, registered=int(p.registered.sum()),
                      cast=int(p.cast.sum()),
                      findings=tuple(judged(f, alpha) for f in (*tested, second, *moments)),
-                     fingerprint=fingerprint(p), seed=seed, alpha=alpha, counted=p.counted)
+                     fingerprint=fingerprint(p), seed=seed, alpha=alpha, counted=p.counted,
+                     turnout_basis=bases[0], share_basis=bases[1])

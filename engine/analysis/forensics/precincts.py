@@ -24,7 +24,7 @@ from engine.simulation.seeds import BLOCK_RUNS
 from engine.tally.races import PrecinctTable, RaceResults, race_results, race_totals
 from engine.tally.sums import sum_by_group
 
-__all__ = ["ForensicPrecincts", "precincts_of", "simulated_election"]
+__all__ = ["ForensicPrecincts", "basis_arrays", "precincts_of", "simulated_election"]
 
 
 @attrs.frozen(eq=False)
@@ -160,3 +160,23 @@ def simulated_election(model: Model, rules: RuleSet, seed: int) -> tuple[Precinc
     table = PrecinctTable(race=model.race, counts=counts, n_races=model.n_races)
     totals = race_totals(table, model.n_candidates, against_all_line=rules.against_all)
     return table, race_results(totals, rules)
+
+
+def basis_arrays(table: PrecinctTable, turnout_basis: str, share_basis: str
+                 ) -> tuple[np.ndarray | None, np.ndarray | None, str]:
+    """:func:`precincts_of`'s ``turnout`` and ``share_of`` for the bases asked for (None: the
+    default, ballots cast and valid votes), and a problem when the table lacks a line they need
+    (``""`` when it has them): ballots issued for turnout of issued ballots, ballots cast for
+    shares of all ballots."""
+    turnout = share_of = None
+    if turnout_basis == "issued":
+        issued = table.lines.get("issued")
+        if issued is None or not (issued >= 0).any():
+            return None, None, "turnout of ballots issued needs the protocol's line 'issued'"
+        turnout = issued
+    if share_basis == "cast":
+        cast = table.counts[:, 1]
+        if not (cast >= 0).any():
+            return None, None, "shares of all ballots need ballots cast"
+        share_of = cast
+    return turnout, share_of, ""
