@@ -8,7 +8,7 @@ Each kernel is checked in ``tests/analysis/test_forensics.py`` against a slow ob
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr  # the laws' functions, not scipy.stats (a second of start-up)
 
 __all__ = ["EXACT_MAX", "last_digit_law", "poisson_binomial_pmf", "poisson_binomial_sf",
            "tested_last_digit_law"]
@@ -99,4 +99,4 @@ def poisson_binomial_sf(q: np.ndarray, k: int) -> float:
     if q.size <= EXACT_MAX:
         return float(min(1.0, poisson_binomial_pmf(q)[k:].sum())) if q.size else float(k <= 0)
     sd = float(np.sqrt((q * (1 - q)).sum()))
-    return float(stats.norm.sf((k - 0.5 - q.sum()) / sd)) if sd > 0 else float(k <= q.sum())
+    return float(ndtr(-(k - 0.5 - q.sum()) / sd)) if sd > 0 else float(k <= q.sum())
