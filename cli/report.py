@@ -79,7 +79,8 @@ def report(file: str, output: str | None, simulate: bool, runs: int | None, seed
 def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> str:
     from cli.report_render import render
     from cli.report_replay import replay_page
-    from engine.replay.run import replay  # when run: start-up
+    from engine.law.rules import label  # when run: start-up
+    from engine.replay.run import replay
 
     rp = replay(scenario)
     tests = None
@@ -88,7 +89,8 @@ def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> s
     page = replay_page(rp, tests)
     e = page["d"]["election"]
     n = len(page["d"]["races"])
-    subtitle = " · ".join(x for x in (e["date"] or "date unknown", f"rules {e['rules']}",
+    rules = label(e["rules"], e.get("rules_changed", {}))
+    subtitle = " · ".join(x for x in (e["date"] or "date unknown", f"rules {rules}",
                                       f"{n:,} race{'s' * (n != 1)}", f"replay of {name}") if x)
     seeded = f" --seed {seed}" if tests is not None else ""
     flags = seeded or ("" if forensics else " --no-forensics")
@@ -142,7 +144,7 @@ def _simulation(scenario: Any, name: str, source: str | None, runs: int, seed: i
             page = pages.simulation_page(simulation_dict(st, summary, seed),
                                          scenario.election.nation)
     d = page["d"]
-    subtitle = " · ".join(("simulation", f"rules {scenario.election.rules.name}",
+    subtitle = " · ".join(("simulation", f"rules {scenario.election.rules.label}",
                            f"{d['runs']:,} runs", f"seed {seed}", f"of {name}"))
     return render("base.html.j2", title=scenario.election.name, subtitle=subtitle, p=page,
                   sections=page["sections"], command=f"saylau report {name}{flags}",

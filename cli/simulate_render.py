@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.law.rules import Outcome
+from engine.law.rules import Outcome, label
 from engine.simulation.draws import KERNEL
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
@@ -66,7 +66,8 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
             "p_tie": _p(sm.tie_count[r], runs),
             "p_failed": _p(int(sm.outcome_count[r, Outcome.FAILED_AGAINST_ALL]
                                + sm.outcome_count[r, Outcome.FAILED_TURNOUT]
-                               + sm.outcome_count[r, Outcome.FAILED_QUORUM]), runs),
+                               + sm.outcome_count[r, Outcome.FAILED_QUORUM]
+                               + sm.outcome_count[r, Outcome.FAILED_MAJORITY]), runs),
             "p_against_all_top": _p(sm.against_all_top[r], runs),
             "p_margin_le_1": _p(sm.margin_le_1[r], runs),
             "p_margin_le_10": _p(sm.margin_le_10[r], runs),
@@ -79,6 +80,7 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
         "election": st.scenario.election.name,
         "scenario": st.scenario.file,
         "rules": st.rules.name,
+        **({"rules_changed": st.rules.changed()} if st.rules.changed() else {}),
         "runs": runs,
         "seed": seed,
         "kernel": KERNEL,  # the same seed gives the same bytes on the same kernel
@@ -158,8 +160,9 @@ def _pc(p: float) -> str:
 def to_table(st: Setup, sm: Summary, seed: int) -> str:
     d = simulation_dict(st, sm, seed)
     nation = st.scenario.election.nation
+    rules = label(d["rules"], d.get("rules_changed", {}))
     lines = [d["election"],
-             f"simulation · rules {d['rules']} · {d['runs']:,} runs · seed {seed} · "
+             f"simulation · rules {rules} · {d['runs']:,} runs · seed {seed} · "
              f"kernel {d['kernel']} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
              *([f"calibrated from {d['calibrated_from']}"] if st.source else []), ""]

@@ -8,6 +8,7 @@ DESIGN.md section 4; a scenario may pick one and override fields.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "Outcome",
     "RuleSet",
     "decide",
+    "label",
     "preset",
     "ruleset_of",
 ]
@@ -47,7 +49,7 @@ class Outcome(enum.IntEnum):
     UNDETERMINED = 6
     # Nobody on the ballot (reachable from library calls; scenario files refuse it).
     NO_CANDIDATES = 7
-    # Indirect rules with a majority threshold: the leader had no majority.
+    # A majority threshold (rules.threshold) the leader did not reach.
     FAILED_MAJORITY = 8
 
     @property
@@ -116,11 +118,42 @@ class RuleSet:
     # Indirect (maslikhat) elections only.
     quorum: Fraction = attrs.field(default=Fraction(2, 3), converter=_fraction,
                                    validator=_unit_interval)
+    # Who wins: the most votes, or more than half of those who took part / of all registered
+    # (seats). Kazakh akims: the most votes (DESIGN section 4).
     threshold: str = attrs.field(default="plurality", validator=_in(THRESHOLDS))
 
     def replace(self, **changes: Any) -> RuleSet:
         """A copy with some fields overridden (a scenario's ``[rules]`` table)."""
         return attrs.evolve(self, **changes)
+
+    def changed(self) -> dict[str, str]:
+        """The fields that differ from the preset this rule set is named after (what a
+        scenario's ``[rules]`` table changed), as the table would write them."""
+        base = PRESETS.get(self.name)
+        if base is None:
+            return {}
+        return {f.name: _written(getattr(self, f.name)) for f in attrs.fields(RuleSet)
+                if getattr(self, f.name) != getattr(base, f.name)}
+
+    @property
+    def label(self) -> str:
+        """The preset's name and what was changed, e.g. ``kz-2023-district (against_all false,
+        threshold majority_present)``: an output never names a preset whose rules it did not
+        apply."""
+        return label(self.name, self.changed())
+
+
+def label(name: str, changed: Mapping[str, str]) -> str:
+    """A rule set's name followed by what was changed, as :attr:`RuleSet.label` (outputs
+    rebuild it from their ``rules`` and ``rules_changed`` entries)."""
+    if not changed:
+        return name
+    return f"{name} ({', '.join(f'{k} {v}' for k, v in changed.items())})"
+
+
+def _written(value: object) -> str:
+    """A rule's value as a scenario writes it: ``false``, ``1/2``, ``majority_present``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 PRESETS: dict[str, RuleSet] = {
@@ -182,9 +215,11 @@ def decide(
 
     Under indirect rules (``rules.kind == "indirect"``) ``registered`` is the maslikhat's seats
     and ``cast`` the deputies present: below ``rules.quorum`` of the seats the session cannot
-    vote (failed_quorum); ``rules.threshold`` "majority_present" / "majority_seats" needs more
-    than half of the deputies present / of the seats (failed_majority). The one re-vote among
-    tied leaders is :func:`engine.law.indirect.decide_rounds`.
+    vote (failed_quorum). Under any rules, ``rules.threshold`` "majority_present" /
+    "majority_seats" needs more than half of those who took part (ballots cast, deputies
+    present) / of the registered voters or seats (failed_majority; not applied where that count
+    is unknown). The one re-vote among tied leaders is
+    :func:`engine.law.indirect.decide_rounds`.
     """
     votes = np.asarray(votes, dtype=np.int64)
     shape = votes.shape[:-1]
@@ -225,15 +260,19 @@ def decide(
         # cast / registered < num / den, exactly, in integers
         low = (c >= 0) & (r >= 0) & (c * t.denominator < t.numerator * r)
         outcome[low] = Outcome.FAILED_TURNOUT
+    if rules.threshold != "plurality" and cast is not None and registered is not None:
+        # more than half of those who took part (ballots cast; deputies present) or of all
+        # registered (seats): else no one is elected (a second round where the law has one)
+        c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
+        r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
+        base = c if rules.threshold == "majority_present" else r
+        short = (base >= 0) & ~tie & (2 * top <= base)
+        decided = (outcome == Outcome.ELECTED) | (outcome == Outcome.UNCONTESTED)
+        outcome[short & decided] = Outcome.FAILED_MAJORITY
     if rules.kind == "indirect" and cast is not None and registered is not None:
         c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
         r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
         known = (c >= 0) & (r >= 0)
-        if rules.threshold != "plurality":
-            base = c if rules.threshold == "majority_present" else r
-            short = known & ~tie & (2 * top <= base)
-            decided = (outcome == Outcome.ELECTED) | (outcome == Outcome.UNCONTESTED)
-            outcome[short & decided] = Outcome.FAILED_MAJORITY
         q = rules.quorum
         outcome[known & (c * q.denominator < q.numerator * r)] = Outcome.FAILED_QUORUM
     outcome[n_cand == 0] = Outcome.NO_CANDIDATES

@@ -121,6 +121,47 @@ def test_strict_passes_when_every_figure_holds(runner, scenarios):
     assert result.exit_code == 0
 
 
+MAJORITY = """[election]
+name = "A majority vote"
+date = 2024-03-17
+rules = "kz-2023-district"
+[rules]
+against_all = false
+threshold = "majority_present"
+[[race]]
+id = "president"
+cast = 1000
+[[race.candidate]]
+name = "A"
+votes = 450
+[[race.candidate]]
+name = "B"
+votes = 350
+[[race.candidate]]
+name = "C"
+votes = 200
+"""
+
+
+def test_a_majority_rule_is_applied_and_named_in_every_output(runner, tmp_path):
+    """A direct race under threshold = "majority_present" where the leader has 45% elects
+    nobody (failed_majority: a second round where the law has one), and the table, the JSON and
+    the simulation header name the preset with what the scenario changed."""
+    path = tmp_path / "majority.toml"
+    path.write_text(MAJORITY, encoding="utf-8")
+    table = runner.invoke(main, ["replay", str(path)])
+    assert table.exit_code == 0, table.output
+    assert ("rules kz-2023-district (against_all false, threshold majority_present)"
+            in table.stdout)
+    d = json.loads(runner.invoke(main, ["replay", str(path), "--format", "json"]).stdout)
+    assert d["election"]["rules_changed"] == {"against_all": "false",
+                                              "threshold": "majority_present"}
+    assert d["races"][0]["outcome"] == "failed_majority"
+    assert d["races"][0]["winner"] is None
+    semey = json.loads(runner.invoke(main, ["replay", str(SEMEY_2025), "--format", "json"]).stdout)
+    assert "rules_changed" not in semey["election"]  # a preset as it is: its name alone
+
+
 def test_validate_is_silent_for_sound_files(runner, scenarios):
     """validate prints nothing and exits 0 when every file is sound (the scenarios of real
     OpenElections files print what loading mended: tests/formats/test_openelections_states)."""

@@ -195,3 +195,39 @@ def test_scheduler_without_dask_says_what_to_install(runner, scenarios, monkeypa
     assert result.stderr.splitlines() == [
         "error: --scheduler needs dask.distributed: pip install 'saylau[dask]' (or pip install "
         "'dask[distributed]')"]
+
+
+def test_a_simulated_majority_rule_counts_failed_majority_as_failed(runner, tmp_path):
+    """Under threshold = "majority_present" a race whose leader stays near 45% mostly fails
+    to elect: its failed_majority runs are in the outcomes and in p_failed, and the header
+    names the changed rule."""
+    path = tmp_path / "majority.toml"
+    path.write_text("""[election]
+name = "A majority vote"
+date = 2024-03-17
+rules = "kz-2023-district"
+[rules]
+against_all = false
+threshold = "majority_present"
+[[race]]
+id = "president"
+registered = 2000
+cast = 1000
+[[race.candidate]]
+name = "A"
+votes = 450
+[[race.candidate]]
+name = "B"
+votes = 350
+[[race.candidate]]
+name = "C"
+votes = 200
+""", encoding="utf-8")
+    out = runner.invoke(main, ["simulate", str(path), "--runs", "200", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    race = json.loads(out.stdout)["races"][0]
+    failed = race["outcomes"].get("failed_majority", 0)
+    assert failed > 100  # a 45% leader rarely passes half
+    assert race["p_failed"] == round(failed / 200, 6)
+    table = runner.invoke(main, ["simulate", str(path), "--runs", "50"])
+    assert "rules kz-2023-district (against_all false, threshold majority_present)" in table.stdout

@@ -74,6 +74,23 @@ def test_min_turnout_compares_exactly_at_the_threshold():
     assert rules.min_turnout == Fraction(1, 2)
 
 
+def test_a_majority_threshold_decides_direct_elections_too():
+    """Under 'majority_present' a direct race needs more than half of the ballots cast (50 of
+    100 is not enough, 51 is); unknown cast leaves the rule unapplied; 'majority_seats' counts
+    registered voters."""
+    rules = RURAL.replace(threshold="majority_present")
+    votes = np.array([[50, 30, 20], [51, 29, 20], [40, 35, 25], [40, 35, 25]])
+    d = decide(votes, [3] * 4, rules, cast=np.array([100, 100, 100, -1]),
+               registered=np.array([200] * 4))
+    assert d.outcome.tolist() == [Outcome.FAILED_MAJORITY, Outcome.ELECTED,
+                                  Outcome.FAILED_MAJORITY, Outcome.ELECTED]
+    assert d.winner.tolist() == [-1, 0, -1, 0]
+    seats = RURAL.replace(threshold="majority_seats")
+    d = decide(np.array([[101, 0], [100, 0]]), [2, 2], seats, cast=np.array([101, 100]),
+               registered=np.array([200, 200]))
+    assert d.outcome.tolist() == [Outcome.ELECTED, Outcome.FAILED_MAJORITY]
+
+
 def test_a_tie_for_first_place_means_a_repeat_election():
     """Two leaders with equal votes: no winner, outcome tie, margin zero."""
     d = decide(np.array([[50, 50, 10]]), [3], RURAL)
