@@ -72,7 +72,7 @@ def replay(scenario: Scenario) -> Replay:
         for j, c in enumerate(race.candidates):
             candidate_party[r, j] = parties.setdefault(c.party, len(parties))
     areas = area_results(results, [r.area for r in scenario.races], candidate_party,
-                         tuple(parties))
+                         tuple(parties), bodies=[r.maslikhat for r in scenario.races])
     checks: list[Check] = []
     inferred: list[Inferred] = []
     for r, race in enumerate(scenario.races):

@@ -50,10 +50,15 @@ def area_membership(race_areas: list[tuple[str, ...]]) -> tuple[tuple[tuple[str,
 
 
 def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
-                 candidate_party: np.ndarray, parties: tuple[str, ...]) -> AreaResults:
+                 candidate_party: np.ndarray, parties: tuple[str, ...],
+                 bodies: list[str | None] | None = None) -> AreaResults:
     """Aggregate races to every area at once; ``candidate_party`` : (R, K) party index (-1 pad).
 
     An area's count is unknown (-1) when any of its races' is; an area without races sums to 0.
+    ``bodies`` (R,): the electing body of each race (an indirect round's maslikhat, or None):
+    races a body elects at one sitting share its electors, so an area counts the body's seats
+    (registered) and deputies present (cast) once, however many of its races it elects; the
+    ballots (valid, invalid) are one per race and deputy, and add up.
     """
     t = res.totals
     paths, area_of, race_of = area_membership(race_areas)
@@ -70,7 +75,9 @@ def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
     maybe = np.column_stack([t.registered, t.cast, t.invalid, t.valid, t.against_all,
                              party_votes.reshape(n_races, n_parties)])
     known = np.column_stack([np.ones(n_races, np.int64), won, winner_party]).astype(np.int64)
-    sums = sum_known(maybe[race_of], area_of, a, empty=0)
+    rows = maybe[race_of]
+    rows[_repeated_body(bodies, area_of, race_of), :2] = 0  # the body counted once per area
+    sums = sum_known(rows, area_of, a, empty=0)
     counts = sum_by_group(known[race_of], area_of, a)
     return AreaResults(
         paths=paths,
@@ -86,3 +93,19 @@ def area_results(res: RaceResults, race_areas: list[tuple[str, ...]],
         seats=counts[:, 2:],
         party_votes=sums[:, 5:],
     )
+
+
+def _repeated_body(bodies: list[str | None] | None, area_of: np.ndarray,
+                   race_of: np.ndarray) -> np.ndarray:
+    """Which (area, race) pairs hold a race whose body an earlier race of the area named."""
+    repeated = np.zeros(race_of.size, bool)
+    if not bodies or all(b is None for b in bodies):
+        return repeated
+    codes: dict[str, int] = {}
+    body = np.array([-1 if b is None else codes.setdefault(b, len(codes)) for b in bodies],
+                    np.int64)[race_of]
+    shared = np.flatnonzero(body >= 0)
+    _, first = np.unique(area_of[shared] * len(codes) + body[shared], return_index=True)
+    repeated[shared] = True
+    repeated[shared[first]] = False
+    return repeated

@@ -50,6 +50,27 @@ def test_one_body_elects_two_akims_with_one_set_of_deputies():
     assert body["races_in_file"] == ["aksay", "kirov"]
 
 
+def test_areas_count_a_bodys_deputies_once_and_its_ballots_per_race():
+    """Two akims elected by one maslikhat of 15 seats with 12 present, beside a race of another
+    body: every area holds the body's 15 seats and 12 deputies once (not 30 and 24), while the
+    ballots add up race by race (12 + 12 valid); a race of another body adds its own."""
+    other = ('[[maslikhat]]\nid = "terekti"\nname = "Terekti district maslikhat"\n'
+             'area = ["West Kazakhstan Region", "Terekti District"]\nseats = 11\npresent = 10\n'
+             '[[race]]\nid = "fedorov"\nmaslikhat = "terekti"\n[[race.candidate]]\nname = "C"\n'
+             'votes = 6\n[[race.candidate]]\nname = "D"\nvotes = 4\n')
+    s = loads(HEAD + _body() + _race("aksay", (7, 5)) + _race("kirov", (6, 6)) + other,
+              name="t.toml")
+    areas = {tuple(a["path"]): a for a in json.loads(_replay_json(s))["areas"]}
+    burlin = areas[("West Kazakhstan Region", "Burlin District")]
+    assert (burlin["races"], burlin["registered"], burlin["cast"], burlin["valid"]) == (
+        2, 15, 12, 24)
+    assert burlin["turnout"] == 80.0
+    region = areas[("West Kazakhstan Region",)]
+    assert (region["races"], region["registered"], region["cast"], region["valid"]) == (
+        3, 15 + 11, 12 + 10, 24 + 10)
+    assert areas[()]["registered"] == region["registered"]
+
+
 def test_a_sitting_without_its_quorum_elects_none_of_its_akims():
     """Nine deputies of 15 are below the two-thirds quorum (10): every race of the sitting fails
     for want of a quorum, and the replay says the body had no quorum."""
