@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +16,10 @@ from cli.election import Election
 from engine.simulation.draws import KERNEL
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from engine.analysis.forensics import Forensics
+    from engine.analysis.forensics.findings import Finding
 
 __all__ = ["CAVEAT", "forensics_dict", "number_text", "plot", "to_csv", "to_json",
            "to_table"]
@@ -69,7 +73,7 @@ def to_table(e: Election, fx: Forensics) -> str:
     for r in rows:
         lines.append("  ".join([r[0].ljust(widths[0])]
                                + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)]))
-    notes = [f"  {f.name}: {f.note}" for f in fx.findings if f.note]
+    notes = _notes(fx.findings)
     if notes:
         lines += ["", *notes]
     tests = [f for f in fx.findings if not f.descriptive]
@@ -151,3 +155,24 @@ def plot(e: Election, fx: Forensics) -> bytes:
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+
+def _notes(findings: Sequence[Finding]) -> list[str]:
+    """Each test's note, one line each; tests that cannot run for the same reason share one
+    line naming them all (a file without registered voters would say it nine times)."""
+    why: dict[str, list[str]] = {}
+    for f in findings:
+        if f.note and f.cannot:
+            why.setdefault(f.note, []).append(f.name)
+    out, said = [], set()
+    for f in findings:
+        if not f.note:
+            continue
+        names = why.get(f.note) if f.cannot else None
+        if names is None or len(names) == 1:
+            out.append(f"  {f.name}: {f.note}")
+        elif f.note not in said:
+            said.add(f.note)
+            out.append(textwrap.fill(f"{', '.join(names)}: {f.note}", 100,
+                                     initial_indent="  ", subsequent_indent="    "))
+    return out

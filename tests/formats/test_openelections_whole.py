@@ -361,6 +361,9 @@ def test_forensics_and_audit_on_counts_alone(runner, tmp_path):
     assert tests["integer percentages"]["verdict"] == "cannot run"
     assert tests["integer percentages"]["note"].startswith(
         "cannot run: needs registered voters and ballots cast per precinct")
+    table = " ".join(runner.invoke(main, ["forensics", str(toml)]).stdout.split())
+    assert table.count("needs registered voters and ballots cast per precinct") == 1
+    assert "integer percentages, percentages ending in 0 or 5, turnout dip" in table
     result = runner.invoke(main, ["audit", str(toml)])
     assert result.exit_code == 0
     assert ">=" in result.stdout
