@@ -54,7 +54,7 @@ def audit_rows(e: Election, a: AuditPlan) -> list[dict]:
 
 
 def to_table(e: Election, a: AuditPlan, rows: list[dict]) -> str:
-    head = [e.name, f"audit · {e.source} · {len(rows):,} races · risk limit "
+    head = [e.name, f"audit · {e.source} · {_races(len(rows))} · risk limit "
             f"{a.risk_limit:g} · comparison gamma {a.gamma:g} · recount at a margin <= "
             f"{a.recount_votes} vote(s) or <= {a.recount_percent:g}% of valid", ""]
     table = [("race", "winner", "ballots", "margin", "diluted", "BRAVO", "vs", "comparison",
@@ -79,7 +79,7 @@ def to_table(e: Election, a: AuditPlan, rows: list[dict]) -> str:
                               for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
                     for r in table]
     audited = [x for x in rows if x["bravo"] is not None]
-    lines += ["", f"{len(audited):,} races to confirm: BRAVO {sum(x['bravo'] for x in audited):,}"
+    lines += ["", f"{_races(len(audited))} to confirm: BRAVO {sum(x['bravo'] for x in audited):,}"
               f" ballots in all, comparison {sum(x['comparison'] for x in audited):,}; "
               f"{sum(x['full_count'] for x in audited):,} need a full hand count; "
               f"{sum(x['recount'] for x in rows):,} flagged for a recount.",
@@ -109,3 +109,8 @@ def to_csv(rows: list[dict]) -> str:
     w.writeheader()
     w.writerows([{k: "" if v is None else v for k, v in x.items()} for x in rows])
     return out.getvalue()
+
+
+def _races(n: int) -> str:
+    """'1 race', '2,457 races'."""
+    return f"{n:,} race{'s' * (n != 1)}"

@@ -110,7 +110,7 @@ def test_audit_command_table_and_json(runner, scenarios):
     semey = str(scenarios / "historical" / "semey-2025.toml")
     table = runner.invoke(main, ["audit", semey])
     assert table.exit_code == 0, table.output
-    assert "audit · replay · 1 races · risk limit 0.05" in table.stdout
+    assert "audit · replay · 1 race · risk limit 0.05" in table.stdout
     d = json.loads(runner.invoke(main, ["audit", semey, "--format", "json"]).stdout)
     race = d["races"][0]
     assert race["ballots"] == 118559
