@@ -57,6 +57,7 @@ def replay_page(rp: Replay, forensics: dict[str, Any] | None = None) -> dict[str
     page: dict[str, Any] = {
         "d": d,
         "indirect": indirect,
+        "rules": rp.scenario.election.rules.label,  # the preset and what the file changed
         "bases": bases,
         "races": races,
         "detailed": detailed,
