@@ -119,11 +119,14 @@ def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], slots: int) 
     (fewer tasks: less of the scheduler's time per point); ``f`` travels once, as a job does
     (the result of a task, fetched by the workers from each other), and ``f(x)`` must be a
     pure function of ``x`` (a task a dead worker held is run again)."""
+    import dask  # here, not at import: only --scheduler needs dask
     from distributed import wait
 
     token = uuid.uuid4().hex[:12]
     facts = worker_facts()
-    shipped = client.submit(same, f, key=f"saylau-{token}-f", pure=False)
+    # f may carry a national file's precincts: expected here, not a mistake
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GiB"}):
+        shipped = client.submit(same, f, key=f"saylau-{token}-f", pure=False)
     size = max(1, -(-len(xs) // (MAP_TASKS_PER_SLOT * max(1, slots))))
     futures = [client.submit(at, shipped, list(xs[s:s + size]), facts,
                              key=f"saylau-{token}-at-{s}") for s in range(0, len(xs), size)]
