@@ -200,11 +200,12 @@ def indirect_round(scenario, source: str | None, runs: int, seed: int,
     ``scheduler``: the same bytes)."""
     # when run: start-up
     from engine.simulation.blocks import Threads
-    from engine.simulation.indirect_job import round_on
+    from engine.simulation.indirect_job import fits_round, round_on
     from engine.simulation.indirect_setup import indirect_setup
     from engine.tally.threads import cores
 
     ind = indirect_setup(scenario, source)
+    fits_round(ind.round, memory, chunk_runs, scenario.file)  # before any work
     with backend(scheduler, jobs) as where:
         progress = _Progress(runs)
         try:

@@ -16,8 +16,9 @@ from typing import Self
 import attrs
 import numpy as np
 
+from engine.errors import ScenarioError
 from engine.law.rules import RuleSet
-from engine.simulation.blocks import Backend, Progress, map_blocks
+from engine.simulation.blocks import Backend, Progress, Threads, map_blocks
 from engine.simulation.indirect import (
     Deputies,
     Kernels,
@@ -29,7 +30,8 @@ from engine.simulation.indirect import (
 from engine.simulation.indirect_votes import deck_bytes
 from engine.simulation.seeds import BLOCK_RUNS, block_runs
 
-__all__ = ["CHUNK_BYTES", "RoundJob", "RoundRows", "chunk_blocks", "round_on"]
+__all__ = ["CHUNK_BYTES", "RoundJob", "RoundRows", "block_bytes", "chunk_blocks", "fits_round",
+           "round_on"]
 
 # The uniforms a chunk of blocks may draw at once (a block's deck is the bulk of its memory).
 CHUNK_BYTES = 64 << 20
@@ -87,6 +89,25 @@ class RoundJob:
         return sum(block_runs(self.runs, b) for b in blocks)
 
 
+def block_bytes(rnd: Round) -> int:
+    """The uniforms one block of ``rnd`` draws (the bulk of a block's memory)."""
+    return max(1, sum(deck_bytes(part, BLOCK_RUNS) for part in rnd.parts()))
+
+
+def fits_round(rnd: Round, memory: int | None, chunk_runs: int | None, file: str) -> None:
+    """Refuse, in one line naming ``file``, a chunk (one block, or ``chunk_runs`` in whole
+    blocks) whose uniforms do not fit ``memory`` bytes (None: no limit asked)."""
+    if memory is None:
+        return
+    blocks = 1 if chunk_runs is None else -(-chunk_runs // BLOCK_RUNS)
+    need = blocks * block_bytes(rnd)
+    if need > memory:
+        what = f"a chunk of {blocks * BLOCK_RUNS} runs" if chunk_runs else "a block of 64 runs"
+        raise ScenarioError(file, "--memory", f"{what} of this round ({rnd.n_races:,} races) "
+                            f"draws about {-(-need // (1 << 20))} MiB of uniforms, more than "
+                            f"the budget of {memory // (1 << 20)} MiB: raise --memory")
+
+
 def chunk_blocks(rnd: Round, runs: int, slots: int, chunk_runs: int | None,
                  memory: int | None) -> int:
     """Blocks per chunk: ``chunk_runs`` (rounded up to whole blocks) when given; else as many
@@ -96,7 +117,7 @@ def chunk_blocks(rnd: Round, runs: int, slots: int, chunk_runs: int | None,
     if chunk_runs is not None:
         return -(-chunk_runs // BLOCK_RUNS)
     slots = max(1, slots)
-    per_block = max(1, sum(deck_bytes(part, BLOCK_RUNS) for part in rnd.parts()))
+    per_block = block_bytes(rnd)
     budget = CHUNK_BYTES * slots if memory is None else memory
     by_memory = max(1, budget // (slots * per_block))
     by_work = max(1, -(-n_blocks(runs) // (4 * slots)))
@@ -113,4 +134,6 @@ def round_on(backend: Backend, rnd: Round, rules: RuleSet, deputies: Deputies, *
         raise ValueError(msg)
     job = RoundJob(rnd=rnd, rules=rules, deputies=deputies, seed=seed, runs=runs)
     per_chunk = chunk_blocks(rnd, runs, backend.slots, chunk_runs, memory)
+    if isinstance(backend, Threads) and memory is not None:  # each thread holds a chunk
+        backend = Threads(max(1, min(backend.jobs, memory // (per_chunk * block_bytes(rnd)))))
     return map_blocks(backend, job, per_chunk, progress).counts(job.n_blocks)

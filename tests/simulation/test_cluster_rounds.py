@@ -127,3 +127,20 @@ def test_calibrate_on_an_unreachable_scheduler_is_one_line_and_writes_nothing(ru
     assert line.startswith("error: --scheduler tcp://127.0.0.1:1: no Dask scheduler answered "
                            "within 2 s")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_round_within_memory_is_the_same_round_and_a_block_too_large_is_one_line(runner):
+    """--memory sizes an indirect round's chunks and threads, never its counts (30M: one
+    block at a time, the same bytes as the default); a budget smaller than one block's
+    uniforms (23 MiB for 2013) is one line naming the file and --memory, exit 2."""
+    args = ["simulate", str(MASLIKHAT), "--runs", "150", "--seed", "3", "--format", "json"]
+    ref = runner.invoke(main, args)
+    small = runner.invoke(main, [*args, "--memory", "30M", "--jobs", "2"])
+    assert ref.exit_code == small.exit_code == 0, small.output
+    assert small.stdout == ref.stdout
+    refused = runner.invoke(main, [*args, "--memory", "10M"])
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == [
+        "error: kz-2013-maslikhat.toml: --memory: a block of 64 runs of this round (2,457 "
+        "races) draws about 23 MiB of uniforms, more than the budget of 10 MiB: raise --memory"]
+    assert refused.stdout == ""
