@@ -128,8 +128,13 @@ def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], slots: int) 
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GiB"}):
         shipped = client.submit(same, f, key=f"saylau-{token}-f", pure=False)
     size = max(1, -(-len(xs) // (MAP_TASKS_PER_SLOT * max(1, slots))))
+    # dealt round the workers: left to itself the scheduler runs every task where f is, one
+    # at a time on a worker of one thread (measured: Nelder-Mead's two paths one after another)
+    workers = [addr for addr, w in client.scheduler_info(n_workers=-1)["workers"].items()
+               for _ in range(max(1, int(w["nthreads"])))] or [None]
     futures = [client.submit(at, shipped, list(xs[s:s + size]), facts,
-                             key=f"saylau-{token}-at-{s}") for s in range(0, len(xs), size)]
+                             key=f"saylau-{token}-at-{s}", **_on(workers[i % len(workers)]))
+               for i, s in enumerate(range(0, len(xs), size))]
     wait(futures)
     for fut in futures:
         if fut.status != "finished":
