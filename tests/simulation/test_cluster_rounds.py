@@ -4,6 +4,9 @@ processes: the same bytes as on this machine's threads."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 
 import attrs
 import numpy as np
@@ -14,7 +17,8 @@ from engine.formats.scenario import load
 from engine.law.rules import preset
 from engine.simulation import cluster
 from engine.simulation.blocks import Threads
-from engine.simulation.fit import fit
+from engine.simulation.fit import BOUNDS, fit
+from engine.simulation.fit_trials import Objective, Trials
 from engine.simulation.indirect import STATISTICS, Deputies, Round, RoundCounts, simulate_round
 from engine.simulation.indirect_job import RoundJob, RoundRows, round_on
 from engine.simulation.indirect_setup import indirect_setup
@@ -144,3 +148,22 @@ def test_a_round_within_memory_is_the_same_round_and_a_block_too_large_is_one_li
         "error: kz-2013-maslikhat.toml: --memory: a block of 64 runs of this round (2,457 "
         "races) draws about 23 MiB of uniforms, more than the budget of 10 MiB: raise --memory"]
     assert refused.stdout == ""
+
+
+def test_a_worker_killed_during_the_trials_changes_nothing(local_cluster):
+    """SIGKILL one worker while 60 trials of the 2013 round run: its tasks (and the objective
+    it held) are made again on the other, and every distance is the threads' to the bit."""
+    ind = indirect_setup(load(str(MASLIKHAT)))
+    trials = Trials(ind.round, ind.rules, 20, 1, BOUNDS)
+    objective = Objective(trials, ("loyalty", "attendance", "persistence"), {},
+                          {"ties": 3, "one_vote_margins": 37, "elected": 2454})
+    points = [np.array([0.3 + 0.7 * i / 59, 0.9, 0.5]) for i in range(60)]
+    ref = Threads(1).map(objective, points)
+    victim = next(iter(local_cluster.client.run(os.getpid).values()))
+    timer = threading.Timer(0.5, os.kill, (victim, signal.SIGKILL))
+    timer.start()
+    got = local_cluster.map(objective, points)
+    timer.join()
+    assert got == ref
+    assert victim not in local_cluster.client.run(os.getpid).values()
+    local_cluster.client.wait_for_workers(2, timeout=60)  # the nanny's new worker, for others
