@@ -7,7 +7,8 @@ import attrs
 import click
 
 from cli.calibrate_render import to_json, to_table
-from cli.options import format_option, jobs_option, output_option, seed_option
+from cli.cluster import backend
+from cli.options import format_option, jobs_option, output_option, scheduler_option, seed_option
 from cli.output import UserError, emit, user_errors
 
 __all__ = ["calibrate"]
@@ -21,11 +22,12 @@ __all__ = ["calibrate"]
               help="rounds of the model check at the fit  [default: the file's, else 1000]")
 @seed_option("the uniforms shared by every trial  [default: the file's, else 0]", default=None)
 @jobs_option
+@scheduler_option
 @format_option("table", "json")
 @output_option
 @user_errors
 def calibrate(file: str, runs: int | None, check_runs: int | None, seed: int | None,
-              jobs: int | None, fmt: str, output: str | None) -> None:
+              jobs: int | None, scheduler: str | None, fmt: str, output: str | None) -> None:
     """Fit FILE's [calibrate] parameters so its simulated counts match the published ones,
     and show where each published figure falls among rounds of the fitted model."""
     from engine.formats.scenario import load
@@ -53,11 +55,14 @@ def calibrate(file: str, runs: int | None, check_runs: int | None, seed: int | N
     targets = {t: ind.published[t] for t in cal.targets}
     # how much the re-vote's persistence adds: the fit again with the re-vote drawn afresh
     restrict = [("persistence", 0.0)] if "persistence" in cal.parameters else []
-    result = fit(ind.round, ind.rules, targets, parameters=cal.parameters,
-                 fixed=attrs.asdict(ind.deputies), runs=runs, seed=seed,
-                 restrict=restrict, jobs=jobs)
-    check = model_check(ind.round, ind.rules, result.deputies, ind.published, cal.targets,
-                        check_runs, seed)
+    # with --scheduler, the trials (and Nelder-Mead's paths) and the model check's blocks are
+    # the cluster's tasks: every trial a pure function of its point, the same bytes
+    with backend(scheduler, jobs) as where:
+        result = fit(ind.round, ind.rules, targets, parameters=cal.parameters,
+                     fixed=attrs.asdict(ind.deputies), runs=runs, seed=seed,
+                     restrict=restrict, jobs=jobs, mapper=None if where is None else where.map)
+        check = model_check(ind.round, ind.rules, result.deputies, ind.published, cal.targets,
+                            check_runs, seed, backend=where)
     render = to_json if fmt == "json" else to_table
     emit(render(result, check, ind), output)
 

@@ -103,9 +103,10 @@ def _within_limits(file: str, table: PrecinctTable) -> None:
 
 
 def examined(e: Election, seed: int, file: str, turnout_basis: str | None = None,
-             share_basis: str | None = None) -> Forensics:
+             share_basis: str | None = None, mapper=None) -> Forensics:
     """Every forensic test on ``e``'s precincts, turnout and shares on the bases asked for
-    (default: the election's); a basis whose line the file lacks is one line naming it."""
+    (default: the election's); a basis whose line the file lacks is one line naming it.
+    ``mapper``: where the costly tests run (a Dask backend's map; the same findings)."""
     from engine.analysis.forensics import (  # when run: start-up
         basis_arrays,
         examine,
@@ -119,4 +120,4 @@ def examined(e: Election, seed: int, file: str, turnout_basis: str | None = None
         raise ScenarioError(file, "", f"{missing}; choose another with --turnout-basis or "
                             "--share-basis")
     return examine(precincts_of(e.table, e.results, turnout=turnout, share_of=share_of), seed,
-                   bases=bases)
+                   bases=bases, mapper=mapper)

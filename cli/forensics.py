@@ -7,9 +7,16 @@ from pathlib import Path
 
 import click
 
+from cli.cluster import backend
 from cli.election import election, examined
 from cli.forensics_render import plot, to_csv, to_json, to_table
-from cli.options import format_option, memory_option, output_option, seed_option
+from cli.options import (
+    format_option,
+    memory_option,
+    output_option,
+    scheduler_option,
+    seed_option,
+)
 from cli.output import emit, output_callback, require_matplotlib, user_errors
 from cli.sources import repeats_option
 from engine.errors import ScenarioError
@@ -32,17 +39,22 @@ __all__ = ["forensics"]
               "[default: the election's]")
 @repeats_option
 @memory_option
+@scheduler_option
 @user_errors
 def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
               seed: int, turnout_basis: str | None, share_basis: str | None,
-              repeats: str | None, memory: int | None) -> None:
+              repeats: str | None, memory: int | None, scheduler: str | None) -> None:
     """Statistical tests of FILE's precinct counts: fingerprint, integer percentages, digits,
     shape, turnout against the leader. A simulation scenario is drawn once (--seed)."""
 
     if plot_path is not None:
         require_matplotlib()
     e = election(file, seed, repeats, memory)
-    fx = examined(e, seed, Path(file).name, turnout_basis, share_basis)
+    # with --scheduler, the Monte-Carlo nulls, the bootstraps and the digit tests are the
+    # cluster's tasks, side by side (each its own stream: the same findings)
+    with backend(scheduler, None) as where:
+        fx = examined(e, seed, Path(file).name, turnout_basis, share_basis,
+                      None if where is None else where.map)
     if not fx.runnable:  # one line: every distinct reason, which tests it stops; nothing written
         reasons: dict[str, list[str]] = {}
         for f in fx.findings:

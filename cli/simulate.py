@@ -103,11 +103,8 @@ def simulate(file: str, runs: int, seed: int, jobs: int | None, scheduler: str |
         if cycles is not None or plot_path is not None:
             msg = "--cycles and --plot go with direct elections; this round is indirect"
             raise UserError(msg)
-        if scheduler is not None:
-            msg = ("--scheduler runs direct elections and --cycles; an indirect round runs "
-                   "here (without --scheduler)")
-            raise UserError(msg)
-        _indirect(scenario, source, runs, seed, fmt, output)
+        _indirect(scenario, source, runs, seed, fmt, output, jobs, scheduler, chunk_runs,
+                  memory)
         return
     st = setup(scenario, source)
     # a block of runs (or the chunk asked for) within --memory, before any work
@@ -186,20 +183,35 @@ def cycled(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: 
 
 
 def _indirect(scenario, source: str | None, runs: int, seed: int, fmt: str,
-              output: str | None) -> None:
-    ind, counts = indirect_round(scenario, source, runs, seed)
+              output: str | None, jobs: int | None = None, scheduler: str | None = None,
+              chunk_runs: int | None = None, memory: int | None = None) -> None:
+    ind, counts = indirect_round(scenario, source, runs, seed, jobs, scheduler, chunk_runs,
+                                 memory)
     render = {"table": rounds_render.round_table, "json": rounds_render.round_json,
               "csv": rounds_render.round_csv}[fmt]
     emit(render(ind, counts, seed), output)
 
 
-def indirect_round(scenario, source: str | None, runs: int, seed: int):
+def indirect_round(scenario, source: str | None, runs: int, seed: int,
+                   jobs: int | None = None, scheduler: str | None = None,
+                   chunk_runs: int | None = None, memory: int | None = None):
     """A round of maslikhat votes, simulated ``runs`` times at the file's parameters: its
-    setup and the counts of every run."""
-    from engine.simulation.indirect import simulate_round  # when run: start-up
+    setup and the counts of every run (on ``jobs`` threads, or on the Dask cluster at
+    ``scheduler``: the same bytes)."""
+    # when run: start-up
+    from engine.simulation.blocks import Threads
+    from engine.simulation.indirect_job import fits_round, round_on
     from engine.simulation.indirect_setup import indirect_setup
+    from engine.tally.threads import cores
 
     ind = indirect_setup(scenario, source)
-    return ind, simulate_round(ind.round, ind.rules, loyalty=ind.loyalty,
-                               attendance=ind.attendance, persistence=ind.persistence,
-                               runs=runs, seed=seed)
+    fits_round(ind.round, memory, chunk_runs, scenario.file)  # before any work
+    with backend(scheduler, jobs) as where:
+        progress = _Progress(runs)
+        try:
+            counts = round_on(where or Threads(cores() if jobs is None else jobs), ind.round,
+                              ind.rules, ind.deputies, runs=runs, seed=seed,
+                              chunk_runs=chunk_runs, memory=memory, progress=progress)
+        finally:
+            progress.close()
+    return ind, counts

@@ -41,3 +41,20 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"the shared folder is not beside the checkout ({SHARED})")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def local_cluster():
+    """A Dask LocalCluster of 2 worker processes (1 thread each), shared by the session's
+    tests of --scheduler beyond tests/simulation/test_cluster.py; skipped without dask (never
+    on CI, which installs it)."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        if os.environ.get("CI"):
+            pytest.fail("dask.distributed is not installed, and CI must run the cluster tests")
+        pytest.skip("dask.distributed is not installed (pip install -e '.[test]')")
+    from engine.simulation.cluster import connect
+
+    with connect("local:2") as backend:
+        yield backend

@@ -21,6 +21,8 @@ from typing import Protocol, Self, TypeVar
 __all__ = ["Backend", "BlockJob", "Progress", "Summable", "Threads", "chunks", "map_blocks"]
 
 A = TypeVar("A", bound="Summable")
+X = TypeVar("X")
+R = TypeVar("R")
 
 Progress = Callable[[int], None]
 
@@ -66,6 +68,10 @@ class Backend(Protocol):
         """Every block of every job, ``per_chunk[i]`` blocks of job ``i`` at a time; each job's
         accumulator summed over its blocks. ``progress`` gets the work done so far, all jobs
         together."""
+        ...
+
+    def map(self, f: Callable[[X], R], xs: Sequence[X]) -> list[R]:
+        """``f`` at every ``x``, in order (each a pure function of its ``x``: a fit's trials)."""
         ...
 
 
@@ -127,6 +133,12 @@ class Threads:
                 # A is Summable; mypy does not look up __iadd__ through a bound (mypy#11745)
                 totals[i] += acc  # type: ignore[operator]
         return totals
+
+    def map(self, f: Callable[[X], R], xs: Sequence[X]) -> list[R]:
+        if self.jobs <= 1:
+            return [f(x) for x in xs]
+        with ThreadPoolExecutor(self.jobs, thread_name_prefix="saylau-map") as ex:
+            return list(ex.map(f, xs))  # numpy releases the GIL in the array work
 
 
 def map_blocks(backend: Backend, job: BlockJob[A], per_chunk: int,

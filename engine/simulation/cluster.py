@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from engine.simulation.blocks import BlockJob, Progress, Summable
-from engine.simulation.cluster_tasks import ClusterError, TreeRun
+from engine.simulation.cluster_tasks import ClusterError, TreeRun, map_tasks
 from engine.tally.threads import cores
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 __all__ = ["CONNECT_TIMEOUT", "ClusterError", "Dask", "connect", "parse_scheduler"]
 
 A = TypeVar("A", bound=Summable)
+X = TypeVar("X")
+R = TypeVar("R")
 
 # Seconds to reach a scheduler (and, once lost, to try to reach it again) before giving up.
 CONNECT_TIMEOUT = 10.0
@@ -178,6 +180,18 @@ class Dask:
         try:
             with _quiet():
                 return TreeRun(self.client, jobs, per_chunk, progress).result()
+        except ClusterError:
+            raise
+        except (OSError, TimeoutError) as err:  # the comm closed under a call
+            msg = f"lost the Dask scheduler ({_first_line(err)})"
+            raise ClusterError(msg) from None
+
+    def map(self, f: Callable[[X], R], xs: Sequence[X]) -> list[R]:
+        """``f`` at every ``x``, in order, each a task on the cluster (a fit's trials, or its
+        Nelder-Mead paths: :data:`engine.simulation.fit.Mapper`)."""
+        try:
+            with _quiet():
+                return map_tasks(self.client, f, xs, self.slots)
         except ClusterError:
             raise
         except (OSError, TimeoutError) as err:  # the comm closed under a call

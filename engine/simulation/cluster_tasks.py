@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from dask.typing import Key
     from distributed import Client, Future
 
-__all__ = ["FAN_IN", "WINDOW_PER_THREAD", "ClusterError", "TreeRun", "WorkerMismatch",
-           "worker_facts"]
+__all__ = ["FAN_IN", "MAP_TASKS_PER_SLOT", "WINDOW_PER_THREAD", "ClusterError", "TreeRun",
+           "WorkerMismatch", "map_tasks", "worker_facts"]
 
 A = TypeVar("A", bound=Summable)
+T = TypeVar("T")
+X = TypeVar("X")
+R = TypeVar("R")
 
 # Accumulators summed by one task: few enough that a sum's inputs fit a worker's memory many
 # times over, enough that the tree is shallow (64 workers: two levels across them).
@@ -42,6 +45,10 @@ WINDOW_PER_THREAD = 2
 
 # Chunks in flight while the scheduler lists no worker (they wait there for one).
 WINDOW_ANYWHERE = 8
+
+# Tasks per worker thread for a map of points (a fit's trials): enough that a fast worker takes
+# more of them, few enough that the scheduler's cost per task is small beside a trial's.
+MAP_TASKS_PER_SLOT = 4
 
 # Seconds between two looks at the scheduler's list of workers (new ones get chunks, gone ones
 # no more).
@@ -69,14 +76,19 @@ def _describe(facts: tuple[str, str, str]) -> str:
     return f"saylau {facts[0]}, numpy {facts[1]}, kernel {facts[2]}"
 
 
-def leaf(job: BlockJob[A], start: int, stop: int, facts: tuple[str, str, str]) -> A:
-    """Blocks ``start .. stop - 1`` of ``job``, counted into a new accumulator (on a worker)."""
+def _check(facts: tuple[str, str, str]) -> None:
+    """WorkerMismatch unless this worker draws as the machine that sent ``facts``."""
     here = worker_facts()
     if here != facts:
         msg = (f"a worker draws with {_describe(here)}, this machine with {_describe(facts)}: "
                "the same seed would give other numbers; install the same saylau and numpy "
                "on every machine")
         raise WorkerMismatch(msg)
+
+
+def leaf(job: BlockJob[A], start: int, stop: int, facts: tuple[str, str, str]) -> A:
+    """Blocks ``start .. stop - 1`` of ``job``, counted into a new accumulator (on a worker)."""
+    _check(facts)
     acc = job.new()
     job.add(range(start, stop), acc)
     return acc
@@ -91,9 +103,43 @@ def add_up(job: BlockJob[A], *parts: A) -> A:
     return total
 
 
-def same(job: BlockJob[A]) -> BlockJob[A]:
+def same(job: T) -> T:
     """The job itself: the task that ships it to the workers once."""
     return job
+
+
+def at(f: Callable[[X], R], xs: Sequence[X], facts: tuple[str, str, str]) -> list[R]:
+    """``f`` at each of ``xs``, on a worker that draws as this machine does."""
+    _check(facts)
+    return [f(x) for x in xs]
+
+
+def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], slots: int) -> list[R]:
+    """``f`` at every ``x``, in order, in about :data:`MAP_TASKS_PER_SLOT` tasks per slot
+    (fewer tasks: less of the scheduler's time per point); ``f`` travels once, as a job does
+    (the result of a task, fetched by the workers from each other), and ``f(x)`` must be a
+    pure function of ``x`` (a task a dead worker held is run again)."""
+    import dask  # here, not at import: only --scheduler needs dask
+    from distributed import wait
+
+    token = uuid.uuid4().hex[:12]
+    facts = worker_facts()
+    # f may carry a national file's precincts: expected here, not a mistake
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GiB"}):
+        shipped = client.submit(same, f, key=f"saylau-{token}-f", pure=False)
+    size = max(1, -(-len(xs) // (MAP_TASKS_PER_SLOT * max(1, slots))))
+    # dealt round the workers: left to itself the scheduler runs every task where f is, one
+    # at a time on a worker of one thread (measured: Nelder-Mead's two paths one after another)
+    workers = [addr for addr, w in client.scheduler_info(n_workers=-1)["workers"].items()
+               for _ in range(max(1, int(w["nthreads"])))] or [None]
+    futures = [client.submit(at, shipped, list(xs[s:s + size]), facts,
+                             key=f"saylau-{token}-at-{s}", **_on(workers[i % len(workers)]))
+               for i, s in enumerate(range(0, len(xs), size))]
+    wait(futures)
+    for fut in futures:
+        if fut.status != "finished":
+            _fail(fut)
+    return [r for part in client.gather(futures) for r in part]
 
 
 class TreeRun:

@@ -23,9 +23,9 @@ value) starts from the first grid's trials at that value, Nelder-Mead from its b
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -33,35 +33,18 @@ import numpy as np
 
 from engine.formats.model_table import FIT_PARAMETERS
 from engine.law.rules import RuleSet
-from engine.simulation.indirect import (
-    STATISTICS,
-    Decks,
-    Deputies,
-    Kernels,
-    Round,
-    RoundCounts,
-    block_deck,
-    counts_on,
-    join_decks,
-    n_blocks,
-    simulate_round,
-)
-from engine.simulation.indirect_votes import deck_bytes
+from engine.simulation.blocks import Threads
+from engine.simulation.fit_trials import Objective, Trials, distance
+from engine.simulation.indirect import STATISTICS, Deputies, Round, RoundCounts
 from engine.tally.threads import cores
 
-__all__ = ["BOUNDS", "GRID_POINTS", "Fit", "Nested", "distance", "fit"]
+__all__ = ["BOUNDS", "GRID_POINTS", "Fit", "Mapper", "Nested", "distance", "fit"]
 
 # Where the search looks; the data may not bound a parameter inside them (Fit.open_ends).
 BOUNDS = {"loyalty": (0.3, 1.0), "attendance": (0.5, 1.0), "persistence": (0.0, 1.0)}
 # Points of the first grid along each parameter: loyalty moves the counts most (one-vote wins
 # change by about ten for 0.01 in 2013), so it is searched finest.
 GRID_POINTS = {"loyalty": 15, "attendance": 4, "persistence": 4}
-# The uniforms of every block are drawn once and kept when they fit in this (else redrawn at
-# each trial, same numbers, slower).
-DECK_BUDGET = 512 << 20
-# Added to the variance of every simulated count: (half a count)^2.
-VARIANCE_FLOOR = 0.25
-
 # mapper(f, points): f at every point, in order (threads here; a cluster's map elsewhere)
 Mapper = Callable[[Callable[[np.ndarray], Any], Sequence[np.ndarray]], Iterable[Any]]
 
@@ -121,36 +104,6 @@ class Fit:
         return int((self.chi2 <= self.critical).sum())
 
 
-def distance(counts: RoundCounts, targets: dict[str, int]) -> float:
-    """The published ``targets`` against the simulated ``counts`` (module docstring)."""
-    names = list(targets)
-    x = np.array([targets[n] for n in names], float)
-    sims = np.stack([counts.stat(n).astype(float) for n in names])        # (T, runs)
-    runs = sims.shape[1]
-    m = sims.mean(axis=1)
-    cov = np.atleast_2d(np.cov(sims, ddof=1)) if runs > 1 else np.zeros((len(names),) * 2)
-    cov = cov * (1 + 1 / runs)
-    cov[np.diag_indices_from(cov)] += VARIANCE_FLOOR
-    d = x - m
-    return float(d @ np.linalg.solve(cov, d))
-
-
-def _decks(rnd: Round, runs: int, seed: int) -> Decks | None:
-    """Every block's uniforms, drawn once and joined, or None past :data:`DECK_BUDGET`."""
-    if sum(deck_bytes(part, runs) for part in rnd.parts()) > DECK_BUDGET:
-        return None
-    return join_decks([block_deck(rnd, seed, b, runs) for b in range(n_blocks(runs))])
-
-
-def _thread_map(jobs: int) -> Mapper:
-    def mapper(f: Callable[[np.ndarray], Any], xs: Sequence[np.ndarray]) -> list[Any]:
-        if jobs <= 1:
-            return [f(x) for x in xs]
-        with ThreadPoolExecutor(jobs) as ex:  # numpy releases the GIL in the array work
-            return list(ex.map(f, xs))
-    return mapper
-
-
 def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
         parameters: tuple[str, ...] = FIT_PARAMETERS, fixed: dict[str, float] | None = None,
         runs: int = 100, seed: int = 0, grid_points: dict[str, int] | None = None,
@@ -174,28 +127,19 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
     if bad or not targets:
         msg = f"targets: choose among {', '.join(STATISTICS)}, got {sorted(targets)}"
         raise ValueError(msg)
-    decks = _decks(rnd, runs, seed)
-    kernels = Kernels.of(rnd, rules)
-    mapper = mapper or _thread_map(cores() if jobs is None else jobs)
+    trials = Trials(rnd, rules, runs, seed, bounds)
+    trials.made()  # the uniforms drawn here once, before the threads share them
+    mapper = mapper or Threads(cores() if jobs is None else jobs).map
 
     def counts_at(x: np.ndarray, names: tuple[str, ...] = parameters,
                   held: dict[str, float] = fixed) -> RoundCounts:
-        values = dict(held)
-        for name, value in zip(names, x, strict=True):
-            lo, hi = bounds[name]
-            values[name] = float(min(max(value, lo), hi))
-        deputies = Deputies(**values)
-        if decks is None:
-            return simulate_round(rnd, rules, runs=runs, seed=seed, kernels=kernels,
-                                  loyalty=deputies.loyalty, attendance=deputies.attendance,
-                                  persistence=deputies.persistence)
-        return counts_on(rules, deputies, decks, kernels)
+        return trials.counts(x, names, held)
 
     def search(names: tuple[str, ...], held: dict[str, float],
                known: tuple[np.ndarray, np.ndarray] | None = None, starts: int = 2
                ) -> _Search:
-        return _search(lambda x: distance(counts_at(x, names, held), targets), names, bounds,
-                       points, mapper, starts=starts, known=known)
+        return _search(Objective(trials, names, held, dict(targets)), names, bounds, points,
+                       mapper, starts=starts, known=known)
 
     import scipy.stats  # here, not at import: the CLI starts faster
 
@@ -294,6 +238,12 @@ def _nelder_mead(objective: Callable[[np.ndarray], float], start: np.ndarray,
     return path
 
 
+def _walk(objective: Callable[[np.ndarray], float], step: np.ndarray, lo: np.ndarray,
+          hi: np.ndarray, start: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """:func:`_nelder_mead` from ``start`` (the mapper's argument last)."""
+    return _nelder_mead(objective, start, step, lo, hi)
+
+
 def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
             bounds: dict[str, tuple[float, float]], points: dict[str, int], mapper: Mapper,
             starts: int = 2, known: tuple[np.ndarray, np.ndarray] | None = None) -> _Search:
@@ -311,7 +261,9 @@ def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
         grid, chi2 = known
     first_grid = grid
     starts_at = [grid[i] for i in np.argsort(chi2, kind="stable")[:starts]]
-    paths = mapper(lambda x: _nelder_mead(objective, x, step, lo, hi), starts_at)
+    # a path is a pure function of its start: a module function and a picklable objective,
+    # so a cluster's workers can walk the paths as well as threads
+    paths = mapper(functools.partial(_walk, objective, step, lo, hi), starts_at)
     for path in paths:
         grid = np.concatenate([grid, np.array([x for x, _ in path])])
         chi2 = np.concatenate([chi2, np.array([v for _, v in path])])

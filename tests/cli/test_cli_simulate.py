@@ -173,14 +173,17 @@ def test_a_scheduler_that_cannot_be_used_is_one_line(runner, scenarios, args, sa
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_an_indirect_round_says_it_runs_here(runner, scenarios):
-    """An indirect round does not run on Dask yet: one line saying so, exit 2."""
-    result = runner.invoke(main, ["simulate", str(scenarios / "simulations/kz-2013-maslikhat.toml"),
-                                  "--scheduler", "local:2"])
-    assert result.exit_code == 2
-    assert result.stderr.splitlines() == [
-        "error: --scheduler runs direct elections and --cycles; an indirect round runs here "
-        "(without --scheduler)"]
+def test_an_indirect_round_prints_the_same_bytes_on_a_local_cluster(runner, scenarios):
+    """The 2013 maslikhat round with --scheduler local:2 (chunks of one block) prints what it
+    prints here, byte for byte; where it ran is on stderr only."""
+    args = [str(scenarios / "simulations/kz-2013-maslikhat.toml"), "--runs", "150", "--seed",
+            "3", "--format", "json"]
+    ref = runner.invoke(main, ["simulate", *args])
+    got = runner.invoke(main, ["simulate", *args, "--scheduler", "local:2", "--chunk-runs", "64"])
+    assert ref.exit_code == got.exit_code == 0, got.output
+    assert got.stdout == ref.stdout
+    assert json.loads(ref.stdout)["runs"] == 150
+    assert got.stderr.startswith("running on a LocalCluster of 2 worker processes (tcp://")
 
 
 def test_scheduler_without_dask_says_what_to_install(runner, scenarios, monkeypatch):
