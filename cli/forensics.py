@@ -43,11 +43,13 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
         require_matplotlib()
     e = election(file, seed, repeats, memory)
     fx = examined(e, seed, Path(file).name, turnout_basis, share_basis)
-    if not fx.runnable:  # each test says why, one line each; nothing is written
+    if not fx.runnable:  # one line: every distinct reason, which tests it stops; nothing written
+        reasons: dict[str, list[str]] = {}
         for f in fx.findings:
-            click.echo(f"{f.name}: {f.note}", err=True)
-        raise ScenarioError(file, "", "no forensic test can run on its counts (the lines above "
-                            "say why)")
+            reasons.setdefault(f.note.removeprefix("cannot run: "), []).append(f.name)
+        why = "; ".join(f"{names[0]}{f' and {len(names) - 1} more' if len(names) > 1 else ''}: "
+                        f"{note}" for note, names in reasons.items())
+        raise ScenarioError(Path(file).name, "", f"no forensic test can run on its counts ({why})")
     if plot_path is not None:  # written first: a plot that cannot be written stops it all
         emit(plot(e, fx), plot_path)
     text = (to_table(e, fx) if fmt == "table" else to_json(e, fx)
