@@ -1,0 +1,185 @@
+"""One partition of a precinct file read as a replay's rows, by the rules an in-memory read
+follows (:func:`engine.formats.precinct_csv.read_csv`): the race column names the race, a line
+is its column or the sum of its columns (unknown where a part is), a candidate's blank cell is
+no votes, the area columns make each row's path, the precinct columns its id.
+
+What only the whole file can decide is left to :mod:`engine.formats.partition_job`: it gets,
+besides the rows, each row's precinct id as a 64-bit hash of its race and folded words (for
+repeats), the blank cells of each line column, the first impossible row of each race and the
+exact sum of every count read. Rows are numbered within the partition; a problem found here is
+a :class:`RowProblem`, numbered as in the file once the rows before the partition are counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+
+import attrs
+import numpy as np
+
+from engine.formats.columns import batch_codes, batch_counts
+from engine.formats.partitions import Partition, batches
+from engine.formats.precinct_csv import PrecinctPlan, fold
+from engine.records import COUNT_COLUMNS
+from engine.replay.partial import Rows, order_key
+
+__all__ = ["RowProblem", "Chunk", "chunks", "id_hashes"]
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # the golden-ratio multiplier of Fibonacci hashing
+
+
+class RowProblem(Exception):
+    """A bad row: ``row`` of its partition (from 0), ``column`` (None: the row as a whole)."""
+
+    def __init__(self, row: int, column: str | None, problem: str) -> None:
+        super().__init__(row, column, problem)
+        self.row, self.column, self.problem = row, column, problem
+
+
+@attrs.frozen(eq=False)
+class Chunk:
+    """A batch of a partition's rows: ``rows`` for the sums; ``hashes`` (n,) uint64 precinct
+    keys (None: the file has no precinct column); ``blanks`` per line column the rows (in the
+    partition) of its blank cells; ``impossible`` (race, which of
+    :func:`engine.formats.bounds.impossible`) -> its first row and precinct id (None: the file
+    has no precinct column); ``total``: the exact sum of the counts read."""
+
+    rows: Rows
+    hashes: np.ndarray | None
+    blanks: dict[str, np.ndarray]
+    impossible: dict[tuple[int, int], tuple[int, str | None]]
+    total: int
+
+
+def _word_hash(word: str) -> int:
+    """A word's 64-bit hash, the same in every process (Python's own is salted per process)."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+
+
+def id_hashes(race: np.ndarray, coded: list[tuple[np.ndarray, list[str]]]) -> np.ndarray:
+    """Each row's key: its race and its id's words with case and spacing folded (two rows share
+    it when :func:`engine.formats.precinct_csv._no_repeats` would call them one precinct)."""
+    key = (race.astype(np.uint64) + np.uint64(1)) * _MIX
+    for codes, words in coded:
+        table = np.fromiter((_word_hash(fold(w)) for w in words), np.uint64, count=len(words))
+        key = (key ^ table[codes]) * _MIX
+    return key
+
+
+def _exact_sum(values: np.ndarray) -> int:
+    """The exact sum of the known (>= 0) cells (as :func:`engine.formats.bounds._exact_sum`)."""
+    v = np.maximum(values, 0).ravel()
+    return (int((v >> 31).sum()) << 31) + int((v & ((1 << 31) - 1)).sum())
+
+
+def chunks(plan: PrecinctPlan, races: dict[str, int], n_cand: np.ndarray, k: int,
+           part: Partition) -> Iterator[Chunk]:
+    """The partition's rows, a batch at a time (``races``: race id -> index; ``n_cand``: each
+    race's candidates; ``k``: the candidate columns of the replay's table)."""
+    stream, raw = batches(plan.path, plan.name, part, [*plan.counts, *plan.texts],
+                          plan.delimiter)
+    row0 = 0
+    for batch in stream:
+        yield _chunk(batch, raw, plan, races, n_cand, k, part.index, row0)
+        row0 += batch.num_rows
+
+
+def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str, int],
+           n_cand: np.ndarray, k: int, index: int, row0: int) -> Chunk:
+    m = plan.columns
+    n = batch.num_rows
+
+    def counts(c: str) -> np.ndarray:
+        def fail(i: int, problem: str) -> NoReturn:
+            raise RowProblem(row0 + i, c, problem)
+
+        return batch_counts(batch.column(raw[c]), plan.counts[c], fail)
+
+    def codes(c: str) -> tuple[np.ndarray, list[str]]:
+        index_, words = batch_codes(batch.column(raw[c]))
+        return index_.astype(np.int64), words
+
+    cells = {c: counts(c) for c in plan.counts}  # every count cell converted first, as read
+    if m.race is None:
+        race = np.zeros(n, np.int64)
+    else:
+        rc, words = codes(m.race)
+        race = np.array([races.get(w, -1) for w in words], np.int64)[rc]
+        unknown = np.flatnonzero(race < 0)
+        if unknown.size:
+            i = int(unknown[0])
+            raise RowProblem(row0 + i, m.race, f"race {words[rc[i]]!r} is not a [[race]] id "
+                                               "of the scenario")
+    blanks = {c: row0 + np.flatnonzero(cells[c] < 0) for cs in m.lines.values() for c in cs}
+    lines = {}
+    for line, cs in m.lines.items():
+        parts = [cells[c] for c in cs]
+        known = np.logical_and.reduce([p >= 0 for p in parts])
+        lines[line] = parts[0] if len(parts) == 1 else np.where(known, np.sum(parts, axis=0),
+                                                                -1)
+    base = [lines.pop(c) if c in lines else np.full(n, -1, np.int64) for c in COUNT_COLUMNS]
+    votes = np.stack([np.maximum(cells[c], 0) for c in m.candidates], axis=1)
+    beyond = np.arange(votes.shape[1])[None, :] >= n_cand[race][:, None]
+    extra = np.flatnonzero((votes * beyond).any(axis=1))
+    if extra.size:
+        i = int(extra[0])
+        r = int(race[i])
+        raise RowProblem(row0 + i, None, f"race {list(races)[r]!r} has {int(n_cand[r])} "
+                                         "candidates, but a later candidate column holds votes")
+    table = np.zeros((n, 4 + k), np.int64)
+    for j, col in enumerate(base):
+        table[:, j] = col
+    width = min(k, votes.shape[1])
+    table[:, 4:4 + width] = votes[:, :width]
+
+    coded = [codes(c) for c in m.precinct]
+    hashes = id_hashes(race, coded) if coded else None
+    words_of = [np.asarray(w, dtype=object) for _, w in coded]
+
+    def id_of(i: int) -> str | None:
+        if not coded:
+            return None
+        return " / ".join(str(w[c[i]]) for (c, _), w in zip(coded, words_of, strict=True))
+
+    path, paths = _paths(m.area, codes, row0) if m.area else (np.full(n, -1, np.int64), ())
+    shown = np.maximum(votes, 0).sum(axis=1) + np.maximum(base[3], 0)
+    impossible: dict[tuple[int, int], tuple[int, str | None]] = {}
+    for which, bad in enumerate(((base[1] >= 0) & (base[2] > base[1]),
+                                 (base[1] >= 0) & (shown > base[1]))):
+        at = np.flatnonzero(bad)
+        if at.size:
+            first_rows = np.unique(race[at], return_index=True)
+            for r, j in zip(*first_rows, strict=True):
+                impossible[(int(r), which)] = (row0 + int(at[j]), id_of(int(at[j])))
+    total = (sum(_exact_sum(b) for b in base) + _exact_sum(votes)
+             + sum(_exact_sum(v) for v in lines.values()))
+    order = order_key(index, row0 + np.arange(n))
+    rows = Rows(race=race, counts=table, lines=lines, path=path, paths=paths,
+                station=np.ones(n, bool), order=order,
+                ids=id_of)
+    return Chunk(rows=rows, hashes=hashes, blanks=blanks, impossible=impossible, total=total)
+
+
+def _paths(cols: tuple[str, ...], codes: Callable[[str], tuple[np.ndarray, list[str]]],
+           row0: int) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+    """Each row's area path as a code into the batch's distinct paths."""
+    coded = [codes(c) for c in cols]
+    for c, (cc, words) in zip(cols, coded, strict=True):
+        if "" in words:
+            i = int(np.flatnonzero(cc == words.index(""))[0])
+            raise RowProblem(row0 + i, c, "is blank; every row needs its area (or leave the "
+                                          "column out)")
+    key = np.zeros(coded[0][0].size, np.int64)
+    for cc, words in coded:
+        key = key * max(len(words), 1) + cc
+    uniq, inverse = np.unique(key, return_inverse=True)
+    paths = []
+    for u in uniq.tolist():
+        parts = []
+        for cc, words in reversed(coded):
+            parts.append(words[u % max(len(words), 1)])
+            u //= max(len(words), 1)
+        paths.append(tuple(reversed(parts)))
+    return inverse.ravel().astype(np.int64), tuple(paths)
