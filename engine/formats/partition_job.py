@@ -25,6 +25,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.columns import batch_codes
 from engine.formats.partition_rows import RowProblem, chunks, id_hashes
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
@@ -297,8 +298,6 @@ def _repeats(job: FileJob, sums: FileSums, races: tuple[Race, ...], row_of: obje
 def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray
                ) -> list[tuple[int, int, tuple[str, ...]]]:
     """The rows whose id hash is one of ``repeated``: the file read again, ids and races only."""
-    from engine.formats.columns import batch_codes
-
     m = job.plan.columns
     by_id = {r: i for i, r in enumerate(job.races)}
     starts = np.r_[0, np.cumsum(rows)]

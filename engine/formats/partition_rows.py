@@ -25,7 +25,7 @@ from engine.formats.precinct_csv import PrecinctPlan, fold
 from engine.records import COUNT_COLUMNS
 from engine.replay.partial import Rows, order_key
 
-__all__ = ["RowProblem", "Chunk", "chunks", "id_hashes"]
+__all__ = ["Chunk", "RowProblem", "chunks", "id_hashes"]
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # the golden-ratio multiplier of Fibonacci hashing
 
@@ -178,7 +178,7 @@ def _paths(cols: tuple[str, ...], codes: Callable[[str], tuple[np.ndarray, list[
     paths = []
     for u in uniq.tolist():
         parts = []
-        for cc, words in reversed(coded):
+        for _, words in reversed(coded):
             parts.append(words[u % max(len(words), 1)])
             u //= max(len(words), 1)
         paths.append(tuple(reversed(parts)))
