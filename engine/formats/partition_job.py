@@ -146,10 +146,12 @@ class PartitionedFile:
     partitions: int
 
 
-def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...]
+def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario: str
                 ) -> tuple[tuple[Race, ...], tuple[str, ...], PartitionedFile]:
     """The checks of the whole file, then the races with their areas (the file's races carry
-    no rows), the warnings of an in-memory read and the sums for the replay."""
+    no rows), the warnings of an in-memory read and the sums for the replay. ``scenario``:
+    the scenario file's name (impossible counts and their sum are named in it, as the
+    in-memory checks of :mod:`engine.formats.bounds` name them)."""
     plan = job.plan
     name = plan.name
     starts = np.r_[0, np.cumsum(sums.rows)]
@@ -188,9 +190,9 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...]
     for (r, which), (key, pid) in sorted(sums.impossible.items()):
         what = ("more invalid ballots than ballots cast", "more votes than ballots cast")[which]
         shown = pid if pid is not None else str(row_of(key) + 2)
-        raise ScenarioError(name, f"{races[r].place}.precinct[{shown}]", what)
+        raise ScenarioError(scenario, f"{races[r].place}.precinct[{shown}]", what)
     if sums.total > INT64_MAX:
-        raise ScenarioError(name, "", f"the counts of the file add up to more than int64 "
+        raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
                             f"holds ({INT64_MAX:,}): sums of them would overflow; the counts "
                             "cannot all be right")
     if not plan.columns.precinct:  # the file's row numbers name its stations
@@ -336,7 +338,7 @@ def partitioned_reader(size: int, run: Callable[[FileJob], FileSums],
                       n_cand=np.array([len(r.candidates) for r in races], np.int64),
                       k=max((len(r.candidates) for r in races), default=0),
                       protocol=protocol, against_all=election.rules.against_all)
-        out, warnings, done = settle_file(job, run(job), races)
+        out, warnings, done = settle_file(job, run(job), races, spec.file)
         held.append(done)
         return out, warnings
 

@@ -76,12 +76,14 @@ box_portable = "portable"
 box_stationary = "stationary"
 invalid = ["invalid a", "invalid b"]
 valid = "valid"
+lost = "lost"
+unaccounted = "unaccounted"
 candidates = ["Candidate A", "Candidate B", "Candidate C"]
 """
 
 HEADER = ("race", "region", "district", "number", "voters", "received", "early", "on day",
           "outside", "cancelled", "portable", "stationary", "invalid a", "invalid b", "valid",
-          *CANDIDATES, "note")
+          "lost", "unaccounted", *CANDIDATES, "note")
 
 
 def columns(n: int, seed: int) -> dict[str, np.ndarray]:
@@ -104,15 +106,16 @@ def columns(n: int, seed: int) -> dict[str, np.ndarray]:
     stationary = cast - portable
     cancelled = rng.integers(0, 200, n)
     received = cast + cancelled
-    # stations that break a relation, by 1 to 100 ballots
+    # stations that break a relation, by 1 to 3 ballots (ties among the worst)
     broken = rng.random(n) < 0.02
-    received = np.where(broken, received + rng.integers(1, 100, n), received)
+    received = np.where(broken, received + rng.integers(1, 4, n), received)
     inv_a = invalid // 2
     inv_b = invalid - inv_a
     out = {"race": race, "voters": voters, "received": received, "early": early,
            "on day": on_day, "outside": outside, "cancelled": cancelled,
            "portable": portable, "stationary": stationary, "invalid a": inv_a,
-           "invalid b": inv_b, "valid": valid, "Candidate A": a, "Candidate B": b,
+           "invalid b": inv_b, "valid": valid, "lost": np.zeros(n, np.int64),
+           "unaccounted": (rng.random(n) < 0.01).astype(np.int64), "Candidate A": a, "Candidate B": b,
            "Candidate C": c}
     for name in ("valid", "invalid b", "early", "voters"):  # blank cells in the south: unknown
         out[name] = np.where((race == 1) & (rng.random(n) < 0.003), -1, out[name])
@@ -120,9 +123,10 @@ def columns(n: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool = False,
-          last_newline: bool = True, delimiter: str = ",", name: str = "national.csv"
-          ) -> Path:
-    """The file of ``n`` stations and its scenario (returned) in ``folder``."""
+          last_newline: bool = True, delimiter: str = ",", name: str = "national.csv",
+          ids: bool = True) -> Path:
+    """The file of ``n`` stations and its scenario (returned) in ``folder``; ``ids=False``:
+    the scenario maps no precinct column (the file's row numbers name the stations)."""
     cols = columns(n, seed)
     regions = np.array([f"Region {i}" for i in range(12)])
     rng = np.random.default_rng(seed + 1)
@@ -153,5 +157,7 @@ def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool 
         north_a=int(np.maximum(cols["Candidate A"][north], 0).sum()),
         north_registered=int(np.maximum(cols["voters"][north], 0).sum()) + 5)
     out = folder / (Path(name).stem + ".toml")
+    if not ids:
+        scenario = scenario.replace('precinct = ["region", "number"]\n', "")
     out.write_text(scenario)
     return out
