@@ -333,6 +333,8 @@ def partitioned_reader(size: int, run: Callable[[FileJob], FileSums],
              ) -> tuple[tuple[Race, ...], tuple[str, ...]]:
         protocol = election.protocol or BASIC
         plan = plan_csv(spec, races, base, protocol)
+        # the whole path: a cluster's workers share the file system, not this process's folder
+        plan = attrs.evolve(plan, path=plan.path.resolve())
         job = FileJob(plan=plan, parts=cut(plan.path, plan.name, size, plan.delimiter),
                       races=tuple(r.id for r in races),
                       n_cand=np.array([len(r.candidates) for r in races], np.int64),

@@ -115,7 +115,8 @@ def columns(n: int, seed: int) -> dict[str, np.ndarray]:
            "on day": on_day, "outside": outside, "cancelled": cancelled,
            "portable": portable, "stationary": stationary, "invalid a": inv_a,
            "invalid b": inv_b, "valid": valid, "lost": np.zeros(n, np.int64),
-           "unaccounted": (rng.random(n) < 0.01).astype(np.int64), "Candidate A": a, "Candidate B": b,
+           "unaccounted": (rng.random(n) < 0.01).astype(np.int64), "Candidate A": a,
+           "Candidate B": b,
            "Candidate C": c}
     for name in ("valid", "invalid b", "early", "voters"):  # blank cells in the south: unknown
         out[name] = np.where((race == 1) & (rng.random(n) < 0.003), -1, out[name])
