@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks.national_file import write
 from cli.main import main
 from engine.formats.columns import csv_batches
 from engine.formats.partitions import batches, cut
 from tests.paths import RU_2018, SHARED
-from tests.replay.generated_file import write
 
 _CELL = st.text(alphabet="ab ,;é1\"", max_size=6)
 

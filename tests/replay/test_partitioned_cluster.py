@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.national_file import write
 from cli.main import main
-from tests.replay.generated_file import write
 
 if importlib.util.find_spec("distributed") is None:
     if os.environ.get("CI"):  # CI installs '.[test]', which holds dask: never skip there

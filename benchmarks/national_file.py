@@ -1,7 +1,8 @@
-"""A generated national precinct file and its scenario, for the partitioned replay's tests and
-benchmark: races named by a column, stations named by region + number, areas region > district,
-the Russian protocol's lines (one summed from two columns), blank cells, stations that break the
-control relations, published figures that hold and some that do not."""
+"""A generated national precinct file and its scenario, for the partitioned replay's benchmark
+and tests (``tests/replay/test_partitioned*.py``): races named by a column, stations named by
+region + number, areas region > district, the Russian protocol's lines (one summed from two
+columns), blank cells, stations that break the control relations, published figures that hold
+and some that do not."""
 
 from __future__ import annotations
 
@@ -123,17 +124,48 @@ def columns(n: int, seed: int) -> dict[str, np.ndarray]:
     return out
 
 
+CHUNK = 500_000  # stations generated and written at a time (bounded memory for 10^7)
+
+
 def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool = False,
           last_newline: bool = True, delimiter: str = ",", name: str = "national.csv",
           ids: bool = True) -> Path:
     """The file of ``n`` stations and its scenario (returned) in ``folder``; ``ids=False``:
     the scenario maps no precinct column (the file's row numbers name the stations)."""
-    cols = columns(n, seed)
+    end = "\r\n" if crlf else "\n"
+    head = delimiter.join(f'"{h}"' if " " in h else h for h in HEADER)
+    path = folder / name
+    north_a = north_registered = 0
+    with path.open("wb") as f:
+        f.write((("\ufeff" if bom else "") + head).encode())
+        for start in range(0, n, CHUNK):
+            m = min(CHUNK, n - start)
+            cols = columns(m, seed + 7919 * (start // CHUNK))
+            north = cols["race"] == 0
+            north_a += int(np.maximum(cols["Candidate A"][north], 0).sum())
+            north_registered += int(np.maximum(cols["voters"][north], 0).sum())
+            body = end.join(delimiter.join(row) for row in zip(
+                *_text(cols, seed + start, start, m), strict=True))
+            f.write((end + body).encode())
+        if last_newline:
+            f.write(end.encode())
+    scenario = SCENARIO.format(
+        file=name, delimiter=f'delimiter = "{delimiter}"' if delimiter != "," else "",
+        north_a=north_a, north_registered=north_registered + 5)
+    out = folder / (Path(name).stem + ".toml")
+    if not ids:
+        scenario = scenario.replace('precinct = ["region", "number"]\n', "")
+    out.write_text(scenario)
+    return out
+
+
+def _text(cols: dict[str, np.ndarray], seed: int, start: int, n: int) -> list[list[str]]:
+    """The cells of ``n`` stations from ``start``, column by column, as the file writes them."""
     regions = np.array([f"Region {i}" for i in range(12)])
     rng = np.random.default_rng(seed + 1)
     region = rng.integers(0, 12, n)
     district = rng.integers(0, 5, n)
-    number = np.arange(n)  # unique across the file
+    number = np.arange(start, start + n)  # unique across the file
     text = {"race": np.where(cols["race"] == 0, "north", "south"),
             "region": regions[region],
             "district": np.char.add(regions[region], np.char.add(" / D", district.astype(str))),
@@ -141,24 +173,8 @@ def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool 
     parts = []
     for h in HEADER:
         if h in text:
-            parts.append(np.asarray(text[h], dtype=str))
+            parts.append(np.asarray(text[h], dtype=str).tolist())
         else:
             v = cols[h]
-            parts.append(np.where(v < 0, "", v.astype(str)))
-    end = "\r\n" if crlf else "\n"
-    sep = delimiter
-    head = sep.join(f'"{h}"' if " " in h else h for h in HEADER)
-    body = end.join(sep.join(row) for row in zip(*(p.tolist() for p in parts), strict=True))
-    data = ("\ufeff" if bom else "") + head + end + body + (end if last_newline else "")
-    path = folder / name
-    path.write_bytes(data.encode())
-    north = cols["race"] == 0
-    scenario = SCENARIO.format(
-        file=name, delimiter=f'delimiter = "{delimiter}"' if delimiter != "," else "",
-        north_a=int(np.maximum(cols["Candidate A"][north], 0).sum()),
-        north_registered=int(np.maximum(cols["voters"][north], 0).sum()) + 5)
-    out = folder / (Path(name).stem + ".toml")
-    if not ids:
-        scenario = scenario.replace('precinct = ["region", "number"]\n', "")
-    out.write_text(scenario)
-    return out
+            parts.append(np.where(v < 0, "", v.astype(str)).tolist())
+    return parts
