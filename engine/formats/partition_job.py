@@ -25,6 +25,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.bounds import _race_counts
 from engine.formats.columns import batch_codes
 from engine.formats.partition_rows import RowProblem, chunks, id_hashes
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
@@ -191,7 +192,8 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
         what = ("more invalid ballots than ballots cast", "more votes than ballots cast")[which]
         shown = pid if pid is not None else str(row_of(key) + 2)
         raise ScenarioError(scenario, f"{races[r].place}.precinct[{shown}]", what)
-    if sums.total > INT64_MAX:
+    # the file's counts and the scenario's own, as engine.formats.bounds.check_sums adds them
+    if sums.total + sum(_race_counts(race) for race in races) > INT64_MAX:
         raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
                             f"holds ({INT64_MAX:,}): sums of them would overflow; the counts "
                             "cannot all be right")

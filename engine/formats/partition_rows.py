@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import attrs
 import numpy as np
 
+from engine.formats.bounds import _exact_sum
 from engine.formats.columns import batch_codes, batch_counts
 from engine.formats.partitions import Partition, batches
 from engine.formats.precinct_csv import PrecinctPlan, fold
@@ -66,12 +67,6 @@ def id_hashes(race: np.ndarray, coded: list[tuple[np.ndarray, list[str]]]) -> np
         table = np.fromiter((_word_hash(fold(w)) for w in words), np.uint64, count=len(words))
         key = (key ^ table[codes]) * _MIX
     return key
-
-
-def _exact_sum(values: np.ndarray) -> int:
-    """The exact sum of the known (>= 0) cells (as :func:`engine.formats.bounds._exact_sum`)."""
-    v = np.maximum(values, 0).ravel()
-    return (int((v >> 31).sum()) << 31) + int((v & ((1 << 31) - 1)).sum())
 
 
 def chunks(plan: PrecinctPlan, races: dict[str, int], n_cand: np.ndarray, k: int,

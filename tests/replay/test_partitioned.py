@@ -258,3 +258,18 @@ def test_the_russian_file_in_partitions_is_the_in_memory_replay(runner, tmp_path
     got = _replay(runner, local, "--format", "json", "--area-level", "2", "--partition", "2M")
     assert mem[0] == 0, mem[2]
     assert got == mem
+
+
+def test_counts_past_int64_are_refused_in_one_line(runner, tmp_path):
+    """Three stations of 2**62 - 1 voters add up past int64: refused before any sum is formed,
+    as the in-memory read refuses them (exit 2, one line)."""
+    scenario = write(tmp_path, 3000, seed=13)
+    for row in (100, 1500, 2900):
+        _edit_row(tmp_path / "national.csv", row, "voters", str(2**62 - 1))
+    ref = _replay(runner, scenario)
+    got = _replay(runner, scenario, "--partition", "8K")
+    assert ref[0] == got[0] == 2
+    assert "more than int64 holds" in ref[2]
+    assert got[2].startswith("error: national.toml: the counts of the file add up to more than "
+                             "int64 holds")
+    assert got[2].count("\n") == 1
