@@ -129,9 +129,10 @@ CHUNK = 500_000  # stations generated and written at a time (bounded memory for 
 
 def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool = False,
           last_newline: bool = True, delimiter: str = ",", name: str = "national.csv",
-          ids: bool = True) -> Path:
+          ids: bool = True, south_at_home: bool = False) -> Path:
     """The file of ``n`` stations and its scenario (returned) in ``folder``; ``ids=False``:
-    the scenario maps no precinct column (the file's row numbers name the stations)."""
+    the scenario maps no precinct column (the file's row numbers name the stations);
+    ``south_at_home``: every station of the south lies in Region 3's district D0."""
     end = "\r\n" if crlf else "\n"
     head = delimiter.join(f'"{h}"' if " " in h else h for h in HEADER)
     path = folder / name
@@ -145,7 +146,7 @@ def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool 
             north_a += int(np.maximum(cols["Candidate A"][north], 0).sum())
             north_registered += int(np.maximum(cols["voters"][north], 0).sum())
             body = end.join(delimiter.join(row) for row in zip(
-                *_text(cols, seed + start, start, m), strict=True))
+                *_text(cols, seed + start, start, m, south_at_home), strict=True))
             f.write((end + body).encode())
         if last_newline:
             f.write(end.encode())
@@ -159,12 +160,16 @@ def write(folder: Path, n: int, *, seed: int = 1, crlf: bool = False, bom: bool 
     return out
 
 
-def _text(cols: dict[str, np.ndarray], seed: int, start: int, n: int) -> list[list[str]]:
+def _text(cols: dict[str, np.ndarray], seed: int, start: int, n: int, south_at_home: bool
+          ) -> list[list[str]]:
     """The cells of ``n`` stations from ``start``, column by column, as the file writes them."""
     regions = np.array([f"Region {i}" for i in range(12)])
     rng = np.random.default_rng(seed + 1)
     region = rng.integers(0, 12, n)
     district = rng.integers(0, 5, n)
+    if south_at_home:
+        region = np.where(cols["race"] == 1, 3, region)
+        district = np.where(cols["race"] == 1, 0, district)
     number = np.arange(start, start + n)  # unique across the file
     text = {"race": np.where(cols["race"] == 0, "north", "south"),
             "region": regions[region],

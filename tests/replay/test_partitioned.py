@@ -273,3 +273,21 @@ def test_counts_past_int64_are_refused_in_one_line(runner, tmp_path):
     assert got[2].startswith("error: national.toml: the counts of the file add up to more than "
                              "int64 holds")
     assert got[2].count("\n") == 1
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_race_whose_rows_share_one_area_is_placed_alike(runner, tmp_path, declared):
+    """The south's stations all in one district: its area is what they share (or the region
+    it declares, its rows then a level below it), as in memory, area results and all."""
+    scenario = write(tmp_path, 3000, seed=14, south_at_home=True)
+    if declared:
+        scenario.write_text(scenario.read_text().replace(
+            'name = "South"\n', 'name = "South"\narea = ["Region 3"]\n'))
+    args = ["--format", "json", "--area-level", "2"]
+    ref = _replay(runner, scenario, *args)
+    assert ref[0] == 0, ref[2]
+    south = next(r for r in json.loads(ref[1])["races"] if r["id"] == "south")
+    assert south["area"] == (["Region 3"] if declared else ["Region 3", "Region 3 / D0"])
+    assert _replay(runner, scenario, *args, "--partition", "8K") == ref
+    table = _replay(runner, scenario, "--area-level", "1")
+    assert _replay(runner, scenario, "--area-level", "1", "--partition", "8K") == table
