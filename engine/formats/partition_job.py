@@ -27,7 +27,8 @@ import numpy as np
 from engine.errors import ScenarioError
 from engine.formats.bounds import _race_counts
 from engine.formats.columns import batch_codes
-from engine.formats.partition_rows import RowProblem, chunks, id_hashes
+from engine.formats.id_keys import id_column, row_keys
+from engine.formats.partition_rows import RowProblem, chunks
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
@@ -317,9 +318,9 @@ def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray
                 race = np.array([by_id[w] for w in words], np.int64)[rc]
             else:
                 race = np.zeros(n, np.int64)
-            coded = [batch_codes(batch.column(raw[c])) for c in m.precinct]
-            hit = np.flatnonzero(np.isin(id_hashes(race, coded), repeated))
-            out += [(int(race[i]), row0 + int(i), tuple(w[c[i]] for c, w in coded))
+            coded = [id_column(batch.column(raw[c])) for c in m.precinct]
+            hit = np.flatnonzero(np.isin(row_keys(race, coded), repeated))
+            out += [(int(race[i]), row0 + int(i), tuple(c.word(i) for c in coded))
                     for i in hit.tolist()]
             row0 += n
     return out

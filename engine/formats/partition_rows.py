@@ -12,7 +12,6 @@ a :class:`RowProblem`, numbered as in the file once the rows before the partitio
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
@@ -21,14 +20,13 @@ import numpy as np
 
 from engine.formats.bounds import _exact_sum
 from engine.formats.columns import batch_codes, batch_counts
+from engine.formats.id_keys import id_column, row_keys
 from engine.formats.partitions import Partition, batches
-from engine.formats.precinct_csv import PrecinctPlan, fold
+from engine.formats.precinct_csv import PrecinctPlan
 from engine.records import COUNT_COLUMNS
 from engine.replay.partial import Rows, order_key
 
-__all__ = ["Chunk", "RowProblem", "chunks", "id_hashes"]
-
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # the golden-ratio multiplier of Fibonacci hashing
+__all__ = ["Chunk", "RowProblem", "chunks"]
 
 
 class RowProblem(Exception):
@@ -52,21 +50,6 @@ class Chunk:
     blanks: dict[str, np.ndarray]
     impossible: dict[tuple[int, int], tuple[int, str | None]]
     total: int
-
-
-def _word_hash(word: str) -> int:
-    """A word's 64-bit hash, the same in every process (Python's own is salted per process)."""
-    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-
-
-def id_hashes(race: np.ndarray, coded: list[tuple[np.ndarray, list[str]]]) -> np.ndarray:
-    """Each row's key: its race and its id's words with case and spacing folded (two rows share
-    it when :func:`engine.formats.precinct_csv._no_repeats` would call them one precinct)."""
-    key = (race.astype(np.uint64) + np.uint64(1)) * _MIX
-    for codes, words in coded:
-        table = np.fromiter((_word_hash(fold(w)) for w in words), np.uint64, count=len(words))
-        key = (key ^ table[codes]) * _MIX
-    return key
 
 
 def chunks(plan: PrecinctPlan, races: dict[str, int], n_cand: np.ndarray, k: int,
@@ -129,14 +112,11 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
     width = min(k, votes.shape[1])
     table[:, 4:4 + width] = votes[:, :width]
 
-    coded = [codes(c) for c in m.precinct]
-    hashes = id_hashes(race, coded) if coded else None
-    words_of = [np.asarray(w, dtype=object) for _, w in coded]
+    coded = [id_column(batch.column(raw[c])) for c in m.precinct]
+    hashes = row_keys(race, coded) if coded else None
 
     def id_of(i: int) -> str | None:
-        if not coded:
-            return None
-        return " / ".join(str(w[c[i]]) for (c, _), w in zip(coded, words_of, strict=True))
+        return " / ".join(c.word(i) for c in coded) if coded else None
 
     path, paths = _paths(m.area, codes, row0) if m.area else (np.full(n, -1, np.int64), ())
     shown = np.maximum(votes, 0).sum(axis=1) + np.maximum(base[3], 0)

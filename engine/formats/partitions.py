@@ -258,9 +258,9 @@ def _even_quotes(block: bytes, row: int) -> int:
     ends = np.flatnonzero(raw == 10)
     if not block.endswith(b"\n"):
         ends = np.append(ends, raw.size - 1)
-    quotes = np.cumsum(raw == 34)
-    if quotes.size and quotes[-1]:
-        per_line = np.diff(np.r_[0, quotes[ends]])
+    quotes = np.flatnonzero(raw == 34)
+    if quotes.size:  # each quote's line: the first line end after it
+        per_line = np.bincount(np.searchsorted(ends, quotes), minlength=ends.size)
         odd = np.flatnonzero(per_line % 2)
         if odd.size:
             raise UnevenQuotes(row + int(odd[0]))
