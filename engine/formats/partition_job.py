@@ -270,7 +270,9 @@ def _repeats(job: FileJob, sums: FileSums, races: tuple[Race, ...], row_of: obje
     assert callable(row_of)
     if not sums.hashes:
         return
-    keys = np.sort(np.concatenate(sums.hashes))
+    keys = np.concatenate(sums.hashes)
+    sums.hashes.clear()  # 8 bytes a station, held once
+    keys.sort()
     repeated = np.unique(keys[1:][keys[1:] == keys[:-1]])
     if not repeated.size:
         return
