@@ -18,7 +18,7 @@ from benchmarks.national_file import write
 from cli.main import main
 from engine.formats.columns import csv_batches
 from engine.formats.partitions import batches, cut
-from tests.paths import RU_2018, SHARED
+from tests.paths import RU_2018, SCENARIOS, SHARED
 
 _CELL = st.text(alphabet="ab ,;é1\"", max_size=6)
 
@@ -237,6 +237,16 @@ def test_scheduler_without_partition_is_refused(runner, national):
     code, _, err = _replay(runner, national, "--scheduler", "local:1")
     assert code == 2
     assert "give --partition" in err
+
+
+def test_partition_without_a_precinct_file_is_refused(runner):
+    """A scenario without [precincts]: nothing to partition, one line, exit 2, nothing on
+    stdout."""
+    code, out, err = _replay(runner, SCENARIOS / "historical" / "semey-2025.toml",
+                             "--partition", "1M")
+    assert code == 2
+    assert out == ""
+    assert "--partition reads the precinct file a scenario's [precincts] table names" in err
 
 
 def test_the_russian_file_in_partitions_is_the_in_memory_replay(runner, tmp_path):
