@@ -9,9 +9,14 @@ from typing import Any
 import click
 
 from cli import replay_render
-from cli.options import format_option, jobs_option, output_option, scheduler_option
+from cli.options import format_option, output_option
 from cli.output import UserError, check_folder, emit, user_errors, warn, write_atomic
-from cli.replay_partitioned import partition_option, partitioned_replay
+from cli.replay_partitioned import (
+    jobs_option,
+    partition_option,
+    partitioned_replay,
+    scheduler_option,
+)
 from cli.sources import load_file, repeats_option
 
 __all__ = ["EXIT_MISMATCH", "replay"]

@@ -16,7 +16,8 @@ from cli.output import UserError
 if TYPE_CHECKING:
     from engine.replay.run import Replay
 
-__all__ = ["ROWS_FORMATS", "partition_option", "partitioned_replay"]
+__all__ = ["ROWS_FORMATS", "jobs_option", "partition_option", "partitioned_replay",
+           "scheduler_option"]
 
 # formats that write every precinct row: they need the rows in memory
 ROWS_FORMATS = ("openelections", "nist-json", "parquet")
@@ -41,6 +42,15 @@ partition_option = click.option(
     help="read the scenario's precinct file in partitions of about SIZE bytes (like 64M) and "
     "sum them: a file larger than memory, on threads or with --scheduler on Dask; the same "
     "output as reading it whole")
+
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS",
+    help="with --partition: the partitions as tasks on Dask, tcp://HOST:PORT of a running "
+    "`dask scheduler` or local[:N] for N worker processes here (needs saylau[dask])")
+
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                           help="with --partition: threads reading partitions  [default: "
+                           "every usable core]")
 
 
 def partitioned_replay(file: str, size: int, fmt: str, scheduler: str | None,
