@@ -27,22 +27,21 @@ def _replay(runner, scenario: Path, *args: str) -> tuple[int, str, str]:
 
 def test_a_partitioned_replay_on_a_local_cluster_prints_the_in_memory_bytes(runner, tmp_path):
     """4,000 stations in 16 kB partitions (about 30) as tasks on 2 worker processes: the
-    in-memory bytes for table (two area levels, every check) and JSON; where it ran and how
-    many partitions on stderr only."""
+    in-memory JSON bytes (races, every check, areas within races, the protocol's findings);
+    where it ran and how many partitions on stderr only, then the same warnings."""
     scenario = write(tmp_path, 4000, seed=11)
-    for fmt in ("table", "json"):
-        args = ["--format", fmt, "--area-level", "2", "--all-checks"]
-        ref = _replay(runner, scenario, *args)
-        assert ref[0] == 0, ref[2]
-        code, out, err = _replay(runner, scenario, *args, "--partition", "16K",
-                                 "--scheduler", "local:2")
-        assert code == 0, err
-        assert out == ref[1]
-        lines = err.splitlines()
-        assert lines[0].startswith("running on a LocalCluster of 2 worker processes (tcp://")
-        assert lines[1].endswith(" partition(s) of 4,000 rows")
-        assert int(lines[1].split()[0]) > 20
-        assert lines[2:] == ref[2].splitlines()  # the blank-cell warnings
+    args = ["--format", "json", "--all-checks"]
+    ref = _replay(runner, scenario, *args)
+    assert ref[0] == 0, ref[2]
+    code, out, err = _replay(runner, scenario, *args, "--partition", "16K",
+                             "--scheduler", "local:2")
+    assert code == 0, err
+    assert out == ref[1]
+    lines = err.splitlines()
+    assert lines[0].startswith("running on a LocalCluster of 2 worker processes (tcp://")
+    assert lines[1].endswith(" partition(s) of 4,000 rows")
+    assert int(lines[1].split()[0]) > 20
+    assert lines[2:] == ref[2].splitlines()  # the blank-cell warnings
 
 
 def test_a_bad_cell_on_the_cluster_names_its_row_in_the_file(runner, tmp_path):
