@@ -5,6 +5,8 @@ it whole."""
 
 from __future__ import annotations
 
+import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +23,35 @@ __all__ = ["ROWS_FORMATS", "jobs_option", "partition_option", "partitioned_repla
 
 # formats that write every precinct row: they need the rows in memory
 ROWS_FORMATS = ("openelections", "nist-json", "parquet")
+
+PROGRESS_AFTER = 2.0  # seconds before a progress bar appears (on a terminal only)
+
+
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+class _Progress:
+    """A one-line bar on stderr, on a terminal and after 2 s: the file's bytes read, as the
+    partitions (threads' or cluster's tasks) finish."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.start = time.monotonic()
+        self.shown = False
+        self.tty = _on_terminal()
+
+    def __call__(self, done: int) -> None:
+        if not self.tty or not self.total or time.monotonic() - self.start < PROGRESS_AFTER:
+            return
+        self.shown = True
+        fill = 30 * done // self.total
+        click.echo(f"\rreading [{'#' * fill}{'.' * (30 - fill)}] {done / 2**20:,.0f}/"
+                   f"{self.total / 2**20:,.0f} MiB", err=True, nl=False)
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo(err=True)
 
 
 class _Size(click.ParamType):
@@ -68,10 +99,18 @@ def partitioned_replay(file: str, size: int, fmt: str, scheduler: str | None,
                "memory: replay without --partition, or use table, json or csv")
         raise UserError(msg)
     held: list[Any] = []
+    progress = _Progress()
+
+    def run(job: Any) -> Any:
+        progress.total = job.work_in(range(job.n_blocks))
+        try:
+            return map_blocks(runner, job, 1, progress)
+        finally:
+            progress.close()
+
     with backend(scheduler, jobs) as where:
         runner = where or Threads(jobs or cores())
-        scenario = load(file, precincts=partitioned_reader(
-            size, lambda job: map_blocks(runner, job, 1), held))
+        scenario = load(file, precincts=partitioned_reader(size, run, held))
     if not held:
         msg = "--partition reads the precinct file a scenario's [precincts] table names; " \
               f"{click.format_filename(file)} has none"

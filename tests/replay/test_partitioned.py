@@ -301,3 +301,23 @@ def test_a_race_whose_rows_share_one_area_is_placed_alike(runner, tmp_path, decl
     assert _replay(runner, scenario, *args, "--partition", "8K") == ref
     table = _replay(runner, scenario, "--area-level", "1")
     assert _replay(runner, scenario, "--area-level", "1", "--partition", "8K") == table
+
+
+def test_a_terminal_sees_the_bytes_read_and_the_same_output(runner, national, monkeypatch):
+    """On a terminal a bar advances as partitions finish, up to the file's size, on stderr
+    only; stdout is the in-memory replay's."""
+    import cli.replay_partitioned
+
+    ref = _replay(runner, national, "--format", "json")
+    monkeypatch.setattr(cli.replay_partitioned, "_on_terminal", lambda: True)
+    monkeypatch.setattr(cli.replay_partitioned, "PROGRESS_AFTER", 0.0)
+    code, out, err = _replay(runner, national, "--format", "json", "--partition", "64K",
+                             "--jobs", "1")
+    assert code == 0
+    assert out == ref[1]
+    bar, rest = err.split("\n", 1)
+    shown = bar.split("\r")[1:]
+    assert len(shown) > 5
+    assert all(s.startswith("reading [") and s.endswith(" MiB") for s in shown)
+    assert shown[-1].startswith("reading [" + "#" * 30 + "]")
+    assert rest == ref[2]
