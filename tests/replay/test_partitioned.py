@@ -11,7 +11,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given
+from click.testing import CliRunner
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.national_file import write
@@ -321,3 +322,17 @@ def test_a_terminal_sees_the_bytes_read_and_the_same_output(runner, national, mo
     assert all(s.startswith("reading [") and s.endswith(" MiB") for s in shown)
     assert shown[-1].startswith("reading [" + "#" * 30 + "]")
     assert rest == ref[2]
+
+
+@settings(max_examples=12)
+@given(n=st.integers(1, 120), seed=st.integers(0, 10**6), size=st.integers(1, 6000),
+       crlf=st.booleans(), last=st.booleans())
+def test_any_file_in_any_partitions_is_the_in_memory_replay(tmp_path_factory, n, seed, size,
+                                                            crlf, last):
+    """Generated files of 1-120 stations cut anywhere from one line a partition to one
+    partition: the in-memory JSON bytes and warnings."""
+    scenario = write(tmp_path_factory.mktemp("any"), n, seed=seed, crlf=crlf,
+                     last_newline=last)
+    runner = CliRunner()
+    ref = _replay(runner, scenario, "--format", "json")
+    assert _replay(runner, scenario, "--format", "json", "--partition", str(size)) == ref
