@@ -31,7 +31,8 @@ from engine.formats.files import check_file
 from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
-__all__ = ["Columns", "batch_codes", "batch_counts", "csv_batches", "pyarrow",
+__all__ = ["BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts", "csv_batches",
+           "pyarrow",
            "read_columns", "read_header"]
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
@@ -146,6 +147,35 @@ def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
     return out
 
 
+class BadCell(Exception):
+    """A batch's first bad count cell: ``row`` in the batch (from 0), ``column``, ``problem``."""
+
+    def __init__(self, row: int, column: str, problem: str) -> None:
+        super().__init__(row, column, problem)
+        self.row, self.column, self.problem = row, column, problem
+
+
+def batch_columns(batch: Any, raw_names: dict[str, str], counts: dict[str, int]
+                  ) -> dict[str, np.ndarray]:
+    """A batch's count columns converted (``counts``: column -> its blank cells' value). The
+    first bad cell, by row, then in the columns' order, is raised as :class:`BadCell`: the
+    first bad cell of a file is then the same however it is cut into batches."""
+    out = {}
+    first: BadCell | None = None
+    for c, blank in counts.items():
+        def fail(i: int, problem: str, c: str = c) -> NoReturn:
+            raise BadCell(i, c, problem)
+
+        try:
+            out[c] = batch_counts(batch.column(raw_names[c]), blank, fail)
+        except BadCell as bad:
+            if first is None or bad.row < first.row:
+                first = bad
+    if first is not None:
+        raise first
+    return out
+
+
 def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
     """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
     in order of first appearance (two cells that differ only in the spaces around them may
@@ -209,13 +239,13 @@ def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str]
     interned = {c: _Interned() for c in texts}
     row0 = 0
     for batch in batches:
-        for c, blank in counts.items():
-            arr = batch.column(raw_names[c])
-
-            def fail(i: int, problem: str, c: str = c, row0: int = row0) -> NoReturn:
-                raise ScenarioError(name, f"row {row0 + i + 2}, column {c!r}", problem)
-
-            parts[c].append(batch_counts(arr, blank, fail))
+        try:
+            cells = batch_columns(batch, raw_names, counts)
+        except BadCell as bad:
+            raise ScenarioError(name, f"row {row0 + bad.row + 2}, column {bad.column!r}",
+                                bad.problem) from None
+        for c in counts:
+            parts[c].append(cells[c])
         for c, it in interned.items():
             it.add(batch.column(raw_names[c]))
         row0 += batch.num_rows

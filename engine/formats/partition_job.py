@@ -57,6 +57,7 @@ class FileSums:
         self.hashes: list[np.ndarray] = []
         self.blanks: dict[str, tuple[int, np.ndarray]] = {}   # column -> (cells, first keys)
         self.impossible: dict[tuple[int, int], tuple[int, str | None]] = {}  # -> (key, id)
+        self.found: dict[tuple[str, int], tuple[int, str]] = {}  # -> (key, word)
         self.total = 0
 
     def __iadd__(self, other: FileSums) -> FileSums:
@@ -72,6 +73,9 @@ class FileSums:
         for key, found in other.impossible.items():
             if key not in self.impossible or found[0] < self.impossible[key][0]:
                 self.impossible[key] = found
+        for kind, word in other.found.items():
+            if kind not in self.found or word[0] < self.found[kind][0]:
+                self.found[kind] = word
         self.total += other.total
         return self
 
@@ -118,9 +122,17 @@ class FileJob:
     def _read(self, part: Partition, acc: FileSums) -> None:
         by_id = {r: i for i, r in enumerate(self.races)}
         n = 0
+        spoiled = False  # a row refuses the file: only its bad cells matter now
         for chunk in chunks(self.plan, by_id, self.n_cand, self.k, part):
+            for kind, (row, word) in chunk.found.items():
+                order = (part.index + 1 << 40) + row
+                if kind not in acc.found or order < acc.found[kind][0]:
+                    acc.found[kind] = (order, word)
+            spoiled = spoiled or chunk.rows is None
+            n += chunk.n
+            if spoiled or chunk.rows is None:
+                continue
             acc.partial.add(chunk.rows)
-            n += chunk.rows.race.size
             if chunk.hashes is not None:
                 acc.hashes.append(chunk.hashes)
             for c, rows in chunk.blanks.items():
@@ -173,6 +185,16 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
         raise ScenarioError(name, where, problem)
     if not sums.rows.sum():
         raise ScenarioError(name, "", "has a header but no precinct rows")
+    m = plan.columns
+    found = {kind: (row_of(key), word) for kind, (key, word) in sums.found.items()}
+    if ("race", 0) in found:  # as precinct_csv._attach checks, in its order
+        row, word = found["race", 0]
+        raise ScenarioError(name, f"row {row + 2}, column {m.race!r}",
+                            f"race {word!r} is not a [[race]] id of the scenario")
+    for j, c in enumerate(m.area):
+        if ("area", j) in found:
+            raise ScenarioError(name, f"row {found['area', j][0] + 2}, column {c!r}", "is "
+                                "blank; every row needs its area (or leave the column out)")
     p = sums.partial
     n_races = len(races)
     per_race = np.zeros(n_races, np.int64)
@@ -181,14 +203,20 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
         per_race[r] += p.rows[j]
         first_row[r] = min(first_row[r], p.first[j])
     file_races = frozenset(np.flatnonzero(per_race).tolist())
-    for r in sorted(file_races):
+    repeated = _repeated(job, sums) if m.precinct else []
+    for r in sorted(file_races):  # each race's checks, races in order (precinct_csv._attach)
+        if ("extra", r) in found:
+            raise ScenarioError(name, f"row {found['extra', r][0] + 2}", f"race "
+                                f"{races[r].id!r} has {len(races[r].candidates)} candidates, "
+                                "but a later candidate column holds votes")
         if races[r].precincts is not None:
             raise ScenarioError(name, f"row {row_of(first_row[r]) + 2}",
                                 f"race {races[r].id!r} already has inline [[race.precinct]] "
                                 "rows")
-    if plan.columns.precinct:
-        _repeats(job, sums, races, row_of)
-    out, named = _areas(plan, p, races, file_races, row_of)
+        if repeated:
+            _repeats_in(job, r, races[r], repeated)
+        _area_outside(plan, p, r, races[r], row_of)
+    out, named = _areas(p, races, file_races)
     for (r, which), (key, pid) in sorted(sums.impossible.items()):
         what = ("more invalid ballots than ballots cast", "more votes than ballots cast")[which]
         shown = pid if pid is not None else str(row_of(key) + 2)
@@ -222,35 +250,41 @@ def _placeholder(race: Race) -> RacePrecincts:
                          against_all=none, votes=np.zeros((0, len(race.candidates)), np.int64))
 
 
-def _areas(plan: PrecinctPlan, p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
-           row_of: object) -> tuple[tuple[Race, ...], frozenset[int]]:
-    """Each file race's area (its own, or what all its rows' paths share) and whether its rows
-    name areas below it, as :func:`engine.formats.precinct_csv._areas_of` decides."""
-    assert callable(row_of)
-    seen: dict[tuple[str, ...], int] = {}  # a path's first row in the file
+def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
+                  row_of: Callable[[int], int]) -> None:
+    """Refuse a row of race ``r`` outside the area the race declares: its first such path (in
+    the order paths first appear in the file), at its first row, as
+    :func:`engine.formats.precinct_csv._areas_of` refuses it."""
+    if not race.area:
+        return
+    d = len(race.area)
+    outside = [(int(p.first[j]), path) for (rr, path), j in p.leaves.items()
+               if rr == r and path is not None and path[:d] != race.area]
+    if not outside:
+        return
+    seen: dict[tuple[str, ...], int] = {}  # a path's first row in the file, any race
     for (_, path), j in p.leaves.items():
         if path is not None:
             seen[path] = min(seen.get(path, int(p.first[j])), int(p.first[j]))
+    first, path = min(outside, key=lambda x: seen[x[1]])
+    raise ScenarioError(plan.name, f"row {row_of(first) + 2}, column {plan.columns.area[0]!r}",
+                        f"the row's area {list(path)} is not inside race {race.id!r}'s area "
+                        f"{list(race.area)}")
+
+
+def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int]
+           ) -> tuple[tuple[Race, ...], frozenset[int]]:
+    """Each file race's area (its own, or what all its rows' paths share) and whether its rows
+    name areas below it, as :func:`engine.formats.precinct_csv._areas_of` decides."""
     out = list(races)
     named = set()
     for r in sorted(file_races):
         race = races[r]
-        own = sorted(((path, int(p.first[j])) for (rr, path), j in p.leaves.items()
-                      if rr == r and path is not None), key=lambda x: seen[x[0]])
+        own = [path for (rr, path), _ in p.leaves.items() if rr == r and path is not None]
         area = race.area
         if own:
-            if race.area:
-                d = len(race.area)
-                outside = [(path, first) for path, first in own if path[:d] != race.area]
-                if outside:
-                    path, first = outside[0]
-                    raise ScenarioError(plan.name, f"row {row_of(first) + 2}, column "
-                                        f"{plan.columns.area[0]!r}", f"the row's area "
-                                        f"{list(path)} is not inside race {race.id!r}'s area "
-                                        f"{list(race.area)}")
-            else:
-                area = _common_prefix([path for path, _ in own])
-            if any(path != area for path, _ in own):
+            area = race.area or _common_prefix(own)
+            if any(path != area for path in own):
                 named.add(r)
         out[r] = attrs.evolve(race, area=area, precincts=_placeholder(race))
     return tuple(out), frozenset(named)
@@ -265,41 +299,44 @@ def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
     return first[:depth]
 
 
-def _repeats(job: FileJob, sums: FileSums, races: tuple[Race, ...], row_of: object) -> None:
-    """Refuse a precinct id given twice in a race, named as an in-memory read names it."""
-    assert callable(row_of)
+def _repeated(job: FileJob, sums: FileSums) -> list[tuple[int, int, tuple[str, ...]]]:
+    """The rows whose key another row shares (race, file row, id words): none without a
+    repeat; else the file read again for them."""
     if not sums.hashes:
-        return
+        return []
     keys = np.concatenate(sums.hashes)
     sums.hashes.clear()  # 8 bytes a station, held once
     keys.sort()
     repeated = np.unique(keys[1:][keys[1:] == keys[:-1]])
-    if not repeated.size:
-        return
-    found = _rows_with(job, repeated, sums.rows)  # (race, file row, words) of those rows
+    return _rows_with(job, repeated, sums.rows) if repeated.size else []
+
+
+def _repeats_in(job: FileJob, r: int, race: Race,
+                repeated: list[tuple[int, int, tuple[str, ...]]]) -> None:
+    """Refuse a precinct id given twice in race ``r``, exactly or but for case and spacing,
+    named as :func:`engine.formats.precinct_csv._no_repeats` names it."""
     m = job.plan.columns
-    for r in range(len(races)):
-        mine = sorted((row, words) for rr, row, words in found if rr == r)
-        for how in (tuple, lambda ws: tuple(fold(w) for w in ws)):
-            groups: dict[tuple[str, ...], list[int]] = {}
-            for row, words in mine:
-                groups.setdefault(how(words), []).append(row)
-            many = [rows for rows in groups.values() if len(rows) > 1]
-            if not many:
-                continue
-            i = min(rows[1] for rows in many)
-            j = next(rows[0] for rows in many if rows[1] == i)
-            text = dict(mine)
-            pid, other = " / ".join(text[i]), " / ".join(text[j])
-            same = "" if pid == other else (f", as {other!r}: ids that differ only in case or "
-                                            "spacing are one precinct")
-            more = f"; {len(many) - 1:,} more id(s) repeat" if len(many) > 1 else ""
-            tip = ("; a station may need several columns to be one id, e.g. precinct = "
-                   "[\"region\", \"number\"]" if len(m.precinct) == 1 else "")
-            where = m.precinct[0] if len(m.precinct) == 1 else " + ".join(m.precinct)
-            raise ScenarioError(job.plan.name, f"row {i + 2}, column {where!r}",
-                                f"duplicate precinct id {pid!r} in race {races[r].id!r} (also "
-                                f"row {j + 2}{same}){more}{tip}")
+    mine = sorted((row, words) for rr, row, words in repeated if rr == r)
+    for how in (tuple, lambda ws: tuple(fold(w) for w in ws)):
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for row, words in mine:
+            groups.setdefault(how(words), []).append(row)
+        many = [rows for rows in groups.values() if len(rows) > 1]
+        if not many:
+            continue
+        i = min(rows[1] for rows in many)
+        j = next(rows[0] for rows in many if rows[1] == i)
+        text = dict(mine)
+        pid, other = " / ".join(text[i]), " / ".join(text[j])
+        same = "" if pid == other else (f", as {other!r}: ids that differ only in case or "
+                                        "spacing are one precinct")
+        more = f"; {len(many) - 1:,} more id(s) repeat" if len(many) > 1 else ""
+        tip = ("; a station may need several columns to be one id, e.g. precinct = "
+               "[\"region\", \"number\"]" if len(m.precinct) == 1 else "")
+        where = m.precinct[0] if len(m.precinct) == 1 else " + ".join(m.precinct)
+        raise ScenarioError(job.plan.name, f"row {i + 2}, column {where!r}",
+                            f"duplicate precinct id {pid!r} in race {race.id!r} (also row "
+                            f"{j + 2}{same}){more}{tip}")
 
 
 def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray

@@ -13,13 +13,13 @@ a :class:`RowProblem`, numbered as in the file once the rows before the partitio
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 import attrs
 import numpy as np
 
 from engine.formats.bounds import _exact_sum
-from engine.formats.columns import batch_codes, batch_counts
+from engine.formats.columns import BadCell, batch_codes, batch_columns
 from engine.formats.id_keys import id_column, row_keys
 from engine.formats.partitions import Partition, batches
 from engine.formats.precinct_csv import PrecinctPlan
@@ -39,17 +39,22 @@ class RowProblem(Exception):
 
 @attrs.frozen(eq=False)
 class Chunk:
-    """A batch of a partition's rows: ``rows`` for the sums; ``hashes`` (n,) uint64 precinct
+    """A batch of a partition's ``n`` rows: ``rows`` for the sums; ``hashes`` (n,) uint64 precinct
     keys (None: the file has no precinct column); ``blanks`` per line column the rows (in the
     partition) of its blank cells; ``impossible`` (race, which of
     :func:`engine.formats.bounds.impossible`) -> its first row and precinct id (None: the file
-    has no precinct column); ``total``: the exact sum of the counts read."""
+    has no precinct column); ``total``: the exact sum of the counts read; ``found``: rows that
+    refuse the file, each kind's first (``race``: an unknown race, with its word; ``area``, j:
+    a blank cell of area column j, both with no sums: ``rows`` None; ``extra``, r: votes past
+    race r's candidates)."""
 
-    rows: Rows
+    n: int
+    rows: Rows | None
     hashes: np.ndarray | None
     blanks: dict[str, np.ndarray]
     impossible: dict[tuple[int, int], tuple[int, str | None]]
     total: int
+    found: dict[tuple[str, int], tuple[int, str]]
 
 
 def chunks(plan: PrecinctPlan, races: dict[str, int], n_cand: np.ndarray, k: int,
@@ -69,27 +74,37 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
     m = plan.columns
     n = batch.num_rows
 
-    def counts(c: str) -> np.ndarray:
-        def fail(i: int, problem: str) -> NoReturn:
-            raise RowProblem(row0 + i, c, problem)
-
-        return batch_counts(batch.column(raw[c]), plan.counts[c], fail)
-
     def codes(c: str) -> tuple[np.ndarray, list[str]]:
         index_, words = batch_codes(batch.column(raw[c]))
         return index_.astype(np.int64), words
 
-    cells = {c: counts(c) for c in plan.counts}  # every count cell converted first, as read
-    if m.race is None:
-        race = np.zeros(n, np.int64)
-    else:
+    try:  # every count cell converted first, as an in-memory read converts the whole file
+        cells = batch_columns(batch, raw, plan.counts)
+    except BadCell as bad:
+        raise RowProblem(row0 + bad.row, bad.column, bad.problem) from None
+    found: dict[tuple[str, int], tuple[int, str]] = {}
+    race = np.zeros(n, np.int64)
+    if m.race is not None:
         rc, words = codes(m.race)
         race = np.array([races.get(w, -1) for w in words], np.int64)[rc]
         unknown = np.flatnonzero(race < 0)
         if unknown.size:
             i = int(unknown[0])
-            raise RowProblem(row0 + i, m.race, f"race {words[rc[i]]!r} is not a [[race]] id "
-                                               "of the scenario")
+            found[("race", 0)] = (row0 + i, words[rc[i]])
+    for j, c in enumerate(m.area):
+        ac, words = codes(c)
+        if "" in words:
+            found[("area", j)] = (row0 + int(np.flatnonzero(ac == words.index(""))[0]), "")
+    votes = np.stack([np.maximum(cells[c], 0) for c in m.candidates], axis=1)
+    beyond = np.arange(votes.shape[1])[None, :] >= n_cand[race][:, None]
+    extra = np.flatnonzero((votes * beyond).any(axis=1) & (race >= 0))
+    if extra.size:
+        first = np.unique(race[extra], return_index=True)
+        for r, j in zip(*first, strict=True):
+            found[("extra", int(r))] = (row0 + int(extra[j]), "")
+    if any(kind != "extra" for kind, _ in found):  # refused before any race is looked at
+        return Chunk(n=n, rows=None, hashes=None, blanks={}, impossible={}, total=0,
+                     found=found)
     blanks = {c: row0 + np.flatnonzero(cells[c] < 0) for cs in m.lines.values() for c in cs}
     lines = {}
     for line, cs in m.lines.items():
@@ -98,14 +113,6 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
         lines[line] = parts[0] if len(parts) == 1 else np.where(known, np.sum(parts, axis=0),
                                                                 -1)
     base = [lines.pop(c) if c in lines else np.full(n, -1, np.int64) for c in COUNT_COLUMNS]
-    votes = np.stack([np.maximum(cells[c], 0) for c in m.candidates], axis=1)
-    beyond = np.arange(votes.shape[1])[None, :] >= n_cand[race][:, None]
-    extra = np.flatnonzero((votes * beyond).any(axis=1))
-    if extra.size:
-        i = int(extra[0])
-        r = int(race[i])
-        raise RowProblem(row0 + i, None, f"race {list(races)[r]!r} has {int(n_cand[r])} "
-                                         "candidates, but a later candidate column holds votes")
     table = np.zeros((n, 4 + k), np.int64)
     for j, col in enumerate(base):
         table[:, j] = col
@@ -118,12 +125,12 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
     def id_of(i: int) -> str | None:
         return " / ".join(c.word(i) for c in coded) if coded else None
 
-    path, paths = _paths(m.area, codes, row0) if m.area else (np.full(n, -1, np.int64), ())
+    path, paths = _paths(m.area, codes) if m.area else (np.full(n, -1, np.int64), ())
     shown = np.maximum(votes, 0).sum(axis=1) + np.maximum(base[3], 0)
     impossible: dict[tuple[int, int], tuple[int, str | None]] = {}
-    for which, bad in enumerate(((base[1] >= 0) & (base[2] > base[1]),
-                                 (base[1] >= 0) & (shown > base[1]))):
-        at = np.flatnonzero(bad)
+    for which, mask in enumerate(((base[1] >= 0) & (base[2] > base[1]),
+                                  (base[1] >= 0) & (shown > base[1]))):
+        at = np.flatnonzero(mask)
         if at.size:
             first_rows = np.unique(race[at], return_index=True)
             for r, j in zip(*first_rows, strict=True):
@@ -134,18 +141,14 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
     rows = Rows(race=race, counts=table, lines=lines, path=path, paths=paths,
                 station=np.ones(n, bool), order=order,
                 ids=id_of)
-    return Chunk(rows=rows, hashes=hashes, blanks=blanks, impossible=impossible, total=total)
+    return Chunk(n=n, rows=rows, hashes=hashes, blanks=blanks, impossible=impossible,
+                 total=total, found=found)
 
 
-def _paths(cols: tuple[str, ...], codes: Callable[[str], tuple[np.ndarray, list[str]]],
-           row0: int) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+def _paths(cols: tuple[str, ...], codes: Callable[[str], tuple[np.ndarray, list[str]]]
+           ) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
     """Each row's area path as a code into the batch's distinct paths."""
     coded = [codes(c) for c in cols]
-    for c, (cc, words) in zip(cols, coded, strict=True):
-        if "" in words:
-            i = int(np.flatnonzero(cc == words.index(""))[0])
-            raise RowProblem(row0 + i, c, "is blank; every row needs its area (or leave the "
-                                          "column out)")
     key = np.zeros(coded[0][0].size, np.int64)
     for cc, words in coded:
         key = key * max(len(words), 1) + cc
