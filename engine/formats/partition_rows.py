@@ -6,8 +6,12 @@ no votes, the area columns make each row's path, the precinct columns its id.
 What only the whole file can decide is left to :mod:`engine.formats.partition_job`: it gets,
 besides the rows, each row's precinct id as a 64-bit hash of its race and folded words (for
 repeats), the blank cells of each line column, the first impossible row of each race and the
-exact sum of every count read. Rows are numbered within the partition; a problem found here is
-a :class:`RowProblem`, numbered as in the file once the rows before the partition are counted.
+exact sum of every count read. Rows are numbered within the partition, and as in the file once
+the rows before the partition are counted. A bad cell (the batch's first by row, as
+:func:`engine.formats.columns.batch_columns` finds it) is a :class:`RowProblem` that ends the
+partition; the other rows that refuse the file (an unknown race, a blank area, votes past a
+race's candidates) are kept, the first of each kind, for the whole file to decide in the
+in-memory read's order.
 """
 
 from __future__ import annotations
