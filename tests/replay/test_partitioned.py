@@ -336,3 +336,18 @@ def test_any_file_in_any_partitions_is_the_in_memory_replay(tmp_path_factory, n,
     runner = CliRunner()
     ref = _replay(runner, scenario, "--format", "json")
     assert _replay(runner, scenario, "--format", "json", "--partition", str(size)) == ref
+
+
+def test_the_benchmark_runs_end_to_end_on_a_small_file(tmp_path, capsys):
+    """`python -m benchmarks.partition_bench` on 300 stations: every run's output the same
+    bytes, each with its time and peak (figures not asserted)."""
+    from benchmarks import partition_bench
+
+    partition_bench.main(["--stations", "300", "--repeat", "1", "--partition", "4K",
+                          "--folder", str(tmp_path)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "wrote 300 stations in " + out[0].split(" in ")[1]
+    assert [line.split("  ")[0] for line in out[2:5]] == [
+        "in memory", "--partition 4K --jobs 1", "--partition 4K --jobs 2"]
+    assert all(" s, peak " in line for line in out[2:5])
+    assert out[-1] == "outputs byte-identical"
