@@ -28,7 +28,7 @@ from engine.errors import ScenarioError
 from engine.formats.bounds import _race_counts
 from engine.formats.columns import batch_codes
 from engine.formats.id_keys import id_column, row_keys
-from engine.formats.partition_rows import RowProblem, chunks
+from engine.formats.partition_rows import Impossible, RowProblem, chunks
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
@@ -56,7 +56,7 @@ class FileSums:
         self.problem: tuple[int, int | None, str | None, str | ScenarioError] | None = None
         self.hashes: list[np.ndarray] = []
         self.blanks: dict[str, tuple[int, np.ndarray]] = {}   # column -> (cells, first keys)
-        self.impossible: dict[tuple[int, int], tuple[int, str | None]] = {}  # -> (key, id)
+        self.impossible: dict[tuple[int, int], Impossible] = {}  # its row as an order key
         self.found: dict[tuple[str, int], tuple[int, str]] = {}  # -> (key, word)
         self.total = 0
 
@@ -139,10 +139,10 @@ class FileJob:
                 had, keys = acc.blanks.get(c, (0, np.zeros(0, np.int64)))
                 first = (rows[:_SHOWN] + (part.index + 1 << 40)).astype(np.int64)
                 acc.blanks[c] = (had + rows.size, np.sort(np.r_[keys, first])[:_SHOWN])
-            for key, (row, pid) in chunk.impossible.items():
+            for key, (row, pid, values) in chunk.impossible.items():
                 order = (part.index + 1 << 40) + row
                 if key not in acc.impossible or order < acc.impossible[key][0]:
-                    acc.impossible[key] = (order, pid)
+                    acc.impossible[key] = (order, pid, values)
             acc.total += chunk.total
         acc.rows[part.index] = n
 
@@ -164,8 +164,8 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
                 ) -> tuple[tuple[Race, ...], tuple[str, ...], PartitionedFile]:
     """The checks of the whole file, then the races with their areas (the file's races carry
     no rows), the warnings of an in-memory read and the sums for the replay. ``scenario``:
-    the scenario file's name (impossible counts and their sum are named in it, as the
-    in-memory checks of :mod:`engine.formats.bounds` name them)."""
+    the scenario file's name (counts past int64 are named in it, as
+    :func:`engine.formats.bounds.check_sums` names them)."""
     plan = job.plan
     name = plan.name
     starts = np.r_[0, np.cumsum(sums.rows)]
@@ -216,11 +216,7 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
         if repeated:
             _repeats_in(job, r, races[r], repeated)
         _area_outside(plan, p, r, races[r], row_of)
-    out, named = _areas(p, races, file_races)
-    for (r, which), (key, pid) in sorted(sums.impossible.items()):
-        what = ("more invalid ballots than ballots cast", "more votes than ballots cast")[which]
-        shown = pid if pid is not None else str(row_of(key) + 2)
-        raise ScenarioError(scenario, f"{races[r].place}.precinct[{shown}]", what)
+    out, named = _areas(p, races, file_races, _impossible_rows(sums, row_of))
     # the file's counts and the scenario's own, as engine.formats.bounds.check_sums adds them
     if sums.total + sum(_race_counts(race) for race in races) > INT64_MAX:
         raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
@@ -228,7 +224,7 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
                             "cannot all be right")
     if not plan.columns.precinct:  # the file's row numbers name its stations
         p.worst = [[attrs.evolve(w, precinct=str(row_of(w.order) + 2)) if w.precinct is None
-                    else w for w in found] for found in p.worst]
+                    else w for w in kept] for kept in p.worst]
     warnings = []
     for c in (c for cs in plan.columns.lines.values() for c in cs):
         n, keys = sums.blanks.get(c, (0, np.zeros(0, np.int64)))
@@ -242,12 +238,26 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
     return out, tuple(warnings), done
 
 
-def _placeholder(race: Race) -> RacePrecincts:
-    """No rows: the race's rows were summed from the file (a race that has precincts is
-    checked by its precincts, never by its own published counts)."""
-    none = np.zeros(0, np.int64)
-    return RacePrecincts(ids=np.zeros(0, str), registered=none, cast=none, invalid=none,
-                         against_all=none, votes=np.zeros((0, len(race.candidates)), np.int64))
+def _impossible_rows(sums: FileSums, row_of: Callable[[int], int]
+                     ) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
+    """Per race, its first row of each impossible kind, in file order: (id, counts)."""
+    out: dict[int, list[tuple[int, str, tuple[int, ...]]]] = {}
+    for (r, _), (key, pid, values) in sums.impossible.items():
+        row = row_of(key)
+        out.setdefault(r, []).append((row, pid if pid is not None else str(row + 2), values))
+    return {r: [(pid, values) for _, pid, values in sorted(rows)] for r, rows in out.items()}
+
+
+def _placeholder(race: Race, impossible: list[tuple[str, tuple[int, ...]]]) -> RacePrecincts:
+    """The race's rows, summed from the file, stand in for by its impossible rows only (none,
+    or the first of each kind): a race with precincts is checked by them, never by its own
+    published counts, and :func:`engine.formats.consistency.check_counts` then refuses such a
+    row in its place in the scenario's checks, as for a file read whole."""
+    k = len(race.candidates)
+    counts = np.array([v for _, v in impossible], np.int64).reshape(len(impossible), 3 + k)
+    return RacePrecincts(ids=np.array([pid for pid, _ in impossible], str),
+                         registered=np.full(len(impossible), -1, np.int64), cast=counts[:, 0],
+                         invalid=counts[:, 1], against_all=counts[:, 2], votes=counts[:, 3:])
 
 
 def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
@@ -272,10 +282,12 @@ def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
                         f"{list(race.area)}")
 
 
-def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int]
+def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
+           impossible: dict[int, list[tuple[str, tuple[int, ...]]]]
            ) -> tuple[tuple[Race, ...], frozenset[int]]:
     """Each file race's area (its own, or what all its rows' paths share) and whether its rows
-    name areas below it, as :func:`engine.formats.precinct_csv._areas_of` decides."""
+    name areas below it, as :func:`engine.formats.precinct_csv._areas_of` decides; its rows
+    as :func:`_placeholder` stands in for them."""
     out = list(races)
     named = set()
     for r in sorted(file_races):
@@ -286,7 +298,8 @@ def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int]
             area = race.area or _common_prefix(own)
             if any(path != area for path in own):
                 named.add(r)
-        out[r] = attrs.evolve(race, area=area, precincts=_placeholder(race))
+        out[r] = attrs.evolve(race, area=area,
+                              precincts=_placeholder(race, impossible.get(r, [])))
     return tuple(out), frozenset(named)
 
 

@@ -30,7 +30,11 @@ from engine.formats.precinct_csv import PrecinctPlan
 from engine.records import COUNT_COLUMNS
 from engine.replay.partial import Rows, order_key
 
-__all__ = ["Chunk", "RowProblem", "chunks"]
+__all__ = ["Chunk", "Impossible", "RowProblem", "chunks"]
+
+# an impossible row: its row, precinct id (None: named by its row) and counts (cast, invalid,
+# against all, the race's votes)
+Impossible = tuple[int, str | None, tuple[int, ...]]
 
 
 class RowProblem(Exception):
@@ -43,20 +47,19 @@ class RowProblem(Exception):
 
 @attrs.frozen(eq=False)
 class Chunk:
-    """A batch of a partition's ``n`` rows: ``rows`` for the sums; ``hashes`` (n,) uint64 precinct
-    keys (None: the file has no precinct column); ``blanks`` per line column the rows (in the
-    partition) of its blank cells; ``impossible`` (race, which of
-    :func:`engine.formats.bounds.impossible`) -> its first row and precinct id (None: the file
-    has no precinct column); ``total``: the exact sum of the counts read; ``found``: rows that
-    refuse the file, each kind's first (``race``: an unknown race, with its word; ``area``, j:
-    a blank cell of area column j, both with no sums: ``rows`` None; ``extra``, r: votes past
-    race r's candidates)."""
+    """A batch of a partition's ``n`` rows: ``rows`` for the sums; ``hashes`` (n,) uint64
+    precinct keys (None: the file has no precinct column); ``blanks`` per line column the rows
+    (in the partition) of its blank cells; ``impossible`` (race, which of
+    :func:`engine.formats.bounds.impossible`) -> its first such row; ``total``: the exact sum
+    of the counts read; ``found``: rows that refuse the file, each kind's first (``race``: an
+    unknown race, with its word; ``area``, j: a blank cell of area column j, both with no
+    sums: ``rows`` None; ``extra``, r: votes past race r's candidates)."""
 
     n: int
     rows: Rows | None
     hashes: np.ndarray | None
     blanks: dict[str, np.ndarray]
-    impossible: dict[tuple[int, int], tuple[int, str | None]]
+    impossible: dict[tuple[int, int], Impossible]
     total: int
     found: dict[tuple[str, int], tuple[int, str]]
 
@@ -131,14 +134,17 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
 
     path, paths = _paths(m.area, codes) if m.area else (np.full(n, -1, np.int64), ())
     shown = np.maximum(votes, 0).sum(axis=1) + np.maximum(base[3], 0)
-    impossible: dict[tuple[int, int], tuple[int, str | None]] = {}
+    impossible: dict[tuple[int, int], Impossible] = {}
     for which, mask in enumerate(((base[1] >= 0) & (base[2] > base[1]),
                                   (base[1] >= 0) & (shown > base[1]))):
         at = np.flatnonzero(mask)
         if at.size:
             first_rows = np.unique(race[at], return_index=True)
             for r, j in zip(*first_rows, strict=True):
-                impossible[(int(r), which)] = (row0 + int(at[j]), id_of(int(at[j])))
+                i = int(at[j])
+                impossible[(int(r), which)] = (row0 + i, id_of(i), (
+                    int(base[1][i]), int(base[2][i]), int(base[3][i]),
+                    *votes[i, :int(n_cand[r])].tolist()))
     total = (sum(_exact_sum(b) for b in base) + _exact_sum(votes)
              + sum(_exact_sum(v) for v in lines.values()))
     order = order_key(index, row0 + np.arange(n))

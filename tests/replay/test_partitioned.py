@@ -351,3 +351,25 @@ def test_the_benchmark_runs_end_to_end_on_a_small_file(tmp_path, capsys):
         "in memory", "--partition 4K --jobs 1", "--partition 4K --jobs 2"]
     assert all(" s, peak " in line for line in out[2:5])
     assert out[-1] == "outputs byte-identical"
+
+
+def test_the_scenarios_checks_keep_their_order_with_a_file_in_partitions(runner, tmp_path):
+    """A race of its own counts listed first with more ballots than voters, and an impossible
+    station in the file: the first race's error, as for the file read whole; without it, the
+    station's, named by its id."""
+    scenario = write(tmp_path, 3000, seed=15)
+    text = scenario.read_text().replace('valid = "valid"\n', 'valid = "valid"\ncast = '
+                                        '"stationary"\n')
+    own = text[text.index('[[race]]\nid = "own"'):text.index("[precincts]")]
+    first = text.index("[[race]]")
+    text = text.replace(own, "")
+    scenario.write_text(text[:first] + own.replace("cast = 600", "cast = 2000") + text[first:])
+    _edit_row(tmp_path / "national.csv", 2900, "invalid a", "99999")
+    ref = _replay(runner, scenario)
+    assert ref[0] == 2
+    assert "race[own].cast: more ballots cast (2000) than registered voters" in ref[2]
+    assert _replay(runner, scenario, "--partition", "8K") == ref
+    scenario.write_text(scenario.read_text().replace("cast = 2000", "cast = 600"))
+    ref = _replay(runner, scenario)
+    assert "more invalid ballots than ballots cast" in ref[2]
+    assert _replay(runner, scenario, "--partition", "8K") == ref
