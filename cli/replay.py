@@ -11,6 +11,12 @@ import click
 from cli import replay_render
 from cli.options import format_option, output_option
 from cli.output import UserError, check_folder, emit, user_errors, warn, write_atomic
+from cli.replay_partitioned import (
+    jobs_option,
+    partition_option,
+    partitioned_replay,
+    scheduler_option,
+)
 from cli.sources import load_file, repeats_option
 
 __all__ = ["EXIT_MISMATCH", "replay"]
@@ -29,9 +35,13 @@ EXIT_MISMATCH = 1  # --strict found published figures that do not hold
               help="results by area this many levels below each race whose precincts name "
               "areas (table format; 0: none)")
 @repeats_option
+@partition_option
+@scheduler_option
+@jobs_option
 @user_errors
 def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bool,
-           area_level: int, repeats: str | None) -> None:
+           area_level: int, repeats: str | None, partition: int | None, scheduler: str | None,
+           jobs: int | None) -> None:
     """Replay FILE: recompute every race and area and check every published figure."""
     # the engine is imported when the command runs: start-up time of `saylau --help`
     from engine.replay.run import replay as run_replay
@@ -40,9 +50,20 @@ def replay(file: str, fmt: str, output: str | None, strict: bool, all_checks: bo
         msg = "--format parquet writes files: name one with -o FILE.parquet"
         raise UserError(msg)
     check_folder(output)
-    scenario = load_file(file, repeats)
-    warn(scenario.warnings)
-    result = run_replay(scenario)
+    if partition is None:
+        if scheduler is not None or jobs is not None:
+            msg = "--scheduler and --jobs read the precinct file in partitions: give --partition"
+            raise UserError(msg)
+        scenario = load_file(file, repeats)
+        warn(scenario.warnings)
+        result = run_replay(scenario)
+    else:
+        if repeats is not None:
+            msg = "--repeats is for an OpenElections file given directly; --partition for a " \
+                  "scenario's [precincts] file"
+            raise UserError(msg)
+        result = partitioned_replay(file, partition, fmt, scheduler, jobs)
+        warn(result.scenario.warnings)
     if fmt == "parquet":
         _parquet(result, output)
         if strict and result.mismatches:

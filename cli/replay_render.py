@@ -106,7 +106,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
             "withdrawn": [{"name": w_.name, "party": w_.party,
                            "date": w_.date.isoformat() if w_.date else None, "note": w_.note}
                           for w_ in race.withdrawn],
-            "precincts": 1 if race.precincts is None else len(race.precincts.ids),
+            "precincts": rp.precincts(r),
             "winner_term": _winner_term(race, w, race.date or e.date, e.rules),
             # read from an OpenElections file: as it spells them, and the votes' methods
             **({"office": race.office, "district": race.district} if race.office else {}),

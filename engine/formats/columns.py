@@ -31,7 +31,9 @@ from engine.formats.files import check_file
 from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
-__all__ = ["Columns", "read_columns", "read_header"]
+__all__ = ["BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts", "csv_batches",
+           "pyarrow",
+           "read_columns", "read_header"]
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
@@ -65,7 +67,7 @@ class Columns:
         return self._codes[column]
 
 
-def _pa() -> Any:
+def pyarrow() -> Any:
     import pyarrow  # a scenario with a precinct file needs it: imported then (start-up)
 
     return pyarrow
@@ -74,7 +76,7 @@ def _pa() -> Any:
 # -- converting one batch's column ----------------------------------------------------------
 def _utf8(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     """A string array's offsets (N + 1,) int64 and bytes (uint8), without copying the bytes."""
-    wide = _pa().types.is_large_string(arr.type)
+    wide = pyarrow().types.is_large_string(arr.type)
     bufs = arr.buffers()
     n = len(arr)
     offsets = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32,
@@ -84,9 +86,9 @@ def _utf8(arr: Any) -> tuple[np.ndarray, np.ndarray]:
     return offsets, raw
 
 
-def _counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> np.ndarray:
+def batch_counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> np.ndarray:
     """A batch's column as (n,) int64 counts; ``fail(row in batch, problem)``."""
-    pa = _pa()
+    pa = pyarrow()
     if pa.types.is_integer(arr.type):  # a typed (Parquet) column: nulls are blank
         nulls = np.zeros(len(arr), bool)
         if arr.null_count:
@@ -145,6 +147,52 @@ def _parse_counts(offsets: np.ndarray, raw: np.ndarray, blank: int,
     return out
 
 
+class BadCell(Exception):
+    """A batch's first bad count cell: ``row`` in the batch (from 0), ``column``, ``problem``."""
+
+    def __init__(self, row: int, column: str, problem: str) -> None:
+        super().__init__(row, column, problem)
+        self.row, self.column, self.problem = row, column, problem
+
+
+def batch_columns(batch: Any, raw_names: dict[str, str], counts: dict[str, int]
+                  ) -> dict[str, np.ndarray]:
+    """A batch's count columns converted (``counts``: column -> its blank cells' value). The
+    first bad cell, by row, then in the columns' order, is raised as :class:`BadCell`: the
+    first bad cell of a file is then the same however it is cut into batches."""
+    out = {}
+    first: BadCell | None = None
+    for c, blank in counts.items():
+        def fail(i: int, problem: str, c: str = c) -> NoReturn:
+            raise BadCell(i, c, problem)
+
+        try:
+            out[c] = batch_counts(batch.column(raw_names[c]), blank, fail)
+        except BadCell as bad:
+            if first is None or bad.row < first.row:
+                first = bad
+    if first is not None:
+        raise first
+    return out
+
+
+def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
+    """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
+    in order of first appearance (two cells that differ only in the spaces around them may
+    share a word and keep two codes)."""
+    pa = pyarrow()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if arr.null_count:
+        arr = arr.fill_null("")
+    encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
+    indices = encoded.indices
+    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
+    index = np.frombuffer(indices.buffers()[1], dtype=width,
+                          count=len(indices) + indices.offset)[indices.offset:]
+    return index, [w.strip(SPACE) for w in encoded.dictionary.to_pylist()]
+
+
 class _Interned:
     """A text column's codes, built batch by batch: one code per distinct trimmed cell."""
 
@@ -153,19 +201,9 @@ class _Interned:
         self.parts: list[np.ndarray] = []
 
     def add(self, arr: Any) -> None:
-        pa = _pa()
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-            arr = arr.cast(pa.string())
-        if arr.null_count:
-            arr = arr.fill_null("")
-        encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
-        indices = encoded.indices
-        width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
-        index = np.frombuffer(indices.buffers()[1], dtype=width,
-                              count=len(indices) + indices.offset)[indices.offset:]
+        index, batch_words = batch_codes(arr)
         words = self.words
-        remap = np.fromiter((words.setdefault(w.strip(SPACE), len(words))
-                             for w in encoded.dictionary.to_pylist()), np.int64)
+        remap = np.fromiter((words.setdefault(w, len(words)) for w in batch_words), np.int64)
         self.parts.append(remap[index])
 
     def result(self) -> tuple[np.ndarray, list[str]]:
@@ -184,7 +222,7 @@ def read_header(path: Path, name: str, missing: Callable[[str], NoReturn], *,
 
         try:
             return [h.strip() for h in pq.read_schema(path).names]
-        except (OSError, _pa().ArrowException) as err:
+        except (OSError, pyarrow().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
     return [h.strip() for h in header(head(path, name), name, delimiter)]
 
@@ -196,18 +234,18 @@ def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str]
     names = read_header(path, name, _no_file(name), delimiter=delimiter)
     batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
                           path.suffix.lower() == ".parquet" else
-                          _csv_batches(path, name, [*counts, *texts], delimiter))
+                          csv_batches(path, name, [*counts, *texts], delimiter))
     parts: dict[str, list[np.ndarray]] = {c: [] for c in counts}
     interned = {c: _Interned() for c in texts}
     row0 = 0
     for batch in batches:
-        for c, blank in counts.items():
-            arr = batch.column(raw_names[c])
-
-            def fail(i: int, problem: str, c: str = c, row0: int = row0) -> NoReturn:
-                raise ScenarioError(name, f"row {row0 + i + 2}, column {c!r}", problem)
-
-            parts[c].append(_counts(arr, blank, fail))
+        try:
+            cells = batch_columns(batch, raw_names, counts)
+        except BadCell as bad:
+            raise ScenarioError(name, f"row {row0 + bad.row + 2}, column {bad.column!r}",
+                                bad.problem) from None
+        for c in counts:
+            parts[c].append(cells[c])
         for c, it in interned.items():
             it.add(batch.column(raw_names[c]))
         row0 += batch.num_rows
@@ -226,11 +264,11 @@ def _no_file(name: str) -> Callable[[str], NoReturn]:
     return missing
 
 
-def _csv_batches(path: Path, name: str, columns: list[str], delimiter: str
+def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
                  ) -> tuple[Iterator[Any], dict[str, str]]:
     """The record batches of the CSV file (only ``columns``, as strings), and each column's
     name as the file spells it."""
-    pa = _pa()
+    pa = pyarrow()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
     first = header(head(path, name), name, delimiter)
@@ -274,7 +312,7 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
 
     try:
         f = pq.ParquetFile(path)
-    except (OSError, _pa().ArrowException) as err:
+    except (OSError, pyarrow().ArrowException) as err:
         raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
     raw_of = {h.strip(): h for h in f.schema_arrow.names}
     want = list(dict.fromkeys(raw_of[c] for c in columns))
@@ -282,7 +320,7 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
     def batches() -> Iterator[Any]:
         try:
             yield from f.iter_batches(columns=want, batch_size=1 << 16)
-        except (OSError, _pa().ArrowException) as err:
+        except (OSError, pyarrow().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
 
     return batches(), {c: raw_of[c] for c in columns}
@@ -291,7 +329,7 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
 def _batch_pool() -> Any:
     """A memory pool that gives each batch's memory back to the system once it is converted:
     jemalloc told to return freed pages at once where pyarrow has it, else the system's."""
-    pa = _pa()
+    pa = pyarrow()
     try:
         pa.jemalloc_set_decay_ms(0)
         return pa.jemalloc_memory_pool()
@@ -302,7 +340,7 @@ def _batch_pool() -> Any:
 def _stream(path: Path) -> Any:
     """The file as a stream pyarrow reads block by block: ``.gz`` decompressed on the way, the
     one member of a ``.zip``, else the file itself."""
-    pa = _pa()
+    pa = pyarrow()
     suffix = path.suffix.lower()
     if suffix == ".gz":
         return pa.input_stream(str(path), compression="gzip")

@@ -29,7 +29,7 @@ from engine.formats.toml_reader import Reader
 from engine.law.protocol import Protocol
 from engine.records import COUNT_COLUMNS, Race, RacePrecincts
 
-__all__ = ["read_csv", "read_records"]
+__all__ = ["ColumnMap", "PrecinctPlan", "fold", "plan_csv", "read_csv", "read_records"]
 
 _TOO_LARGE = MAX_COUNT  # as for counts in the scenario file (sums stay inside int64)
 
@@ -76,7 +76,7 @@ def _names(cols: Reader, key: str) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class _Mapping:
+class ColumnMap:
     race: str | None
     precinct: tuple[str, ...]
     area: tuple[str, ...]
@@ -95,9 +95,9 @@ class _Mapping:
         return out
 
 
-def _mapping(spec: Reader, protocol: Protocol) -> _Mapping:
+def _mapping(spec: Reader, protocol: Protocol) -> ColumnMap:
     cols = spec.table("columns", required=True)
-    m = _Mapping(race=cols.str("race"), precinct=_names(cols, "precinct"),
+    m = ColumnMap(race=cols.str("race"), precinct=_names(cols, "precinct"),
                  area=cols.str_list("area"), candidates=cols.str_list("candidates"),
                  lines={line: names for line in protocol.all_lines
                         if (names := _names(cols, line))})
@@ -118,10 +118,28 @@ def _missing(col: str, name: str, header: list[str]) -> str:
     return f"column {col!r} is not in the header of {name} ({shown}{more}){tip}"
 
 
-def read_csv(spec: Reader, races: tuple[Race, ...], base: Path, protocol: Protocol
-             ) -> tuple[tuple[Race, ...], tuple[str, ...]]:
-    """Attach the precinct rows of ``spec['file']`` to their races (by the race column); also
-    what reading found worth a warning (blank count cells), one line each."""
+@attrs.frozen
+class PrecinctPlan:
+    """A ``[precincts]`` table checked against its file's header, before any row is read: the
+    file, its columns' meanings, the count columns with the value of their blank cells (-1
+    unknown for a line, 0 votes for a candidate) and the text columns."""
+
+    path: Path
+    name: str
+    delimiter: str
+    columns: ColumnMap
+    counts: dict[str, int]
+    texts: tuple[str, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The protocol's lines the file gives beside the tally's four, in the table's order."""
+        return tuple(x for x in self.columns.lines if x not in COUNT_COLUMNS)
+
+
+def plan_csv(spec: Reader, races: tuple[Race, ...], base: Path, protocol: Protocol
+             ) -> PrecinctPlan:
+    """The ``[precincts]`` table ``spec`` read and its columns found in the file's header."""
     file = spec.str("file", required=True)
     delimiter = spec.str("delimiter", default=",")
     m = _mapping(spec, protocol)
@@ -142,9 +160,19 @@ def read_csv(spec: Reader, races: tuple[Race, ...], base: Path, protocol: Protoc
     # an empty cell: unknown for a line, no votes for a candidate
     counts = {c: -1 for cols in m.lines.values() for c in cols}
     counts.update({c: 0 for c in m.candidates if c not in counts})
-    texts = list(dict.fromkeys([*([m.race] if m.race else []), *m.precinct, *m.area]))
-    table = read_columns(base / file, name, counts, texts, delimiter=delimiter)
-    return _attach(table, m, races)
+    texts = tuple(dict.fromkeys([*([m.race] if m.race else []), *m.precinct, *m.area]))
+    return PrecinctPlan(path=base / file, name=name, delimiter=delimiter, columns=m,
+                        counts=counts, texts=texts)
+
+
+def read_csv(spec: Reader, races: tuple[Race, ...], base: Path, protocol: Protocol
+             ) -> tuple[tuple[Race, ...], tuple[str, ...]]:
+    """Attach the precinct rows of ``spec['file']`` to their races (by the race column); also
+    what reading found worth a warning (blank count cells), one line each."""
+    plan = plan_csv(spec, races, base, protocol)
+    table = read_columns(plan.path, plan.name, plan.counts, list(plan.texts),
+                         delimiter=plan.delimiter)
+    return _attach(table, plan.columns, races)
 
 
 def _line(table: Columns, cols: tuple[str, ...], warnings: list[str]) -> np.ndarray:
@@ -210,15 +238,20 @@ def _ids(table: Columns, cols: tuple[str, ...], n: int
     return ids, exact, folded
 
 
+def fold(word: str) -> str:
+    """A precinct id's word with case and runs of spaces ignored."""
+    return " ".join(word.split()).casefold()
+
+
 def _fold_codes(words: np.ndarray) -> np.ndarray:
     """Codes of ``words`` with case and runs of spaces ignored."""
-    folded = [" ".join(str(w).split()).casefold() for w in words]
+    folded = [fold(str(w)) for w in words]
     seen: dict[str, int] = {}
     return np.fromiter((seen.setdefault(w, len(seen)) for w in folded), np.int64,
                        count=len(folded))
 
 
-def _attach(table: Columns, m: _Mapping, races: tuple[Race, ...]
+def _attach(table: Columns, m: ColumnMap, races: tuple[Race, ...]
             ) -> tuple[tuple[Race, ...], tuple[str, ...]]:
     name, n = table.name, table.n_rows
     by_id = {r.id: i for i, r in enumerate(races)}

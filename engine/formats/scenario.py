@@ -65,12 +65,14 @@ _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
 
 
 # --------------------------------------------------------------------------------------------
-def load(path: str | Path, *, repeats: str | None = None) -> Scenario:
+def load(path: str | Path, *, repeats: str | None = None, precincts: Any = None) -> Scenario:
     """Read and check a scenario file; raise :class:`ScenarioError` on the first problem.
 
     An OpenElections CSV file (``.csv``, ``.csv.gz``) is read as the scenario replaying every
     race of it (:mod:`engine.formats.openelections.direct`), its repeated rows as ``repeats``
-    says (refused by default); a scenario sets that in its ``[[openelections]]`` tables."""
+    says (refused by default); a scenario sets that in its ``[[openelections]]`` tables.
+    ``precincts(spec, races, base, election)`` reads a ``[precincts]`` file instead of
+    :func:`engine.formats.precinct_csv.read_csv` (in partitions: ``replay --partition``)."""
     path = Path(path)
     name = path.name
     if name.casefold().endswith((".csv", ".csv.gz")):
@@ -89,10 +91,11 @@ def load(path: str | Path, *, repeats: str | None = None) -> Scenario:
         text = read_file(path, name, "scenario_bytes").decode("utf-8")
     except UnicodeDecodeError as err:
         raise ScenarioError(name, f"byte {err.start}", "not UTF-8 text") from None
-    return loads(text, name=name, base=path.parent)
+    return loads(text, name=name, base=path.parent, precincts=precincts)
 
 
-def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> Scenario:
+def loads(text: str, *, name: str = "<scenario>", base: Path | None = None,
+          precincts: Any = None) -> Scenario:
     """Parse scenario TOML text; ``base`` resolves files it references (precinct CSVs)."""
     try:
         data = tomllib.loads(text)
@@ -125,8 +128,9 @@ def loads(text: str, *, name: str = "<scenario>", base: Path | None = None) -> S
         # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.precinct_csv import read_csv
 
-        races, warnings = read_csv(precinct_spec, races, base or Path.cwd(),
-                                   election.protocol or BASIC)
+        races, warnings = (precincts(precinct_spec, races, base or Path.cwd(), election)
+                           if precincts else read_csv(precinct_spec, races, base or Path.cwd(),
+                                                      election.protocol or BASIC))
     if openelections:
         # imported when a file asks for it: start-up time of plain TOML scenarios
         from engine.formats.openelections.reader import read_tables

@@ -28,6 +28,7 @@ __all__ = [
     "Protocol",
     "Relation",
     "derive",
+    "derive_steps",
     "holds",
     "is_line_name",
     "parse",
@@ -286,19 +287,29 @@ def derive(protocol: Protocol, lines: dict[str, np.ndarray]) -> tuple[dict[str, 
     rows do not give is computed from lines they give (or derived before it), and a given
     line's unknown (-1) cells are filled where its parts are known. Returns the lines and the
     names of those that took a value from a derivation."""
+    out, steps = derive_steps(protocol, lines)
+    return out, tuple(name for name, new, filled in steps if new or filled)
+
+
+def derive_steps(protocol: Protocol, lines: dict[str, np.ndarray]
+                 ) -> tuple[dict[str, np.ndarray], tuple[tuple[str, bool, int], ...]]:
+    """:func:`derive`, saying what each derivation that ran did: (its line, whether the line
+    was new, the cells it filled: unknown before, its parts known). A replay read in
+    partitions adds the cells up over the partitions to name the lines :func:`derive` would
+    name for the whole file."""
     out = dict(lines)
-    made = []
+    steps = []
     for d in protocol.derived:
         name = d.left[0][1]
         if any(n not in out for _, n in d.right):
             continue
         value, known = _sum(d.right, out)
-        if name not in out:
+        new = name not in out
+        gap = known if new else (out[name] < 0) & known
+        filled = int(np.count_nonzero(gap))
+        if new:
             out[name] = np.where(known, value, -1)
-        else:
-            gap = (out[name] < 0) & known
-            if not gap.any():
-                continue
+        elif filled:
             out[name] = np.where(gap, value, out[name])
-        made.append(name)
-    return out, tuple(made)
+        steps.append((name, new, filled))
+    return out, tuple(steps)

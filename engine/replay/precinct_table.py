@@ -14,7 +14,7 @@ from engine.law.protocol import BASIC, derive
 from engine.records import COUNT_COLUMNS, Scenario
 from engine.tally.races import PrecinctTable
 
-__all__ = ["precinct_table", "station_ids", "station_rows"]
+__all__ = ["precinct_table", "raw_table", "station_ids", "station_rows"]
 
 
 def precinct_table(scenario: Scenario) -> PrecinctTable:
@@ -24,12 +24,29 @@ def precinct_table(scenario: Scenario) -> PrecinctTable:
 
 def _table(scenario: Scenario) -> tuple[PrecinctTable, tuple[str, ...]]:
     """The table and the names of the lines derivation gave values to."""
+    raw = raw_table(scenario)
+    by_name = raw.lines
+    counts, by_name, made = _derived(scenario, raw.counts, by_name)
+    names = list(by_name)
+    line_counts = (np.column_stack([by_name[n] for n in names]) if names
+                   else np.zeros((counts.shape[0], 0), np.int64))
+    return PrecinctTable(race=raw.race, counts=counts, n_races=raw.n_races,
+                         line_names=tuple(names), line_counts=line_counts,
+                         area=raw.area, area_paths=raw.area_paths), made
+
+
+def raw_table(scenario: Scenario, skip: frozenset[int] = frozenset()) -> PrecinctTable:
+    """Every precinct of ``scenario`` in one table as given, before the protocol's derived
+    lines; the races ``skip`` names are left out (a replay read in partitions tallies their
+    rows from the file)."""
     k = scenario.max_candidates
     names = list(dict.fromkeys(n for race in scenario.races if race.precincts is not None
                                for n in race.precincts.lines))
     paths: dict[tuple[str, ...], int] = {}
-    blocks, line_blocks, area_blocks = [], [], []
-    for race in scenario.races:
+    blocks, line_blocks, area_blocks, race_of = [], [], [], []
+    for r, race in enumerate(scenario.races):
+        if r in skip:
+            continue
         p = race.precincts
         if p is None:
             given = [race.registered, race.cast, race.invalid, race.against_all,
@@ -38,12 +55,14 @@ def _table(scenario: Scenario) -> tuple[PrecinctTable, tuple[str, ...]]:
             blocks.append(np.array([row], dtype=np.int64))
             line_blocks.append(np.full((1, len(names)), -1, np.int64))
             area_blocks.append(np.full(1, -1, np.int64))
+            race_of.append(np.full(1, r, np.int64))
             continue
         block = np.zeros((len(p.ids), 4 + k), np.int64)
         block[:, 0], block[:, 1], block[:, 2], block[:, 3] = (p.registered, p.cast,
                                                               p.invalid, p.against_all)
         block[:, 4:4 + p.votes.shape[1]] = p.votes
         blocks.append(block)
+        race_of.append(np.full(len(p.ids), r, np.int64))
         known = np.full((len(p.ids), len(names)), -1, np.int64)
         for j, n in enumerate(names):
             if n in p.lines:
@@ -59,19 +78,15 @@ def _table(scenario: Scenario) -> tuple[PrecinctTable, tuple[str, ...]]:
         counts = np.concatenate(blocks)
         line_rows = np.concatenate(line_blocks)
         area = np.concatenate(area_blocks)
+        race_index = np.concatenate(race_of)
     else:
         counts = np.zeros((0, 4 + k), np.int64)
         line_rows = np.zeros((0, len(names)), np.int64)
         area = np.zeros(0, np.int64)
-    race_of = np.repeat(np.arange(len(blocks), dtype=np.int64), [b.shape[0] for b in blocks])
-    by_name = {n: line_rows[:, j] for j, n in enumerate(names)}
-    counts, by_name, made = _derived(scenario, counts, by_name)
-    names = list(by_name)
-    line_counts = (np.column_stack([by_name[n] for n in names]) if names
-                   else np.zeros((counts.shape[0], 0), np.int64))
-    return PrecinctTable(race=race_of, counts=counts, n_races=len(scenario.races),
-                         line_names=tuple(names), line_counts=line_counts,
-                         area=area if paths else None, area_paths=tuple(paths)), made
+        race_index = np.zeros(0, np.int64)
+    return PrecinctTable(race=race_index, counts=counts, n_races=len(scenario.races),
+                         line_names=tuple(names), line_counts=line_rows,
+                         area=area if paths else None, area_paths=tuple(paths))
 
 
 def _derived(scenario: Scenario, counts: np.ndarray, lines: dict[str, np.ndarray]

@@ -18,7 +18,7 @@ from engine.tally.areas import AreaResults, area_results
 from engine.tally.precinct_areas import PrecinctAreaResults, precinct_area_results
 from engine.tally.races import RaceResults, RaceTotals, race_results, race_totals
 
-__all__ = ["Replay", "bases", "precinct_table", "replay"]
+__all__ = ["Replay", "bases", "precinct_table", "replay", "settle"]
 
 
 @attrs.frozen(eq=False)
@@ -35,6 +35,16 @@ class Replay:
     candidate_party: np.ndarray  # (R, K) party index into areas.parties, -1 padding
     precinct_areas: PrecinctAreaResults | None = None
     protocol: ProtocolFindings | None = None
+    # (R,) precinct rows per race when the races do not carry their rows (a replay read in
+    # partitions, engine.formats.partition_job); 0 for a race of its own counts
+    precinct_rows: np.ndarray | None = None
+
+    def precincts(self, r: int) -> int:
+        """The precincts of race ``r`` (a race of its own counts is one)."""
+        if self.precinct_rows is not None and self.precinct_rows[r] > 0:
+            return int(self.precinct_rows[r])
+        p = self.scenario.races[r].precincts
+        return 1 if p is None else len(p.ids)
 
     @property
     def mismatches(self) -> tuple[Check, ...]:
@@ -60,6 +70,24 @@ def replay(scenario: Scenario) -> Replay:
     table, derived = _table(scenario)
     n_cand = np.array([len(r.candidates) for r in scenario.races], dtype=np.int64)
     totals = race_totals(table, n_cand, against_all_line=rules.against_all)
+    depth = np.array([len(r.area) for r in scenario.races], np.int64)
+    within = precinct_area_results(table, depth) if table.area is not None else None
+    rows = station_rows(scenario, table)
+    protocol = None
+    if rows.size:
+        protocol = check_protocol(scenario.election.protocol or BASIC, table, rows,
+                                  station_ids(scenario), depth, derived,
+                                  against_all_line=rules.against_all)
+    return settle(scenario, totals, within, protocol)
+
+
+def settle(scenario: Scenario, totals: RaceTotals, within: PrecinctAreaResults | None,
+           protocol: ProtocolFindings | None, precinct_rows: np.ndarray | None = None
+           ) -> Replay:
+    """The replay from its race totals: every race decided, areas and parties summed, every
+    published figure checked. ``precinct_rows`` (R,): the precinct rows each race's totals
+    sum when the races do not carry them (:attr:`Replay.precinct_rows`)."""
+    rules = scenario.election.rules
     turnout_of, share_of = bases(scenario, totals)
     results = race_results(totals, rules, turnout_of=turnout_of, share_of=share_of)
     if rules.kind == "indirect":
@@ -76,23 +104,16 @@ def replay(scenario: Scenario) -> Replay:
     checks: list[Check] = []
     inferred: list[Inferred] = []
     for r, race in enumerate(scenario.races):
+        summed = None if precinct_rows is None or not precinct_rows[r] else True
         race_found, race_inferred = race_checks(
-            race, totals, r, turnout_basis=scenario.election.turnout_basis)
+            race, totals, r, turnout_basis=scenario.election.turnout_basis, summed=summed)
         checks.extend(race_found)
         checks.extend(subtotal_checks(race))
         inferred.extend(race_inferred)
     checks.extend(area_checks(scenario, results, inferred, candidate_party, areas.parties))
-    depth = np.array([len(r.area) for r in scenario.races], np.int64)
-    within = precinct_area_results(table, depth) if table.area is not None else None
-    rows = station_rows(scenario, table)
-    protocol = None
-    if rows.size:
-        protocol = check_protocol(scenario.election.protocol or BASIC, table, rows,
-                                  station_ids(scenario), depth, derived,
-                                  against_all_line=rules.against_all)
     return Replay(scenario=scenario, races=results, areas=areas, checks=tuple(checks),
                   inferred=tuple(inferred), candidate_party=candidate_party,
-                  precinct_areas=within, protocol=protocol)
+                  precinct_areas=within, protocol=protocol, precinct_rows=precinct_rows)
 
 
 def _revote(scenario: Scenario, res: RaceResults) -> RaceResults:

@@ -16,7 +16,7 @@ import numpy as np
 from engine.tally.races import PrecinctTable
 from engine.tally.sums import sum_by_group, sum_known
 
-__all__ = ["PrecinctAreaResults", "precinct_area_results"]
+__all__ = ["PrecinctAreaResults", "areas_from_leaves", "precinct_area_results"]
 
 
 @attrs.frozen(eq=False)
@@ -49,23 +49,12 @@ def precinct_area_results(table: PrecinctTable, race_depth: np.ndarray) -> Preci
     """Every area below each race's own (``race_depth`` : (R,) its path's length) that its
     precincts name, summed; empty when no precinct names an area."""
     k = table.counts.shape[1]
-    empty = PrecinctAreaResults(race=np.zeros(0, np.int64), paths=(),
-                                precincts=np.zeros(0, np.int64),
-                                counts=np.zeros((0, k), np.int64),
-                                lines={n: np.zeros(0, np.int64) for n in table.lines})
+    names = table.line_names if table.line_counts is not None else ()
     if table.area is None or not table.area_paths:
-        return empty
+        return _empty(k, names)
     paths = table.area_paths
-    depth_of = np.array([len(p) for p in paths], np.int64)
-    deepest = int(depth_of.max(initial=0))
-    # prefix[c, d - 1]: the code of path c's first d names (-1 when the path is shorter)
-    prefixes: dict[tuple[str, ...], int] = {}
-    prefix = np.full((len(paths), max(deepest, 1)), -1, np.int64)
-    for c, path in enumerate(paths):
-        for d in range(1, len(path) + 1):
-            prefix[c, d - 1] = prefixes.setdefault(path[:d], len(prefixes))
     # First every precinct into its own area (one pass over the precincts), then each of those
-    # into the areas above it (a pass over a few thousand rows).
+    # into the areas above it (areas_from_leaves: a pass over a few thousand rows).
     named = np.flatnonzero(table.area >= 0)
     leaf_key = table.race[named] * len(paths) + table.area[named]
     leaves, leaf = np.unique(leaf_key, return_inverse=True)
@@ -76,13 +65,40 @@ def precinct_area_results(table: PrecinctTable, race_depth: np.ndarray) -> Preci
     def leaf_sum(values: np.ndarray) -> np.ndarray:
         return sum_known(values if every else values[named], leaf, n_leaves)
 
-    has_lines = table.line_counts is not None and bool(table.line_names)
     leaf_sums = leaf_sum(table.counts)
-    if has_lines:
+    if names:
         assert table.line_counts is not None
         leaf_sums = np.concatenate([leaf_sums, leaf_sum(table.line_counts)], axis=1)
     leaf_precincts = np.bincount(leaf, minlength=n_leaves).astype(np.int64)
-    leaf_race, leaf_code = leaves // len(paths), leaves % len(paths)
+    return areas_from_leaves(leaves // len(paths), leaves % len(paths), paths, leaf_sums,
+                             leaf_precincts, race_depth, k, names)
+
+
+def _empty(k: int, names: tuple[str, ...]) -> PrecinctAreaResults:
+    return PrecinctAreaResults(race=np.zeros(0, np.int64), paths=(),
+                               precincts=np.zeros(0, np.int64),
+                               counts=np.zeros((0, k), np.int64),
+                               lines={n: np.zeros(0, np.int64) for n in names})
+
+
+def areas_from_leaves(leaf_race: np.ndarray, leaf_code: np.ndarray,
+                      paths: tuple[tuple[str, ...], ...], leaf_sums: np.ndarray,
+                      leaf_precincts: np.ndarray, race_depth: np.ndarray, k: int,
+                      names: tuple[str, ...]) -> PrecinctAreaResults:
+    """The areas of races from their leaves: each leaf is one race's precincts in one area
+    path (``leaf_race``, ``leaf_code`` into ``paths``), ``leaf_sums`` (n, k + len(names))
+    their columns summed (-1 unknown), ``leaf_precincts`` how many. Every prefix of a leaf's
+    path deeper than its race's own area is an area of the race's results."""
+    if not paths:
+        return _empty(k, names)
+    depth_of = np.array([len(p) for p in paths], np.int64)
+    deepest = int(depth_of.max(initial=0))
+    # prefix[c, d - 1]: the code of path c's first d names (-1 when the path is shorter)
+    prefixes: dict[tuple[str, ...], int] = {}
+    prefix = np.full((len(paths), max(deepest, 1)), -1, np.int64)
+    for c, path in enumerate(paths):
+        for d in range(1, len(path) + 1):
+            prefix[c, d - 1] = prefixes.setdefault(path[:d], len(prefixes))
     rdepth = np.asarray(race_depth, np.int64)[leaf_race]
     rows, keys = [], []
     for d in range(1, deepest + 1):
@@ -91,7 +107,7 @@ def precinct_area_results(table: PrecinctTable, race_depth: np.ndarray) -> Preci
         keys.append(leaf_race[at] * len(prefixes) + prefix[leaf_code[at], d - 1])
     row, key = np.concatenate(rows), np.concatenate(keys)
     if key.size == 0:
-        return empty
+        return _empty(k, names)
     distinct, node = np.unique(key, return_inverse=True)
     by_code = {v: p for p, v in prefixes.items()}
     node_race = distinct // len(prefixes)
@@ -102,7 +118,6 @@ def precinct_area_results(table: PrecinctTable, race_depth: np.ndarray) -> Preci
     node = rank[node.ravel()]
     n = distinct.size
     sums = sum_known(leaf_sums[row], node, n)
-    names = table.line_names if table.line_counts is not None else ()
     return PrecinctAreaResults(race=node_race[order].astype(np.int64),
                                paths=tuple(node_path[i] for i in order),
                                precincts=sum_by_group(leaf_precincts[row], node, n),

@@ -14,7 +14,7 @@ from engine.records import UNKNOWN
 from engine.tally.sums import sum_known
 
 __all__ = ["PrecinctTable", "RaceResults", "RaceTotals", "percent", "race_results",
-           "race_totals"]
+           "race_totals", "totals_of"]
 
 
 @attrs.frozen(eq=False)
@@ -68,7 +68,20 @@ def race_totals(table: PrecinctTable, n_candidates: np.ndarray, *,
     ``against_all_line=False`` (indirect rules) counts against-all as zero, not unknown.
     """
     r = table.n_races
-    sums = sum_known(table.counts, table.race, r)
+    lines = {}
+    if table.line_counts is not None and table.line_names:
+        summed = sum_known(table.line_counts, table.race, r)
+        lines = {n: summed[:, i].copy() for i, n in enumerate(table.line_names)}
+    return totals_of(sum_known(table.counts, table.race, r), lines, n_candidates,
+                     against_all_line=against_all_line)
+
+
+def totals_of(sums: np.ndarray, lines: dict[str, np.ndarray], n_candidates: np.ndarray, *,
+              against_all_line: bool = True) -> RaceTotals:
+    """Race totals from each race's sums of the precinct table's columns (``sums`` : (R, 4 + K)
+    int64, -1 where a precinct's count is unknown or the race has none; ``lines`` the other
+    lines summed the same way): what :func:`race_totals` completes, for sums made elsewhere (a
+    replay read in partitions)."""
     registered, cast, invalid, against_all = (sums[:, i].copy() for i in range(4))
     n_candidates = np.asarray(n_candidates, dtype=np.int64)
     if not against_all_line:
@@ -81,10 +94,6 @@ def race_totals(table: PrecinctTable, n_candidates: np.ndarray, *,
     k_c, k_v, k_i = cast >= 0, valid >= 0, invalid >= 0
     invalid = np.where(k_c & k_v & ~k_i, cast - valid, invalid)
     cast = np.where(~k_c & k_v & k_i, valid + invalid, cast)
-    lines = {}
-    if table.line_counts is not None and table.line_names:
-        summed = sum_known(table.line_counts, table.race, r)
-        lines = {n: summed[:, i].copy() for i, n in enumerate(table.line_names)}
     return RaceTotals(registered=registered, cast=cast, invalid=invalid, valid=valid,
                       against_all=against_all, votes=votes, n_candidates=n_candidates,
                       lines=lines)
