@@ -11,7 +11,7 @@ import click
 
 from cli.output import output_callback
 
-__all__ = ["format_option", "jobs_option", "memory_option", "output_option", "parse_memory",
+__all__ = ["Size", "format_option", "jobs_option", "memory_option", "output_option", "parse_memory",
            "scheduler_option", "seed_option"]
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -63,21 +63,27 @@ def parse_memory(text: str) -> int | None:
     return int(float(m.group(1)) * _UNITS[m.group(2)])
 
 
-class _Memory(click.ParamType):
+class Size(click.ParamType):
+    """A size in bytes written like 64M or 2G, at least ``least``; ``like`` shows an example."""
+
     name = "SIZE"
+
+    def __init__(self, least: int = 1, like: str = "64M or 1G") -> None:
+        self.least, self.like = least, like
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         size = parse_memory(str(value))
-        if size is None or size < 1 << 20:
-            self.fail(f"must be a size of at least 1M, like 512M or 2G, got {str(value)[:40]!r}",
+        if size is None or size < self.least:
+            at_least = "" if self.least <= 1 else " of at least 1M"
+            self.fail(f"must be a size{at_least}, like {self.like}, got {str(value)[:40]!r}",
                       param, ctx)
         return size
 
 
 memory_option = click.option(
-    "--memory", type=_Memory(), default=None,
+    "--memory", type=Size(1 << 20, "512M or 2G"), default=None,
     help="memory the runs drawn at once may hold, like 2G (sizes the chunks; a model whose "
          "block of 64 runs does not fit is refused)  [default: a quarter of the machine's]")

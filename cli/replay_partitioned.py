@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.cluster import backend
-from cli.options import parse_memory
+from cli.options import Size
 from cli.output import UserError
 
 if TYPE_CHECKING:
@@ -54,22 +54,8 @@ class _Progress:
             click.echo(err=True)
 
 
-class _Size(click.ParamType):
-    name = "SIZE"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        size = parse_memory(str(value))
-        if size is None or size < 1:
-            self.fail(f"must be a size in bytes, like 64M or 1G, got {str(value)[:40]!r}",
-                      param, ctx)
-        return size
-
-
 partition_option = click.option(
-    "--partition", type=_Size(), default=None, metavar="SIZE",
+    "--partition", type=Size(), default=None, metavar="SIZE",
     help="read the scenario's precinct file in partitions of about SIZE bytes (like 64M) and "
     "sum them: a file larger than memory, on threads or with --scheduler on Dask; the same "
     "output as reading it whole")

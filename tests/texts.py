@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["NAMES_SCENARIO", "PRECINCT_HEAD", "RURAL_HEAD", "ULKEN", "XSS", "messy_openelections",
-           "two_candidate_race"]
+__all__ = ["MAJORITY", "NAMES_SCENARIO", "PRECINCT_HEAD", "RURAL_HEAD", "ULKEN", "XSS",
+           "messy_openelections", "two_candidate_race"]
 
 # An election of no name to speak of under the 2021 rural rules: the head of a scenario whose
 # races and [model] the test writes itself.
@@ -110,4 +110,27 @@ party = "\\" onmouseover=\\"alert(2)"
 votes = 30
 [race.against_all]
 votes = 10
+"""
+
+# A direct race under a majority rule whose leader has 45% (tests of threshold).
+MAJORITY = """[election]
+name = "A majority vote"
+date = 2024-03-17
+rules = "kz-2023-district"
+[rules]
+against_all = false
+threshold = "majority_present"
+[[race]]
+id = "president"
+registered = 2000
+cast = 1000
+[[race.candidate]]
+name = "A"
+votes = 450
+[[race.candidate]]
+name = "B"
+votes = 350
+[[race.candidate]]
+name = "C"
+votes = 200
 """

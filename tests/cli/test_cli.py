@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import COMMANDS, main
 from tests.paths import MALFORMED, SEMEY_2025, SIMULATIONS
-from tests.texts import ULKEN
+from tests.texts import MAJORITY, ULKEN
 
 
 def _expected_error(path: Path) -> str:
@@ -121,26 +121,6 @@ def test_strict_passes_when_every_figure_holds(runner, scenarios):
     assert result.exit_code == 0
 
 
-MAJORITY = """[election]
-name = "A majority vote"
-date = 2024-03-17
-rules = "kz-2023-district"
-[rules]
-against_all = false
-threshold = "majority_present"
-[[race]]
-id = "president"
-cast = 1000
-[[race.candidate]]
-name = "A"
-votes = 450
-[[race.candidate]]
-name = "B"
-votes = 350
-[[race.candidate]]
-name = "C"
-votes = 200
-"""
 
 
 def test_a_majority_rule_is_applied_and_named_in_every_output(runner, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from cli.main import main
 from engine.simulation.draws import KERNEL
-from tests.texts import RURAL_HEAD
+from tests.texts import MAJORITY, RURAL_HEAD
 
 SEMEY_2029 = "simulations/semey-2029.toml"
 RERUN_2021 = "simulations/kz-2021-rerun.toml"
@@ -205,27 +205,7 @@ def test_a_simulated_majority_rule_counts_failed_majority_as_failed(runner, tmp_
     to elect: its failed_majority runs are in the outcomes and in p_failed, and the header
     names the changed rule."""
     path = tmp_path / "majority.toml"
-    path.write_text("""[election]
-name = "A majority vote"
-date = 2024-03-17
-rules = "kz-2023-district"
-[rules]
-against_all = false
-threshold = "majority_present"
-[[race]]
-id = "president"
-registered = 2000
-cast = 1000
-[[race.candidate]]
-name = "A"
-votes = 450
-[[race.candidate]]
-name = "B"
-votes = 350
-[[race.candidate]]
-name = "C"
-votes = 200
-""", encoding="utf-8")
+    path.write_text(MAJORITY, encoding="utf-8")
     out = runner.invoke(main, ["simulate", str(path), "--runs", "200", "--format", "json"])
     assert out.exit_code == 0, out.output
     race = json.loads(out.stdout)["races"][0]
