@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
 
+from tests.dask_needed import require_distributed
 from tests.paths import SCENARIOS, SHARED
 
 settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
@@ -48,12 +49,7 @@ def local_cluster():
     """A Dask LocalCluster of 2 worker processes (1 thread each), shared by the session's
     tests of --scheduler beyond tests/simulation/test_cluster.py; skipped without dask (never
     on CI, which installs it)."""
-    import importlib.util
-
-    if importlib.util.find_spec("distributed") is None:
-        if os.environ.get("CI"):
-            pytest.fail("dask.distributed is not installed, and CI must run the cluster tests")
-        pytest.skip("dask.distributed is not installed (pip install -e '.[test]')")
+    require_distributed()
     from engine.simulation.cluster import connect
 
     with connect("local:2") as backend:

@@ -3,21 +3,13 @@ of the in-memory replay, errors named at the file's rows."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
 from pathlib import Path
-
-import pytest
 
 from benchmarks.national_file import write
 from cli.main import main
+from tests.dask_needed import require_distributed
 
-if importlib.util.find_spec("distributed") is None:
-    if os.environ.get("CI"):  # CI installs '.[test]', which holds dask: never skip there
-        msg = "dask.distributed is not installed, and CI must run the cluster tests"
-        raise ImportError(msg)
-    pytest.skip("dask.distributed is not installed: the cluster tests are skipped (pip install "
-                "-e '.[test]' installs it)", allow_module_level=True)
+require_distributed()
 
 
 def _replay(runner, scenario: Path, *args: str) -> tuple[int, str, str]:

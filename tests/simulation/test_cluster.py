@@ -3,7 +3,6 @@ a worker killed mid-run changes nothing, a lost or unreachable scheduler is one 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -18,15 +17,6 @@ import numpy as np
 import pytest
 
 from cli.main import main
-from tests.paths import ROOT, SIMULATIONS
-
-if importlib.util.find_spec("distributed") is None:
-    if os.environ.get("CI"):  # CI installs '.[test]', which holds dask: never skip there
-        msg = "dask.distributed is not installed, and CI must run the cluster tests"
-        raise ImportError(msg)
-    pytest.skip("dask.distributed is not installed: the cluster tests are skipped (pip install "
-                "-e '.[test]' installs it)", allow_module_level=True)
-
 from engine.formats.scenario import load
 from engine.simulation import cluster, cluster_tasks
 from engine.simulation.blocks import Threads
@@ -37,6 +27,10 @@ from engine.simulation.histograms import Histogram
 from engine.simulation.runner import SimulationJob, run
 from engine.simulation.seeds import root_seed
 from engine.simulation.setup import Setup, setup
+from tests.dask_needed import require_distributed
+from tests.paths import ROOT, SIMULATIONS
+
+require_distributed()  # the engine imports dask only when a cluster is asked for
 
 RERUN = SIMULATIONS / "kz-2021-rerun.toml"
 STRESS = SIMULATIONS / "against-all-stress.toml"
