@@ -64,7 +64,8 @@ def parse_memory(text: str) -> int | None:
 
 
 class Size(click.ParamType):
-    """A size in bytes written like 64M or 2G, at least ``least``; ``like`` shows an example."""
+    """A size in bytes written like 64M or 2G, at least ``least`` (1, or whole MiB); ``like``
+    shows an example."""
 
     name = "SIZE"
 
@@ -77,7 +78,7 @@ class Size(click.ParamType):
             return value
         size = parse_memory(str(value))
         if size is None or size < self.least:
-            at_least = "" if self.least <= 1 else " of at least 1M"
+            at_least = f" of at least {self.least >> 20}M" if self.least > 1 else ""
             self.fail(f"must be a size{at_least}, like {self.like}, got {str(value)[:40]!r}",
                       param, ctx)
         return size

@@ -22,7 +22,7 @@ from cli.precincts_render import (
     protocol_lines,
 )
 from cli.replay_offices import grouped, office_table
-from engine.law.rules import Outcome, label
+from engine.law.rules import Outcome
 from engine.replay.reconcile import STATUSES, Check, count_place
 from engine.replay.run import Replay
 
@@ -134,8 +134,7 @@ def replay_dict(rp: Replay) -> dict[str, Any]:
         })
     out = {
         "election": {"name": e.name, "date": e.date.isoformat() if e.date else None,
-                     "rules": e.rules.name,
-                     **({"rules_changed": e.rules.changed()} if e.rules.changed() else {}),
+                     **e.rules.entry(),
                      "nation": e.nation, "source": e.source,
                      "file": s.file, "turnout_basis": e.turnout_basis,
                      "share_basis": e.share_basis},
@@ -242,8 +241,8 @@ def to_table(rp: Replay, *, all_checks: bool = False, area_level: int = 1) -> st
     d = replay_dict(rp)
     e = d["election"]
     inferred = {i["where"]: (i["low"], i["high"]) for i in d["inferred"]}
-    rules = label(e["rules"], e.get("rules_changed", {}))
-    lines = [f"{e['name']}", f"{e['date'] or 'date unknown'} · rules {rules} · "
+    lines = [f"{e['name']}",
+             f"{e['date'] or 'date unknown'} · rules {rp.scenario.election.rules.label} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
              f"turnout: {TURNOUT_TEXT[e['turnout_basis']]} · shares "
              f"{BASIS_TEXT[e['share_basis']]}", ""]

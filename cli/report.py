@@ -79,8 +79,7 @@ def report(file: str, output: str | None, simulate: bool, runs: int | None, seed
 def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> str:
     from cli.report_render import render
     from cli.report_replay import replay_page
-    from engine.law.rules import label  # when run: start-up
-    from engine.replay.run import replay
+    from engine.replay.run import replay  # when run: start-up
 
     rp = replay(scenario)
     tests = None
@@ -89,8 +88,7 @@ def _replay(scenario: Any, name: str, seed: int, *, forensics: bool = True) -> s
     page = replay_page(rp, tests)
     e = page["d"]["election"]
     n = len(page["d"]["races"])
-    rules = label(e["rules"], e.get("rules_changed", {}))
-    subtitle = " · ".join(x for x in (e["date"] or "date unknown", f"rules {rules}",
+    subtitle = " · ".join(x for x in (e["date"] or "date unknown", f"rules {page['rules']}",
                                       f"{n:,} race{'s' * (n != 1)}", f"replay of {name}") if x)
     seeded = f" --seed {seed}" if tests is not None else ""
     flags = seeded or ("" if forensics else " --no-forensics")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.law.rules import Outcome, label
+from engine.law.rules import Outcome
 from engine.simulation.draws import KERNEL
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
@@ -79,8 +79,7 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
     return {
         "election": st.scenario.election.name,
         "scenario": st.scenario.file,
-        "rules": st.rules.name,
-        **({"rules_changed": st.rules.changed()} if st.rules.changed() else {}),
+        **st.rules.entry(),
         "runs": runs,
         "seed": seed,
         "kernel": KERNEL,  # the same seed gives the same bytes on the same kernel
@@ -160,9 +159,8 @@ def _pc(p: float) -> str:
 def to_table(st: Setup, sm: Summary, seed: int) -> str:
     d = simulation_dict(st, sm, seed)
     nation = st.scenario.election.nation
-    rules = label(d["rules"], d.get("rules_changed", {}))
     lines = [d["election"],
-             f"simulation · rules {rules} · {d['runs']:,} runs · seed {seed} · "
+             f"simulation · rules {st.rules.label} · {d['runs']:,} runs · seed {seed} · "
              f"kernel {d['kernel']} · "
              f"{len(d['races'])} race{'s' * (len(d['races']) != 1)}",
              *([f"calibrated from {d['calibrated_from']}"] if st.source else []), ""]

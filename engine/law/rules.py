@@ -8,7 +8,6 @@ DESIGN.md section 4; a scenario may pick one and override fields.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -26,7 +25,6 @@ __all__ = [
     "Outcome",
     "RuleSet",
     "decide",
-    "label",
     "preset",
     "ruleset_of",
 ]
@@ -135,20 +133,21 @@ class RuleSet:
         return {f.name: _written(getattr(self, f.name)) for f in attrs.fields(RuleSet)
                 if getattr(self, f.name) != getattr(base, f.name)}
 
+    def entry(self) -> dict[str, Any]:
+        """The rule set as outputs give it: ``rules``, the preset's name, and ``rules_changed``
+        where a scenario changed any field."""
+        changed = self.changed()
+        return {"rules": self.name, **({"rules_changed": changed} if changed else {})}
+
     @property
     def label(self) -> str:
         """The preset's name and what was changed, e.g. ``kz-2023-district (against_all false,
         threshold majority_present)``: an output never names a preset whose rules it did not
         apply."""
-        return label(self.name, self.changed())
-
-
-def label(name: str, changed: Mapping[str, str]) -> str:
-    """A rule set's name followed by what was changed, as :attr:`RuleSet.label` (outputs
-    rebuild it from their ``rules`` and ``rules_changed`` entries)."""
-    if not changed:
-        return name
-    return f"{name} ({', '.join(f'{k} {v}' for k, v in changed.items())})"
+        changed = self.changed()
+        if not changed:
+            return self.name
+        return f"{self.name} ({', '.join(f'{k} {v}' for k, v in changed.items())})"
 
 
 def _written(value: object) -> str:
@@ -253,26 +252,23 @@ def decide(
             valid = np.where(on_ballot, votes, 0).sum(axis=-1) + aa
             fails = known & (2 * aa > valid)
         outcome[fails] = Outcome.FAILED_AGAINST_ALL
-    if rules.min_turnout > 0 and cast is not None and registered is not None:
-        c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
-        r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
+    # The rules below need both counts: without one of them, both are unknown (-1) everywhere
+    both = cast is not None and registered is not None
+    c = np.broadcast_to(np.asarray(cast if both else -1, dtype=np.int64), shape)
+    r = np.broadcast_to(np.asarray(registered if both else -1, dtype=np.int64), shape)
+    known = (c >= 0) & (r >= 0)
+    if rules.min_turnout > 0:
         t = rules.min_turnout
         # cast / registered < num / den, exactly, in integers
-        low = (c >= 0) & (r >= 0) & (c * t.denominator < t.numerator * r)
-        outcome[low] = Outcome.FAILED_TURNOUT
-    if rules.threshold != "plurality" and cast is not None and registered is not None:
+        outcome[known & (c * t.denominator < t.numerator * r)] = Outcome.FAILED_TURNOUT
+    if rules.threshold != "plurality":
         # more than half of those who took part (ballots cast; deputies present) or of all
         # registered (seats): else no one is elected (a second round where the law has one)
-        c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
-        r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
         base = c if rules.threshold == "majority_present" else r
         short = (base >= 0) & ~tie & (2 * top <= base)
         decided = (outcome == Outcome.ELECTED) | (outcome == Outcome.UNCONTESTED)
         outcome[short & decided] = Outcome.FAILED_MAJORITY
-    if rules.kind == "indirect" and cast is not None and registered is not None:
-        c = np.broadcast_to(np.asarray(cast, dtype=np.int64), shape)
-        r = np.broadcast_to(np.asarray(registered, dtype=np.int64), shape)
-        known = (c >= 0) & (r >= 0)
+    if rules.kind == "indirect":
         q = rules.quorum
         outcome[known & (c * q.denominator < q.numerator * r)] = Outcome.FAILED_QUORUM
     outcome[n_cand == 0] = Outcome.NO_CANDIDATES

@@ -128,7 +128,6 @@ def fit(rnd: Round, rules: RuleSet, targets: dict[str, int], *,
         msg = f"targets: choose among {', '.join(STATISTICS)}, got {sorted(targets)}"
         raise ValueError(msg)
     trials = Trials(rnd, rules, runs, seed, bounds)
-    trials.made()  # the uniforms drawn here once, before the threads share them
     mapper = mapper or Threads(cores() if jobs is None else jobs).map
 
     def counts_at(x: np.ndarray, names: tuple[str, ...] = parameters,
@@ -238,12 +237,6 @@ def _nelder_mead(objective: Callable[[np.ndarray], float], start: np.ndarray,
     return path
 
 
-def _walk(objective: Callable[[np.ndarray], float], step: np.ndarray, lo: np.ndarray,
-          hi: np.ndarray, start: np.ndarray) -> list[tuple[np.ndarray, float]]:
-    """:func:`_nelder_mead` from ``start`` (the mapper's argument last)."""
-    return _nelder_mead(objective, start, step, lo, hi)
-
-
 def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
             bounds: dict[str, tuple[float, float]], points: dict[str, int], mapper: Mapper,
             starts: int = 2, known: tuple[np.ndarray, np.ndarray] | None = None) -> _Search:
@@ -263,7 +256,7 @@ def _search(objective: Callable[[np.ndarray], float], names: tuple[str, ...],
     starts_at = [grid[i] for i in np.argsort(chi2, kind="stable")[:starts]]
     # a path is a pure function of its start: a module function and a picklable objective,
     # so a cluster's workers can walk the paths as well as threads
-    paths = mapper(functools.partial(_walk, objective, step, lo, hi), starts_at)
+    paths = mapper(functools.partial(_nelder_mead, objective, step=step, lo=lo, hi=hi), starts_at)
     for path in paths:
         grid = np.concatenate([grid, np.array([x for x, _ in path])])
         chi2 = np.concatenate([chi2, np.array([v for _, v in path])])

@@ -12,7 +12,6 @@ and its distance is the same float on a worker as on a thread here.
 from __future__ import annotations
 
 import threading
-import uuid
 from typing import Any
 
 import attrs
@@ -64,7 +63,6 @@ class Trials:
                  bounds: dict[str, tuple[float, float]]) -> None:
         self.rnd, self.rules, self.runs, self.seed = rnd, rules, runs, seed
         self.bounds = dict(bounds)
-        self.token = uuid.uuid4().hex  # names the fit in a cluster's task keys
         self._lock = threading.Lock()
         self._made: tuple[Kernels, Decks | None] | None = None
 
