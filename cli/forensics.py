@@ -9,7 +9,7 @@ import click
 
 from cli.cluster import backend
 from cli.election import election, examined
-from cli.forensics_render import plot, to_csv, to_json, to_table
+from cli.forensics_render import cannot_run, plot, to_csv, to_json, to_table
 from cli.options import (
     format_option,
     memory_option,
@@ -56,11 +56,9 @@ def forensics(file: str, plot_path: str | None, fmt: str, output: str | None,
         fx = examined(e, seed, Path(file).name, turnout_basis, share_basis,
                       None if where is None else where.map)
     if not fx.runnable:  # one line: every distinct reason, which tests it stops; nothing written
-        reasons: dict[str, list[str]] = {}
-        for f in fx.findings:
-            reasons.setdefault(f.note.removeprefix("cannot run: "), []).append(f.name)
         why = "; ".join(f"{names[0]}{f' and {len(names) - 1} more' if len(names) > 1 else ''}: "
-                        f"{note}" for note, names in reasons.items())
+                        f"{note.removeprefix('cannot run: ')}"
+                        for note, names in cannot_run(fx.findings).items())
         raise ScenarioError(Path(file).name, "", f"no forensic test can run on its counts ({why})")
     if plot_path is not None:  # written first: a plot that cannot be written stops it all
         emit(plot(e, fx), plot_path)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from engine.analysis.forensics import Forensics
     from engine.analysis.forensics.findings import Finding
 
-__all__ = ["CAVEAT", "forensics_dict", "number_text", "plot", "to_csv", "to_json",
+__all__ = ["CAVEAT", "cannot_run", "forensics_dict", "number_text", "plot", "to_csv", "to_json",
            "to_table"]
 
 CAVEAT = ("A flag is a departure from what clean counting tends to produce, not proof of fraud; "
@@ -157,13 +157,19 @@ def plot(e: Election, fx: Forensics) -> bytes:
     return buf.getvalue()
 
 
+def cannot_run(findings: Sequence[Finding]) -> dict[str, list[str]]:
+    """The tests that cannot run, by their reason (the note that says why)."""
+    why: dict[str, list[str]] = {}
+    for f in findings:
+        if f.cannot:
+            why.setdefault(f.note, []).append(f.name)
+    return why
+
+
 def _notes(findings: Sequence[Finding]) -> list[str]:
     """Each test's note, one line each; tests that cannot run for the same reason share one
     line naming them all (a file without registered voters would say it nine times)."""
-    why: dict[str, list[str]] = {}
-    for f in findings:
-        if f.note and f.cannot:
-            why.setdefault(f.note, []).append(f.name)
+    why = cannot_run(findings)
     out, said = [], set()
     for f in findings:
         if not f.note:

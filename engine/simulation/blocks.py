@@ -16,9 +16,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
-__all__ = ["Backend", "BlockJob", "Progress", "Summable", "Threads", "chunks", "map_blocks"]
+__all__ = ["Backend", "BlockJob", "Mapper", "Progress", "Summable", "Threads", "chunks",
+           "map_blocks"]
 
 A = TypeVar("A", bound="Summable")
 X = TypeVar("X")
@@ -26,6 +27,10 @@ R = TypeVar("R")
 
 Progress = Callable[[int], None]
 
+
+# mapper(f, xs): f at every x, in order: Backend.map (threads, or a cluster's tasks), for work
+# that is not blocks of runs (a fit's trials, the forensic tests)
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], Sequence[Any]]
 
 class Summable(Protocol):
     """An accumulator: ``acc += other`` adds another of its kind into it, exactly."""

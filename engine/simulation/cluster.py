@@ -188,7 +188,7 @@ class Dask:
 
     def map(self, f: Callable[[X], R], xs: Sequence[X]) -> list[R]:
         """``f`` at every ``x``, in order, each a task on the cluster (a fit's trials, or its
-        Nelder-Mead paths: :data:`engine.simulation.fit.Mapper`)."""
+        Nelder-Mead paths: :data:`engine.simulation.blocks.Mapper`)."""
         try:
             with _quiet():
                 return map_tasks(self.client, f, xs, self.slots)

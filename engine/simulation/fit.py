@@ -25,28 +25,25 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import attrs
 import numpy as np
 
 from engine.formats.model_table import FIT_PARAMETERS
 from engine.law.rules import RuleSet
-from engine.simulation.blocks import Threads
+from engine.simulation.blocks import Mapper, Threads
 from engine.simulation.fit_trials import Objective, Trials, distance
 from engine.simulation.indirect import STATISTICS, Deputies, Round, RoundCounts
 from engine.tally.threads import cores
 
-__all__ = ["BOUNDS", "GRID_POINTS", "Fit", "Mapper", "Nested", "distance", "fit"]
+__all__ = ["BOUNDS", "GRID_POINTS", "Fit", "Nested", "distance", "fit"]
 
 # Where the search looks; the data may not bound a parameter inside them (Fit.open_ends).
 BOUNDS = {"loyalty": (0.3, 1.0), "attendance": (0.5, 1.0), "persistence": (0.0, 1.0)}
 # Points of the first grid along each parameter: loyalty moves the counts most (one-vote wins
 # change by about ten for 0.01 in 2013), so it is searched finest.
 GRID_POINTS = {"loyalty": 15, "attendance": 4, "persistence": 4}
-# mapper(f, points): f at every point, in order (threads here; a cluster's map elsewhere)
-Mapper = Callable[[Callable[[np.ndarray], Any], Sequence[np.ndarray]], Iterable[Any]]
 
 
 @attrs.frozen

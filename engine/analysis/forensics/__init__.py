@@ -61,6 +61,7 @@ from engine.analysis.forensics.precincts import (
 )
 from engine.analysis.forensics.shape import dip_test, shape_moments
 from engine.analysis.forensics.turnout import anomalous_votes, sobyanin_sukhovolsky
+from engine.simulation.blocks import Mapper
 from engine.simulation.seeds import FORENSICS_STREAM, child_seed
 
 __all__ = [
@@ -136,11 +137,6 @@ _DIGITS = (("last digit mean", np.nan), ("counts ending in 0 or 5", np.nan))
 # side, as a Dask cluster's tasks (``mapper``), with the same numbers.
 _PARTS = ("percentages", "anomalous votes", "moments", "digits")
 
-# mapper(f, names): f at every name, in order (a cluster's map: Backend.map)
-Mapper = Callable[[Callable[[str], tuple[Finding, ...]], Sequence[str]],
-                  Sequence[tuple[Finding, ...]]]
-
-
 def _part(p: ForensicPrecincts, seed: int, null_runs: int, bootstrap: int, name: str
           ) -> tuple[Finding, ...]:
     """The findings of part ``name`` of :data:`_PARTS`."""
@@ -169,9 +165,7 @@ def examine(p: ForensicPrecincts, seed: int = 0, *, alpha: float = ALPHA,
     turnout and shares are of (:func:`basis_arrays`), for the output to say. ``mapper(f,
     names)``: where the costly parts run (a Dask cluster's map; default one after another
     here), the same findings."""
-    runnable = [name for name in _PARTS
-                if (name != "digits" and not p.turnout_missing)
-                or (name == "digits" and p.n_counted)]
+    runnable = [*(() if p.turnout_missing else _PARTS[:3]), *(_PARTS[3:] if p.n_counted else ())]
     done = dict(zip(runnable, (mapper or _in_turn)(
         functools.partial(_part, p, seed, null_runs, bootstrap), runnable), strict=True))
     if p.turnout_missing:
