@@ -21,7 +21,8 @@ from engine.limits import MAX_SIM_VOTERS, over_limit
 from engine.simulation.model import Model
 from engine.simulation.seeds import BLOCK_RUNS
 
-__all__ = ["check_size", "chunk_runs", "default_memory", "fits", "plan", "run_bytes"]
+__all__ = ["check_size", "chunk_runs", "default_memory", "fits", "plan", "plan_blocks",
+           "run_bytes"]
 
 _PER_OPTION = 32    # bytes per run, precinct and option (16 allocated by numpy)
 _PER_PRECINCT = 96  # bytes per run and precinct besides the options (44 allocated)
@@ -84,13 +85,19 @@ def plan(model: Model, runs: int, jobs: int, memory: int | None,
     whose block does not fit); ``chunk_runs`` given, it is kept and only the workers fit to it.
     Neither changes a result: every count is an exact sum over blocks."""
     budget = default_memory() if memory is None else memory
-    per_run = max(run_bytes(model), 1)
-    jobs = max(jobs, 1)
+    return plan_blocks(BLOCK_RUNS * max(run_bytes(model), 1), runs, jobs, budget, chunk_runs)
+
+
+def plan_blocks(block: int, runs: int, jobs: int, budget: int,
+                chunk_runs: int | None = None) -> tuple[int, int]:
+    """:func:`plan` for any work drawn in blocks of :data:`BLOCK_RUNS` runs holding ``block``
+    bytes each (an indirect round's uniforms, too), within ``budget`` bytes."""
+    block, jobs = max(block, 1), max(jobs, 1)
     if chunk_runs is None:
-        by_memory = budget // (jobs * BLOCK_RUNS * per_run)
+        by_memory = budget // (jobs * block)
         by_work = -(-runs // (BLOCK_RUNS * 4 * jobs))
         chunk_runs = BLOCK_RUNS * max(1, min(by_memory, by_work))
-    held = -(-chunk_runs // BLOCK_RUNS) * BLOCK_RUNS * per_run  # a chunk is whole blocks
+    held = -(-chunk_runs // BLOCK_RUNS) * block  # a chunk is whole blocks
     return chunk_runs, max(1, min(jobs, budget // held))
 
 

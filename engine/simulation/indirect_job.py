@@ -19,6 +19,7 @@ import numpy as np
 from engine.errors import ScenarioError
 from engine.law.rules import RuleSet
 from engine.simulation.blocks import Backend, Progress, Threads, map_blocks
+from engine.simulation.budget import plan_blocks
 from engine.simulation.indirect import (
     Deputies,
     Kernels,
@@ -30,8 +31,7 @@ from engine.simulation.indirect import (
 from engine.simulation.indirect_votes import deck_bytes
 from engine.simulation.seeds import BLOCK_RUNS, block_runs
 
-__all__ = ["CHUNK_BYTES", "RoundJob", "RoundRows", "block_bytes", "chunk_blocks", "fits_round",
-           "round_on"]
+__all__ = ["CHUNK_BYTES", "RoundJob", "RoundRows", "block_bytes", "fits_round", "round_on"]
 
 # The uniforms a chunk of blocks may draw at once (a block's deck is the bulk of its memory).
 CHUNK_BYTES = 64 << 20
@@ -108,22 +108,6 @@ def fits_round(rnd: Round, memory: int | None, chunk_runs: int | None, file: str
                             f"the budget of {memory // (1 << 20)} MiB: raise --memory")
 
 
-def chunk_blocks(rnd: Round, runs: int, slots: int, chunk_runs: int | None,
-                 memory: int | None) -> int:
-    """Blocks per chunk: ``chunk_runs`` (rounded up to whole blocks) when given; else as many
-    as keep every slot's chunk of uniforms within ``memory`` together (default
-    :data:`CHUNK_BYTES` a slot) and, when there are enough runs, four chunks per slot; at
-    least one block."""
-    if chunk_runs is not None:
-        return -(-chunk_runs // BLOCK_RUNS)
-    slots = max(1, slots)
-    per_block = block_bytes(rnd)
-    budget = CHUNK_BYTES * slots if memory is None else memory
-    by_memory = max(1, budget // (slots * per_block))
-    by_work = max(1, -(-n_blocks(runs) // (4 * slots)))
-    return min(by_memory, by_work)
-
-
 def round_on(backend: Backend, rnd: Round, rules: RuleSet, deputies: Deputies, *, runs: int,
              seed: int | np.random.SeedSequence, chunk_runs: int | None = None,
              memory: int | None = None, progress: Progress | None = None) -> RoundCounts:
@@ -133,7 +117,11 @@ def round_on(backend: Backend, rnd: Round, rules: RuleSet, deputies: Deputies, *
         msg = f"runs: must be >= 1, got {runs}"
         raise ValueError(msg)
     job = RoundJob(rnd=rnd, rules=rules, deputies=deputies, seed=seed, runs=runs)
-    per_chunk = chunk_blocks(rnd, runs, backend.slots, chunk_runs, memory)
-    if isinstance(backend, Threads) and memory is not None:  # each thread holds a chunk
-        backend = Threads(max(1, min(backend.jobs, memory // (per_chunk * block_bytes(rnd)))))
+    # chunks of uniforms and threads as a simulation's runs (budget.plan_blocks), within
+    # --memory or CHUNK_BYTES a slot
+    budget = CHUNK_BYTES * max(1, backend.slots) if memory is None else memory
+    chunk, jobs = plan_blocks(block_bytes(rnd), runs, backend.slots, budget, chunk_runs)
+    per_chunk = -(-chunk // BLOCK_RUNS)
+    if isinstance(backend, Threads):  # each thread holds a chunk
+        backend = Threads(min(backend.jobs, jobs))
     return map_blocks(backend, job, per_chunk, progress).counts(job.n_blocks)
