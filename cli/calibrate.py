@@ -31,9 +31,11 @@ def calibrate(file: str, runs: int | None, check_runs: int | None, seed: int | N
     """Fit FILE's [calibrate] parameters so its simulated counts match the published ones,
     and show where each published figure falls among rounds of the fitted model."""
     from engine.formats.scenario import load
+    from engine.simulation.blocks import Threads
     from engine.simulation.fit import fit
     from engine.simulation.indirect_setup import indirect_setup
     from engine.simulation.model_check import model_check
+    from engine.tally.threads import cores
 
     scenario = load(file)
     cal = scenario.calibration
@@ -58,11 +60,12 @@ def calibrate(file: str, runs: int | None, check_runs: int | None, seed: int | N
     # with --scheduler, the trials (and Nelder-Mead's paths) and the model check's blocks are
     # the cluster's tasks: every trial a pure function of its point, the same bytes
     with backend(scheduler, jobs) as where:
+        runner = where or Threads(cores() if jobs is None else jobs)
         result = fit(ind.round, ind.rules, targets, parameters=cal.parameters,
                      fixed=attrs.asdict(ind.deputies), runs=runs, seed=seed,
-                     restrict=restrict, jobs=jobs, mapper=None if where is None else where.map)
+                     restrict=restrict, mapper=runner.map)
         check = model_check(ind.round, ind.rules, result.deputies, ind.published, cal.targets,
-                            check_runs, seed, backend=where)
+                            check_runs, seed, backend=runner)
     render = to_json if fmt == "json" else to_table
     emit(render(result, check, ind), output)
 

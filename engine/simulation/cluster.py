@@ -67,6 +67,20 @@ def parse_scheduler(text: str) -> tuple[str, int | None]:
 
 
 @contextlib.contextmanager
+def _calls() -> Iterator[None]:
+    """A call on the cluster: quiet (:func:`_quiet`), and a comm that closes under it is the one
+    line "lost the Dask scheduler"."""
+    try:
+        with _quiet():
+            yield
+    except ClusterError:
+        raise
+    except (OSError, TimeoutError) as err:
+        msg = f"lost the Dask scheduler ({_first_line(err)})"
+        raise ClusterError(msg) from None
+
+
+@contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Dask's own log lines (reconnecting, workers removed, retries) kept off stderr: a failure
     reaches the user as one :class:`ClusterError` line."""
@@ -177,23 +191,11 @@ class Dask:
     def map_jobs(self, jobs: Sequence[BlockJob[A]], per_chunk: Sequence[int],
                  progress: Progress | None = None) -> list[A]:
         """:meth:`engine.simulation.blocks.Backend.map_jobs` on the cluster."""
-        try:
-            with _quiet():
-                return TreeRun(self.client, jobs, per_chunk, progress).result()
-        except ClusterError:
-            raise
-        except (OSError, TimeoutError) as err:  # the comm closed under a call
-            msg = f"lost the Dask scheduler ({_first_line(err)})"
-            raise ClusterError(msg) from None
+        with _calls():
+            return TreeRun(self.client, jobs, per_chunk, progress).result()
 
     def map(self, f: Callable[[X], R], xs: Sequence[X]) -> list[R]:
         """``f`` at every ``x``, in order, each a task on the cluster (a fit's trials, or its
         Nelder-Mead paths: :data:`engine.simulation.blocks.Mapper`)."""
-        try:
-            with _quiet():
-                return map_tasks(self.client, f, xs, self.slots)
-        except ClusterError:
-            raise
-        except (OSError, TimeoutError) as err:  # the comm closed under a call
-            msg = f"lost the Dask scheduler ({_first_line(err)})"
-            raise ClusterError(msg) from None
+        with _calls():
+            return map_tasks(self.client, f, xs, self._threads())

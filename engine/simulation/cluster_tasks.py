@@ -114,8 +114,10 @@ def at(f: Callable[[X], R], xs: Sequence[X], facts: tuple[str, str, str]) -> lis
     return [f(x) for x in xs]
 
 
-def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], slots: int) -> list[R]:
+def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], threads: dict[str, int]
+              ) -> list[R]:
     """``f`` at every ``x``, in order, in about :data:`MAP_TASKS_PER_SLOT` tasks per slot
+    (``threads``: each worker's, its address to its thread count)
     (fewer tasks: less of the scheduler's time per point); ``f`` travels once, as a job does
     (the result of a task, fetched by the workers from each other), and ``f(x)`` must be a
     pure function of ``x`` (a task a dead worker held is run again)."""
@@ -127,11 +129,11 @@ def map_tasks(client: Client, f: Callable[[X], R], xs: Sequence[X], slots: int) 
     # f may carry a national file's precincts: expected here, not a mistake
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": "4GiB"}):
         shipped = client.submit(same, f, key=f"saylau-{token}-f", pure=False)
-    size = max(1, -(-len(xs) // (MAP_TASKS_PER_SLOT * max(1, slots))))
+    size = max(1, -(-len(xs) // (MAP_TASKS_PER_SLOT * max(1, sum(threads.values())))))
     # dealt round the workers: left to itself the scheduler runs every task where f is, one
     # at a time on a worker of one thread (measured: Nelder-Mead's two paths one after another)
-    workers = [addr for addr, w in client.scheduler_info(n_workers=-1)["workers"].items()
-               for _ in range(max(1, int(w["nthreads"])))] or [None]
+    workers: list[str | None] = [a for a, n in threads.items() for _ in range(max(1, n))]
+    workers = workers or [None]
     futures = [client.submit(at, shipped, list(xs[s:s + size]), facts,
                              key=f"saylau-{token}-at-{s}", **_on(workers[i % len(workers)]))
                for i, s in enumerate(range(0, len(xs), size))]

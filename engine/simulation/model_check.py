@@ -20,8 +20,8 @@ import attrs
 import numpy as np
 
 from engine.law.rules import RuleSet
-from engine.simulation.blocks import Backend
-from engine.simulation.indirect import Deputies, Round, RoundCounts, simulate_round
+from engine.simulation.blocks import Backend, Threads
+from engine.simulation.indirect import Deputies, Round, RoundCounts
 from engine.simulation.indirect_job import round_on
 from engine.simulation.seeds import CHECK_STREAM, child_seed
 
@@ -83,14 +83,10 @@ def model_check(rnd: Round, rules: RuleSet, deputies: Deputies, published: dict[
                 backend: Backend | None = None) -> ModelCheck:
     """``runs`` rounds at ``deputies``, drawn from ``child_seed(seed, CHECK_STREAM)``, and a row
     for each figure of ``published`` the model speaks to (``targets``: those it was fitted
-    to). ``backend``: where the rounds run (a Dask cluster; the same counts), default here."""
-    check_seed = child_seed(seed, CHECK_STREAM)
-    if backend is None:
-        counts = simulate_round(rnd, rules, loyalty=deputies.loyalty,
-                                attendance=deputies.attendance,
-                                persistence=deputies.persistence, runs=runs, seed=check_seed)
-    else:
-        counts = round_on(backend, rnd, rules, deputies, runs=runs, seed=check_seed)
+    to). ``backend``: where the rounds run (threads, a Dask cluster: the same counts), default
+    one thread here."""
+    counts = round_on(backend or Threads(1), rnd, rules, deputies, runs=runs,
+                      seed=child_seed(seed, CHECK_STREAM))
     rows = [_row(name, published[name], counts.stat(name), name, fitted=name in targets)
             for name in ("ties", "one_vote_margins", "elected", "failed_quorum",
                          "failed_majority") if name in published]
