@@ -9,11 +9,12 @@ from typing import Any
 
 from cli.report_charts import bar, histogram, legend_marker, range_bar, series
 from cli.report_render import Cell, cell, count, pct, prob, prob_cell
+from engine.law.rules import FAILED_OUTCOMES
 
 __all__ = ["DETAILED_RACES", "cycles_page", "round_page", "simulation_page"]
 
 DETAILED_RACES = 12  # races shown one table each (as the table output); more: one row each
-_FAILED = ("failed_against_all", "failed_turnout", "failed_quorum", "failed_majority")
+_FAILED = tuple(o.label for o in FAILED_OUTCOMES)
 
 
 def _section(name: str, title: str) -> dict[str, str]:

@@ -60,6 +60,12 @@ class _Progress:
         if self.shown:
             click.echo(err=True)
 
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()  # the bar's line ended, whether the runs finished or failed
+
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -129,13 +135,9 @@ def simulated(st, runs: int, seed: int, jobs: int | None, chunk_runs: int | None
     threads or, with ``scheduler``, on a Dask cluster."""
     from engine.simulation.runner import run  # when run: start-up
 
-    with backend(scheduler, jobs) as where:
-        progress = _Progress(runs)
-        try:
-            return run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
-                       grouping=st.grouping, progress=progress, backend=where, memory=memory)
-        finally:
-            progress.close()
+    with backend(scheduler, jobs) as where, _Progress(runs) as progress:
+        return run(st.model, st.rules, runs, seed, jobs=jobs, chunk_runs=chunk_runs,
+                   grouping=st.grouping, progress=progress, backend=where, memory=memory)
 
 
 def _cycles(st, cycles: int, runs: int, seed: int, jobs: int | None, scheduler: str | None,
@@ -172,13 +174,9 @@ def cycled(st, cycles: int, runs: int, seed: int, jobs: int | None, chunk_runs: 
     cm = CycleModel.of(st.rules, len(st.races), cycles, first_vote=first_vote,
                        incumbent=[r.incumbent for r in st.races],
                        served=[r.terms_held for r in st.races], **given)
-    with backend(scheduler, jobs) as where:
-        progress = _Progress(runs)
-        try:
-            summary = run_cycles(st.model, st.rules, cm, runs, seed, jobs=jobs,
-                                 chunk_runs=chunk_runs, progress=progress, backend=where)
-        finally:
-            progress.close()
+    with backend(scheduler, jobs) as where, _Progress(runs) as progress:
+        summary = run_cycles(st.model, st.rules, cm, runs, seed, jobs=jobs,
+                             chunk_runs=chunk_runs, progress=progress, backend=where)
     return summary, cm
 
 
@@ -206,12 +204,8 @@ def indirect_round(scenario, source: str | None, runs: int, seed: int,
 
     ind = indirect_setup(scenario, source)
     fits_round(ind.round, memory, chunk_runs, scenario.file)  # before any work
-    with backend(scheduler, jobs) as where:
-        progress = _Progress(runs)
-        try:
-            counts = round_on(where or Threads(cores() if jobs is None else jobs), ind.round,
-                              ind.rules, ind.deputies, runs=runs, seed=seed,
-                              chunk_runs=chunk_runs, memory=memory, progress=progress)
-        finally:
-            progress.close()
+    with backend(scheduler, jobs) as where, _Progress(runs) as progress:
+        counts = round_on(where or Threads(cores() if jobs is None else jobs), ind.round,
+                          ind.rules, ind.deputies, runs=runs, seed=seed,
+                          chunk_runs=chunk_runs, memory=memory, progress=progress)
     return ind, counts

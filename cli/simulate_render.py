@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.law.rules import Outcome
+from engine.law.rules import FAILED_OUTCOMES, Outcome
 from engine.simulation.draws import KERNEL
 from engine.simulation.histograms import QUANTILES
 from engine.simulation.setup import Setup
@@ -64,10 +64,7 @@ def simulation_dict(st: Setup, sm: Summary, seed: int) -> dict[str, Any]:
             "outcomes": {o.label: int(sm.outcome_count[r, o]) for o in Outcome
                          if sm.outcome_count[r, o]},
             "p_tie": _p(sm.tie_count[r], runs),
-            "p_failed": _p(int(sm.outcome_count[r, Outcome.FAILED_AGAINST_ALL]
-                               + sm.outcome_count[r, Outcome.FAILED_TURNOUT]
-                               + sm.outcome_count[r, Outcome.FAILED_QUORUM]
-                               + sm.outcome_count[r, Outcome.FAILED_MAJORITY]), runs),
+            "p_failed": _p(int(sm.outcome_count[r, list(FAILED_OUTCOMES)].sum()), runs),
             "p_against_all_top": _p(sm.against_all_top[r], runs),
             "p_margin_le_1": _p(sm.margin_le_1[r], runs),
             "p_margin_le_10": _p(sm.margin_le_10[r], runs),

@@ -19,6 +19,7 @@ from engine.limits import MAX_TERM_YEARS
 
 __all__ = [
     "AGAINST_ALL_EFFECTS",
+    "FAILED_OUTCOMES",
     "PRESETS",
     "TIE_RULES",
     "Decision",
@@ -54,6 +55,11 @@ class Outcome(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+
+
+# A vote was held and elected nobody: a repeat election (a tie is apart: its re-vote or repeat).
+FAILED_OUTCOMES = (Outcome.FAILED_AGAINST_ALL, Outcome.FAILED_TURNOUT, Outcome.FAILED_QUORUM,
+                   Outcome.FAILED_MAJORITY)
 
 def _fraction(value: object) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(str(value))
