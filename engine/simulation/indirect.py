@@ -227,13 +227,15 @@ def _per_run(code: np.ndarray) -> np.ndarray:
 def simulate_round(rnd: Round, rules: RuleSet, *, loyalty: float = DEFAULT_LOYALTY,
                    attendance: float = DEFAULT_ATTENDANCE,
                    persistence: float = DEFAULT_PERSISTENCE, runs: int,
-                   seed: int | np.random.SeedSequence) -> RoundCounts:
+                   seed: int | np.random.SeedSequence,
+                   kernels: Kernels | None = None) -> RoundCounts:
     """``runs`` simulated rounds, block after block, here (:func:`engine.simulation
-    .indirect_job.round_on` runs the same blocks on threads or a cluster)."""
+    .indirect_job.round_on` runs the same blocks on threads or a cluster); ``kernels``: the
+    round's decision tables, made once by a caller that simulates it many times."""
     if runs < 1:
         msg = f"runs: must be >= 1, got {runs}"
         raise ValueError(msg)
     deputies = Deputies(loyalty=loyalty, attendance=attendance, persistence=persistence)
-    kernels = Kernels.of(rnd, rules)
+    kernels = Kernels.of(rnd, rules) if kernels is None else kernels
     return RoundCounts.concat([round_block(rnd, rules, deputies, seed, b, runs, None, kernels)
                                for b in range(n_blocks(runs))])
