@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.arrow_csv import numpy_of
 from engine.formats.counts import MAX_COUNT, SPACE, read_count, value_problem
 from engine.formats.csvtext import explain, head, header, member, wrong_width
 from engine.formats.files import check_file
@@ -32,8 +33,7 @@ from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
 __all__ = ["BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts", "csv_batches",
-           "pyarrow",
-           "read_columns", "read_header"]
+           "dictionary", "pyarrow", "read_columns", "read_header"]
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
@@ -96,7 +96,7 @@ def batch_counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> 
             nulls = ~np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)
                                                             ].astype(bool)
             arr = arr.fill_null(0)
-        values = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+        values = numpy_of(arr.cast(pa.int64(), safe=False)).copy()  # wrapped as numpy would
         bad = np.flatnonzero(~nulls & ((values < 0) | (values >= MAX_COUNT)))
         if bad.size:
             fail(int(bad[0]), value_problem(int(values[bad[0]])) or "")
@@ -112,9 +112,7 @@ def batch_counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> 
     if (lens.min(initial=1) >= 1 and lens.max(initial=1) <= _PLAIN_DIGITS
             and ((body - 48) < 10).all()):
         # every cell is 1-18 ASCII digits: Arrow's own conversion is exact and fast
-        ints = arr.cast(pa.int64())
-        return np.frombuffer(ints.buffers()[1], dtype=np.int64,
-                             count=len(ints) + ints.offset)[ints.offset:].copy()
+        return numpy_of(arr.cast(pa.int64())).copy()
     return _parse_counts(offsets, raw, blank, fail)
 
 
@@ -176,21 +174,25 @@ def batch_columns(batch: Any, raw_names: dict[str, str], counts: dict[str, int]
     return out
 
 
-def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
-    """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
-    in order of first appearance (two cells that differ only in the spaces around them may
-    share a word and keep two codes)."""
+def dictionary(arr: Any) -> tuple[np.ndarray, Any]:
+    """A batch's text column dictionary-encoded: indices (N,) (Arrow's integer width) into an
+    Arrow string array of its distinct cells as written (blank for a null), in order of first
+    appearance (read from Arrow's buffers: ``to_numpy`` imports pandas where installed)."""
     pa = pyarrow()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     if arr.null_count:
         arr = arr.fill_null("")
     encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
-    indices = encoded.indices
-    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
-    index = np.frombuffer(indices.buffers()[1], dtype=width,
-                          count=len(indices) + indices.offset)[indices.offset:]
-    return index, [w.strip(SPACE) for w in encoded.dictionary.to_pylist()]
+    return numpy_of(encoded.indices), encoded.dictionary
+
+
+def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
+    """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
+    in order of first appearance (two cells that differ only in the spaces around them may
+    share a word and keep two codes)."""
+    index, words = dictionary(arr)
+    return index, [w.strip(SPACE) for w in words.to_pylist()]
 
 
 class _Interned:
