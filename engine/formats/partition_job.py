@@ -28,7 +28,7 @@ from engine.errors import ScenarioError
 from engine.formats.bounds import _race_counts
 from engine.formats.columns import batch_codes
 from engine.formats.id_keys import id_column, row_keys
-from engine.formats.partition_rows import Impossible, RowProblem, chunks
+from engine.formats.partition_rows import Chunk, Impossible, RowProblem, chunks
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
@@ -67,17 +67,38 @@ class FileSums:
                                           or other.problem[0] < self.problem[0]):
             self.problem = other.problem
         self.hashes.extend(other.hashes)
-        for c, (n, keys) in other.blanks.items():
+        self._take(other.blanks, other.impossible, other.found, other.total)
+        return self
+
+    def add(self, chunk: Chunk, *, sums: bool = True) -> None:
+        """Add a batch a partition read; ``sums`` False: a row before it refuses the file, so
+        only the rows that refuse it matter."""
+        if not sums or chunk.rows is None:
+            self._take({}, {}, chunk.found, 0)
+            return
+        self.partial.add(chunk.rows)
+        if chunk.hashes is not None:
+            self.hashes.append(chunk.hashes)
+        self._take({c: (keys.size, keys[:_SHOWN]) for c, keys in chunk.blanks.items()},
+                   chunk.impossible, chunk.found, chunk.total)
+
+    def _take(self, blanks: dict[str, tuple[int, np.ndarray]],
+              impossible: dict[tuple[int, int], Impossible],
+              found: dict[tuple[str, int], tuple[int, str]], total: int) -> None:
+        """Blank cells counted (the first rows kept), each kind's first row kept."""
+        for c, (n, keys) in blanks.items():
             had, mine = self.blanks.get(c, (0, np.zeros(0, np.int64)))
             self.blanks[c] = (had + n, np.sort(np.r_[mine, keys])[:_SHOWN])
-        for key, found in other.impossible.items():
-            if key not in self.impossible or found[0] < self.impossible[key][0]:
-                self.impossible[key] = found
-        for kind, word in other.found.items():
-            if kind not in self.found or word[0] < self.found[kind][0]:
-                self.found[kind] = word
-        self.total += other.total
-        return self
+        _keep_first(self.impossible, impossible)
+        _keep_first(self.found, found)
+        self.total += total
+
+
+def _keep_first(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
+    """Per key, the entry of the lowest order key (its first item)."""
+    for key, entry in other.items():
+        if key not in mine or entry[0] < mine[key][0]:
+            mine[key] = entry
 
 
 @attrs.frozen
@@ -124,26 +145,9 @@ class FileJob:
         n = 0
         spoiled = False  # a row refuses the file: only its bad cells matter now
         for chunk in chunks(self.plan, by_id, self.n_cand, self.k, part):
-            for kind, (row, word) in chunk.found.items():
-                order = (part.index + 1 << 40) + row
-                if kind not in acc.found or order < acc.found[kind][0]:
-                    acc.found[kind] = (order, word)
             spoiled = spoiled or chunk.rows is None
             n += chunk.n
-            if spoiled or chunk.rows is None:
-                continue
-            acc.partial.add(chunk.rows)
-            if chunk.hashes is not None:
-                acc.hashes.append(chunk.hashes)
-            for c, rows in chunk.blanks.items():
-                had, keys = acc.blanks.get(c, (0, np.zeros(0, np.int64)))
-                first = (rows[:_SHOWN] + (part.index + 1 << 40)).astype(np.int64)
-                acc.blanks[c] = (had + rows.size, np.sort(np.r_[keys, first])[:_SHOWN])
-            for key, (row, pid, values) in chunk.impossible.items():
-                order = (part.index + 1 << 40) + row
-                if key not in acc.impossible or order < acc.impossible[key][0]:
-                    acc.impossible[key] = (order, pid, values)
-            acc.total += chunk.total
+            acc.add(chunk, sums=not spoiled)
         acc.rows[part.index] = n
 
 

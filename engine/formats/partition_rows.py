@@ -6,12 +6,12 @@ no votes, the area columns make each row's path, the precinct columns its id.
 What only the whole file can decide is left to :mod:`engine.formats.partition_job`: it gets,
 besides the rows, each row's precinct id as a 64-bit hash of its race and folded words (for
 repeats), the blank cells of each line column, the first impossible row of each race and the
-exact sum of every count read. Rows are numbered within the partition, and as in the file once
-the rows before the partition are counted. A bad cell (the batch's first by row, as
-:func:`engine.formats.columns.batch_columns` finds it) is a :class:`RowProblem` that ends the
-partition; the other rows that refuse the file (an unknown race, a blank area, votes past a
-race's candidates) are kept, the first of each kind, for the whole file to decide in the
-in-memory read's order.
+exact sum of every count read. Rows are named by their place in the file
+(:func:`engine.replay.partial.order_key`: partition, row in it). A bad cell (the batch's first
+by row, as :func:`engine.formats.columns.batch_columns` finds it) is a :class:`RowProblem`
+that ends the partition (its row in the partition); the other rows that refuse the file (an
+unknown race, a blank area, votes past a race's candidates) are kept, the first of each kind,
+for the whole file to decide in the in-memory read's order.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ class RowProblem(Exception):
 
 @attrs.frozen(eq=False)
 class Chunk:
-    """A batch of a partition's ``n`` rows: ``rows`` for the sums; ``hashes`` (n,) uint64
-    precinct keys (None: the file has no precinct column); ``blanks`` per line column the rows
-    (in the partition) of its blank cells; ``impossible`` (race, which of
-    :func:`engine.formats.bounds.impossible`) -> its first such row; ``total``: the exact sum
-    of the counts read; ``found``: rows that refuse the file, each kind's first (``race``: an
-    unknown race, with its word; ``area``, j: a blank cell of area column j, both with no
-    sums: ``rows`` None; ``extra``, r: votes past race r's candidates)."""
+    """A batch of a partition's ``n`` rows, each row named by its order key: ``rows`` for
+    the sums; ``hashes`` (n,) uint64 precinct keys (None: the file has no precinct column);
+    ``blanks`` per line column the rows of its blank cells, in order; ``impossible`` (race,
+    which of :func:`engine.formats.bounds.impossible`) -> its first such row; ``total``: the
+    exact sum of the counts read; ``found``: rows that refuse the file, each kind's first
+    (``race``: an unknown race, with its word; ``area``, j: a blank cell of area column j, both
+    with no sums: ``rows`` None; ``extra``, r: votes past race r's candidates)."""
 
     n: int
     rows: Rows | None
@@ -89,6 +89,7 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
         cells = batch_columns(batch, raw, plan.counts)
     except BadCell as bad:
         raise RowProblem(row0 + bad.row, bad.column, bad.problem) from None
+    order = order_key(index, row0 + np.arange(n))
     found: dict[tuple[str, int], tuple[int, str]] = {}
     race = np.zeros(n, np.int64)
     if m.race is not None:
@@ -97,22 +98,22 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
         unknown = np.flatnonzero(race < 0)
         if unknown.size:
             i = int(unknown[0])
-            found[("race", 0)] = (row0 + i, words[rc[i]])
+            found[("race", 0)] = (int(order[i]), words[rc[i]])
     for j, c in enumerate(m.area):
         ac, words = codes(c)
         if "" in words:
-            found[("area", j)] = (row0 + int(np.flatnonzero(ac == words.index(""))[0]), "")
+            found[("area", j)] = (int(order[ac == words.index("")][0]), "")
     votes = np.stack([np.maximum(cells[c], 0) for c in m.candidates], axis=1)
     beyond = np.arange(votes.shape[1])[None, :] >= n_cand[race][:, None]
     extra = np.flatnonzero((votes * beyond).any(axis=1) & (race >= 0))
     if extra.size:
         first = np.unique(race[extra], return_index=True)
         for r, j in zip(*first, strict=True):
-            found[("extra", int(r))] = (row0 + int(extra[j]), "")
+            found[("extra", int(r))] = (int(order[extra[j]]), "")
     if any(kind != "extra" for kind, _ in found):  # refused before any race is looked at
         return Chunk(n=n, rows=None, hashes=None, blanks={}, impossible={}, total=0,
                      found=found)
-    blanks = {c: row0 + np.flatnonzero(cells[c] < 0) for cs in m.lines.values() for c in cs}
+    blanks = {c: order[cells[c] < 0] for cs in m.lines.values() for c in cs}
     lines = {}
     for line, cs in m.lines.items():
         parts = [cells[c] for c in cs]
@@ -142,12 +143,11 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
             first_rows = np.unique(race[at], return_index=True)
             for r, j in zip(*first_rows, strict=True):
                 i = int(at[j])
-                impossible[(int(r), which)] = (row0 + i, id_of(i), (
+                impossible[(int(r), which)] = (int(order[i]), id_of(i), (
                     int(base[1][i]), int(base[2][i]), int(base[3][i]),
                     *votes[i, :int(n_cand[r])].tolist()))
     total = (sum(_exact_sum(b) for b in base) + _exact_sum(votes)
              + sum(_exact_sum(v) for v in lines.values()))
-    order = order_key(index, row0 + np.arange(n))
     rows = Rows(race=race, counts=table, lines=lines, path=path, paths=paths,
                 station=np.ones(n, bool), order=order,
                 ids=id_of)
