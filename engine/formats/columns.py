@@ -32,12 +32,14 @@ from engine.formats.files import check_file
 from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
-__all__ = ["BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts", "csv_batches",
-           "dictionary", "pyarrow", "read_columns", "read_header"]
+__all__ = ["PARQUET_BATCH", "BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts",
+           "csv_batches", "csv_options", "dictionary", "parquet_batches", "pyarrow",
+           "read_columns", "read_header"]
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
 _BLOCK = 1 << 20    # bytes of the file parsed per batch
+PARQUET_BATCH = 1 << 16  # rows of a Parquet batch
 
 
 class Columns:
@@ -234,7 +236,7 @@ def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str]
     """The columns of ``path`` (header names, trimmed, all in the header): ``counts`` maps a
     count column to the value of its blank cells, ``texts`` are interned."""
     names = read_header(path, name, _no_file(name), delimiter=delimiter)
-    batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
+    batches, raw_names = (parquet_batches(path, name, [*counts, *texts]) if
                           path.suffix.lower() == ".parquet" else
                           csv_batches(path, name, [*counts, *texts], delimiter))
     parts: dict[str, list[np.ndarray]] = {c: [] for c in counts}
@@ -266,14 +268,14 @@ def _no_file(name: str) -> Callable[[str], NoReturn]:
     return missing
 
 
-def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
-                 ) -> tuple[Iterator[Any], dict[str, str]]:
-    """The record batches of the CSV file (only ``columns``, as strings), and each column's
-    name as the file spells it."""
+def csv_options(first: list[str], columns: list[str], delimiter: str, *,
+                newlines_in_values: bool) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
+    """pyarrow's parse and convert options for ``columns`` (as strings) of a CSV file whose
+    header is ``first``; each column's name as the file spells it; and the list the rows of
+    the wrong width are put in (skipped by the reader, named by the caller)."""
     pa = pyarrow()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
-    first = header(head(path, name), name, delimiter)
     raw_of = {h.strip(): h for h in first}
     want = list(dict.fromkeys(raw_of[c] for c in columns))
     bad_rows: list[Any] = []
@@ -282,18 +284,31 @@ def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
         bad_rows.append(row)
         return "skip"
 
+    options = {
+        "parse_options": pcsv.ParseOptions(delimiter=delimiter,
+                                           newlines_in_values=newlines_in_values,
+                                           invalid_row_handler=invalid),
+        "convert_options": pcsv.ConvertOptions(
+            include_columns=want, column_types=dict.fromkeys(want, pa.string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False)}
+    return options, {c: raw_of[c] for c in columns}, bad_rows
+
+
+def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
+                 ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the CSV file (only ``columns``, as strings), and each column's
+    name as the file spells it."""
+    pa = pyarrow()
+    import pyarrow.csv as pcsv  # with pyarrow (start-up)
+
+    first = header(head(path, name), name, delimiter)
+    options, raw, bad_rows = csv_options(first, columns, delimiter, newlines_in_values=True)
+
     def batches() -> Iterator[Any]:
         try:
             with _stream(path) as source:
-                reader = pcsv.open_csv(
-                    source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
-                    parse_options=pcsv.ParseOptions(delimiter=delimiter,
-                                                    newlines_in_values=True,
-                                                    invalid_row_handler=invalid),
-                    convert_options=pcsv.ConvertOptions(
-                        include_columns=want, column_types=dict.fromkeys(want, pa.string()),
-                        strings_can_be_null=False, quoted_strings_can_be_null=False),
-                    memory_pool=_batch_pool())
+                reader = pcsv.open_csv(source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
+                                       memory_pool=_batch_pool(), **options)
                 for batch in reader:
                     if bad_rows:
                         break
@@ -305,11 +320,14 @@ def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
         if bad_rows:
             wrong_width(path, name, delimiter, len(first))
 
-    return batches(), {c: raw_of[c] for c in columns}
+    return batches(), raw
 
 
-def _parquet_batches(path: Path, name: str, columns: list[str]
-                     ) -> tuple[Iterator[Any], dict[str, str]]:
+def parquet_batches(path: Path, name: str, columns: list[str],
+                    row_groups: tuple[int, ...] | None = None
+                    ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the Parquet file (only ``columns``; ``row_groups``: those only,
+    else all), and each column's name as the file spells it."""
     import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
 
     try:
@@ -321,7 +339,8 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
 
     def batches() -> Iterator[Any]:
         try:
-            yield from f.iter_batches(columns=want, batch_size=1 << 16)
+            yield from f.iter_batches(columns=want, batch_size=PARQUET_BATCH, row_groups=(
+                None if row_groups is None else list(row_groups)))
         except (OSError, pyarrow().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
 
