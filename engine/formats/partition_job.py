@@ -33,10 +33,11 @@ from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, une
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
 from engine.limits import INT64_MAX
-from engine.records import Race, RacePrecincts
+from engine.records import Race, RacePrecincts, common_area
 from engine.replay.partial import Partial, place
 
 if TYPE_CHECKING:
+    from engine.formats.scenario import PrecinctReader
     from engine.formats.toml_reader import Reader
     from engine.records import Election
 
@@ -299,21 +300,12 @@ def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
         own = [path for (rr, path), _ in p.leaves.items() if rr == r and path is not None]
         area = race.area
         if own:
-            area = race.area or _common_prefix(own)
+            area = race.area or common_area(own)
             if any(path != area for path in own):
                 named.add(r)
         out[r] = attrs.evolve(race, area=area,
                               precincts=_placeholder(race, impossible.get(r, [])))
     return tuple(out), frozenset(named)
-
-
-def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first = paths[0]
-    depth = min(len(x) for x in paths)
-    for x in paths[1:]:
-        while depth and x[:depth] != first[:depth]:
-            depth -= 1
-    return first[:depth]
 
 
 def _repeated(job: FileJob, sums: FileSums) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -383,7 +375,7 @@ def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray
 
 
 def partitioned_reader(size: int, run: Callable[[FileJob], FileSums],
-                       held: list[PartitionedFile]) -> Callable[..., Any]:
+                       held: list[PartitionedFile]) -> PrecinctReader:
     """A ``[precincts]`` reader for :func:`engine.formats.scenario.load` that reads the file
     in partitions of about ``size`` bytes, ``run(job)`` summing them (threads or Dask), and
     appends what it found to ``held``."""
