@@ -202,13 +202,20 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
                                 "blank; every row needs its area (or leave the column out)")
     p = sums.partial
     n_races = len(races)
+    leaf_race = np.fromiter((r for r, _ in p.leaves), np.int64, len(p.leaves))
+    leaf = np.fromiter(p.leaves.values(), np.int64, len(p.leaves))
     per_race = np.zeros(n_races, np.int64)
+    np.add.at(per_race, leaf_race, p.rows[leaf])
     first_row = np.full(n_races, np.iinfo(np.int64).max)
-    for (r, _), j in p.leaves.items():
-        per_race[r] += p.rows[j]
-        first_row[r] = min(first_row[r], p.first[j])
+    np.minimum.at(first_row, leaf_race, p.first[leaf])
     file_races = frozenset(np.flatnonzero(per_race).tolist())
-    repeated = _repeated(job, sums) if m.precinct else []
+    paths: dict[int, list[tuple[tuple[str, ...], int]]] = {}  # race -> (path, leaf), in order
+    for (r, path), j in p.leaves.items():
+        if path is not None:
+            paths.setdefault(r, []).append((path, j))
+    repeated: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+    for r, row, words in (_repeated(job, sums) if m.precinct else []):
+        repeated.setdefault(r, []).append((row, words))
     for r in sorted(file_races):  # each race's checks, races in order (precinct_csv._attach)
         if ("extra", r) in found:
             raise ScenarioError(name, f"row {found['extra', r][0] + 2}", f"race "
@@ -218,10 +225,10 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
             raise ScenarioError(name, f"row {row_of(first_row[r]) + 2}",
                                 f"race {races[r].id!r} already has inline [[race.precinct]] "
                                 "rows")
-        if repeated:
-            _repeats_in(job, r, races[r], repeated)
-        _area_outside(plan, p, r, races[r], row_of)
-    out, named = _areas(p, races, file_races, _impossible_rows(sums, row_of))
+        if r in repeated:
+            _repeats_in(job, races[r], repeated[r])
+        _area_outside(plan, p, races[r], paths.get(r, []), row_of)
+    out, named = _areas(races, file_races, paths, _impossible_rows(sums, row_of))
     # the file's counts and the scenario's own, as engine.formats.bounds.check_sums adds them
     if sums.total + sum(_race_counts(race) for race in races) > INT64_MAX:
         raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
@@ -265,16 +272,16 @@ def _placeholder(race: Race, impossible: list[tuple[str, tuple[int, ...]]]) -> R
                          invalid=counts[:, 1], against_all=counts[:, 2], votes=counts[:, 3:])
 
 
-def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
-                  row_of: Callable[[int], int]) -> None:
-    """Refuse a row of race ``r`` outside the area the race declares: its first such path (in
-    the order paths first appear in the file), at its first row, as
-    :func:`engine.formats.precinct_csv._areas_of` refuses it."""
+def _area_outside(plan: PrecinctPlan, p: Partial, race: Race,
+                  paths: list[tuple[tuple[str, ...], int]], row_of: Callable[[int], int]
+                  ) -> None:
+    """Refuse a row of ``race`` (its ``paths``: each with its leaf) outside the area the race
+    declares: its first such path (in the order paths first appear in the file), at its first
+    row, as :func:`engine.formats.precinct_csv._areas_of` refuses it."""
     if not race.area:
         return
     d = len(race.area)
-    outside = [(int(p.first[j]), path) for (rr, path), j in p.leaves.items()
-               if rr == r and path is not None and path[:d] != race.area]
+    outside = [(int(p.first[j]), path) for path, j in paths if path[:d] != race.area]
     if not outside:
         return
     seen: dict[tuple[str, ...], int] = {}  # a path's first row in the file, any race
@@ -287,7 +294,8 @@ def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
                         f"{list(race.area)}")
 
 
-def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
+def _areas(races: tuple[Race, ...], file_races: frozenset[int],
+           paths: dict[int, list[tuple[tuple[str, ...], int]]],
            impossible: dict[int, list[tuple[str, tuple[int, ...]]]]
            ) -> tuple[tuple[Race, ...], frozenset[int]]:
     """Each file race's area (its own, or what all its rows' paths share) and whether its rows
@@ -297,7 +305,7 @@ def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
     named = set()
     for r in sorted(file_races):
         race = races[r]
-        own = [path for (rr, path), _ in p.leaves.items() if rr == r and path is not None]
+        own = [path for path, _ in paths.get(r, [])]
         area = race.area
         if own:
             area = race.area or common_area(own)
@@ -320,12 +328,12 @@ def _repeated(job: FileJob, sums: FileSums) -> list[tuple[int, int, tuple[str, .
     return _rows_with(job, repeated, sums.rows) if repeated.size else []
 
 
-def _repeats_in(job: FileJob, r: int, race: Race,
-                repeated: list[tuple[int, int, tuple[str, ...]]]) -> None:
-    """Refuse a precinct id given twice in race ``r``, exactly or but for case and spacing,
-    named as :func:`engine.formats.precinct_csv._no_repeats` names it."""
+def _repeats_in(job: FileJob, race: Race, repeated: list[tuple[int, tuple[str, ...]]]) -> None:
+    """Refuse a precinct id given twice in ``race`` (``repeated``: its rows whose key another
+    row shares, with their ids' words), exactly or but for case and spacing, named as
+    :func:`engine.formats.precinct_csv._no_repeats` names it."""
     m = job.plan.columns
-    mine = sorted((row, words) for rr, row, words in repeated if rr == r)
+    mine = sorted(repeated)
     for how in (tuple, lambda ws: tuple(fold(w) for w in ws)):
         groups: dict[tuple[str, ...], list[int]] = {}
         for row, words in mine:
