@@ -26,9 +26,14 @@ import numpy as np
 
 from engine.errors import ScenarioError
 from engine.formats.bounds import _race_counts
-from engine.formats.columns import batch_codes
-from engine.formats.id_keys import id_column, row_keys
-from engine.formats.partition_rows import Chunk, Impossible, RowProblem, chunks
+from engine.formats.partition_rows import (
+    Chunk,
+    Impossible,
+    RowProblem,
+    chunks,
+    precinct_keys,
+    race_codes,
+)
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
@@ -368,17 +373,13 @@ def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray
         stream, raw = batches(job.plan.path, job.plan.name, part, cols, job.plan.delimiter)
         row0 = int(starts[part.index])
         for batch in stream:
-            n = batch.num_rows
-            if m.race:
-                rc, words = batch_codes(batch.column(raw[m.race]))
-                race = np.array([by_id[w] for w in words], np.int64)[rc]
-            else:
-                race = np.zeros(n, np.int64)
-            coded = [id_column(batch.column(raw[c])) for c in m.precinct]
-            hit = np.flatnonzero(np.isin(row_keys(race, coded), repeated))
+            race, _ = race_codes(batch, raw, m.race, by_id)
+            coded, keys = precinct_keys(batch, raw, m.precinct, race)
+            assert keys is not None  # repeats are looked for only when the file maps ids
+            hit = np.flatnonzero(np.isin(keys, repeated))
             out += [(int(race[i]), row0 + int(i), tuple(c.word(i) for c in coded))
                     for i in hit.tolist()]
-            row0 += n
+            row0 += batch.num_rows
     return out
 
 

@@ -24,13 +24,13 @@ import numpy as np
 
 from engine.formats.bounds import _exact_sum
 from engine.formats.columns import BadCell, batch_codes, batch_columns
-from engine.formats.id_keys import id_column, row_keys
+from engine.formats.id_keys import IdColumn, id_column, row_keys
 from engine.formats.partitions import Partition, batches
 from engine.formats.precinct_csv import PrecinctPlan
 from engine.records import COUNT_COLUMNS
 from engine.replay.partial import Rows, order_key
 
-__all__ = ["Chunk", "Impossible", "RowProblem", "chunks"]
+__all__ = ["Chunk", "Impossible", "RowProblem", "chunks", "precinct_keys", "race_codes"]
 
 # an impossible row: its row, precinct id (None: named by its row) and counts (cast, invalid,
 # against all, the race's votes)
@@ -80,27 +80,19 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
            n_cand: np.ndarray, k: int, index: int, row0: int) -> Chunk:
     m = plan.columns
     n = batch.num_rows
-
-    def codes(c: str) -> tuple[np.ndarray, list[str]]:
-        index_, words = batch_codes(batch.column(raw[c]))
-        return index_.astype(np.int64), words
-
     try:  # every count cell converted first, as an in-memory read converts the whole file
         cells = batch_columns(batch, raw, plan.counts)
     except BadCell as bad:
         raise RowProblem(row0 + bad.row, bad.column, bad.problem) from None
     order = order_key(index, row0 + np.arange(n))
     found: dict[tuple[str, int], tuple[int, str]] = {}
-    race = np.zeros(n, np.int64)
-    if m.race is not None:
-        rc, words = codes(m.race)
-        race = np.array([races.get(w, -1) for w in words], np.int64)[rc]
-        unknown = np.flatnonzero(race < 0)
-        if unknown.size:
-            i = int(unknown[0])
-            found[("race", 0)] = (int(order[i]), words[rc[i]])
-    for j, c in enumerate(m.area):
-        ac, words = codes(c)
+    race, word_of = race_codes(batch, raw, m.race, races)
+    unknown = np.flatnonzero(race < 0)
+    if unknown.size:
+        i = int(unknown[0])
+        found[("race", 0)] = (int(order[i]), word_of(i))
+    areas = [_codes(batch, raw, c) for c in m.area]
+    for j, (ac, words) in enumerate(areas):
         if "" in words:
             found[("area", j)] = (int(order[ac == words.index("")][0]), "")
     votes = np.stack([np.maximum(cells[c], 0) for c in m.candidates], axis=1)
@@ -127,13 +119,12 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
     width = min(k, votes.shape[1])
     table[:, 4:4 + width] = votes[:, :width]
 
-    coded = [id_column(batch.column(raw[c])) for c in m.precinct]
-    hashes = row_keys(race, coded) if coded else None
+    coded, hashes = precinct_keys(batch, raw, m.precinct, race)
 
     def id_of(i: int) -> str | None:
         return " / ".join(c.word(i) for c in coded) if coded else None
 
-    path, paths = _paths(m.area, codes) if m.area else (np.full(n, -1, np.int64), ())
+    path, paths = _paths(areas) if areas else (np.full(n, -1, np.int64), ())
     shown = np.maximum(votes, 0).sum(axis=1) + np.maximum(base[3], 0)
     impossible: dict[tuple[int, int], Impossible] = {}
     for which, mask in enumerate(((base[1] >= 0) & (base[2] > base[1]),
@@ -155,10 +146,33 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
                  total=total, found=found)
 
 
-def _paths(cols: tuple[str, ...], codes: Callable[[str], tuple[np.ndarray, list[str]]]
+def race_codes(batch: Any, raw: dict[str, str], column: str | None, races: dict[str, int]
+               ) -> tuple[np.ndarray, Callable[[int], str]]:
+    """Each row's race (-1: a word no race of the scenario has; 0 for every row without a
+    race ``column``), and row i's race word."""
+    if column is None:
+        return np.zeros(batch.num_rows, np.int64), lambda i: ""
+    rc, words = _codes(batch, raw, column)
+    return np.array([races.get(w, -1) for w in words], np.int64)[rc], lambda i: words[rc[i]]
+
+
+def precinct_keys(batch: Any, raw: dict[str, str], columns: tuple[str, ...], race: np.ndarray
+                  ) -> tuple[list[IdColumn], np.ndarray | None]:
+    """The rows' id columns coded, and each row's key of its race and id (None: no id
+    columns)."""
+    coded = [id_column(batch.column(raw[c])) for c in columns]
+    return coded, (row_keys(race, coded) if coded else None)
+
+
+def _codes(batch: Any, raw: dict[str, str], column: str) -> tuple[np.ndarray, list[str]]:
+    index, words = batch_codes(batch.column(raw[column]))
+    return index.astype(np.int64), words
+
+
+def _paths(coded: list[tuple[np.ndarray, list[str]]]
            ) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
-    """Each row's area path as a code into the batch's distinct paths."""
-    coded = [codes(c) for c in cols]
+    """Each row's area path as a code into the batch's distinct paths (``coded``: the area
+    columns' codes and words)."""
     key = np.zeros(coded[0][0].size, np.int64)
     for cc, words in coded:
         key = key * max(len(words), 1) + cc
