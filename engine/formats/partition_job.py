@@ -25,7 +25,7 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.bounds import _race_counts
+from engine.formats.bounds import race_counts
 from engine.formats.partition_rows import (
     Chunk,
     Impossible,
@@ -235,7 +235,7 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
         _area_outside(plan, p, races[r], paths.get(r, []), row_of)
     out, named = _areas(races, file_races, paths, _impossible_rows(sums, row_of))
     # the file's counts and the scenario's own, as engine.formats.bounds.check_sums adds them
-    if sums.total + sum(_race_counts(race) for race in races) > INT64_MAX:
+    if sums.total + sum(race_counts(race) for race in races) > INT64_MAX:
         raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
                             f"holds ({INT64_MAX:,}): sums of them would overflow; the counts "
                             "cannot all be right")

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from engine.formats.bounds import _exact_sum
+from engine.formats.bounds import exact_sum
 from engine.formats.columns import BadCell, batch_codes, batch_columns
 from engine.formats.id_keys import IdColumn, id_column, row_keys
 from engine.formats.partitions import Partition, batches
@@ -137,8 +137,8 @@ def _chunk(batch: Any, raw: dict[str, str], plan: PrecinctPlan, races: dict[str,
                 impossible[(int(r), which)] = (int(order[i]), id_of(i), (
                     int(base[1][i]), int(base[2][i]), int(base[3][i]),
                     *votes[i, :int(n_cand[r])].tolist()))
-    total = (sum(_exact_sum(b) for b in base) + _exact_sum(votes)
-             + sum(_exact_sum(v) for v in lines.values()))
+    total = (sum(exact_sum(b) for b in base) + exact_sum(votes)
+             + sum(exact_sum(v) for v in lines.values()))
     rows = Rows(race=race, counts=table, lines=lines, path=path, paths=paths,
                 station=np.ones(n, bool), order=order,
                 ids=id_of)
