@@ -35,6 +35,7 @@ __all__ = [
     "Scenario",
     "Subtotal",
     "Withdrawn",
+    "common_area",
 ]
 
 # A count the source did not give, in arrays of counts.
@@ -157,6 +158,17 @@ class Race:
     subtotals: tuple[Subtotal, ...] = ()
     # indirect rules: the id of the maslikhat whose deputies elect this akim ([[maslikhat]])
     maslikhat: str | None = None
+
+
+def common_area(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The deepest area every one of ``paths`` (at least one) lies in: their common prefix,
+    the area of a race whose rows name areas and whose own area is not declared."""
+    first, depth = paths[0], len(paths[0])
+    for path in paths[1:]:
+        depth = min(depth, len(path))
+        while depth and path[:depth] != first[:depth]:
+            depth -= 1
+    return first[:depth]
 
 
 @attrs.frozen

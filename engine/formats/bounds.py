@@ -13,7 +13,8 @@ from engine.errors import ScenarioError
 from engine.limits import INT64_MAX, MAX_NESTING, over_limit
 from engine.records import COUNT_COLUMNS, Race, Scenario
 
-__all__ = ["check_nesting", "check_raw_sizes", "check_sizes", "check_sums"]
+__all__ = ["check_nesting", "check_raw_sizes", "check_sizes", "check_sums", "exact_sum",
+           "race_counts"]
 
 
 def check_nesting(data: Any, name: str) -> None:
@@ -69,21 +70,22 @@ def check_sizes(s: Scenario) -> None:
     check_sums(s)
 
 
-def _exact_sum(values: np.ndarray) -> int:
+def exact_sum(values: np.ndarray) -> int:
     """The exact sum of the known (>= 0) entries of an int64 array, as a Python int: the high
     and low 31 bits summed apart, so nothing wraps below 2**32 entries."""
     v = np.maximum(values, 0).ravel()
     return (int((v >> 31).sum()) << 31) + int((v & ((1 << 31) - 1)).sum())
 
 
-def _race_counts(race: Race) -> int:
+def race_counts(race: Race) -> int:
+    """The exact sum of every count of ``race``: its own, its candidates' and its precincts'."""
     own = [race.registered, race.cast, race.invalid, race.valid, race.against_all,
            *(c.votes for c in race.candidates), *(c.revote for c in race.candidates)]
     total = sum(x for x in own if x is not None)
     p = race.precincts
     if p is not None:
-        total += sum(_exact_sum(getattr(p, c)) for c in COUNT_COLUMNS)
-        total += _exact_sum(p.votes) + sum(_exact_sum(v) for v in p.lines.values())
+        total += sum(exact_sum(getattr(p, c)) for c in COUNT_COLUMNS)
+        total += exact_sum(p.votes) + sum(exact_sum(v) for v in p.lines.values())
     return total
 
 
@@ -93,7 +95,7 @@ def check_sums(s: Scenario) -> None:
     bound keeps every sum exact."""
     total = 0
     for race in s.races:
-        total += _race_counts(race)
+        total += race_counts(race)
         if total > INT64_MAX:
             raise ScenarioError(s.file, race.place, f"the counts of the file add up to more "
                                 f"than int64 holds ({INT64_MAX:,}) by this race: sums of them "

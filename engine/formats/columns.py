@@ -25,19 +25,21 @@ from typing import Any, NoReturn
 import numpy as np
 
 from engine.errors import ScenarioError
+from engine.formats.arrow_csv import numpy_of
 from engine.formats.counts import MAX_COUNT, SPACE, read_count, value_problem
 from engine.formats.csvtext import explain, head, header, member, wrong_width
 from engine.formats.files import check_file
 from engine.limits import over_limit
 from engine.tally.sums import sum_by_group
 
-__all__ = ["BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts", "csv_batches",
-           "pyarrow",
+__all__ = ["PARQUET_BATCH", "BadCell", "Columns", "batch_codes", "batch_columns", "batch_counts",
+           "csv_batches", "csv_options", "dictionary", "parquet_batches", "pyarrow",
            "read_columns", "read_header"]
 
 _POW10 = 10 ** np.arange(19, dtype=np.int64)
 _PLAIN_DIGITS = 18  # up to 18 digits are always < 2**62; 19 are checked one by one
 _BLOCK = 1 << 20    # bytes of the file parsed per batch
+PARQUET_BATCH = 1 << 16  # rows of a Parquet batch
 
 
 class Columns:
@@ -96,7 +98,7 @@ def batch_counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> 
             nulls = ~np.unpackbits(bits, bitorder="little")[arr.offset:arr.offset + len(arr)
                                                             ].astype(bool)
             arr = arr.fill_null(0)
-        values = np.array(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+        values = numpy_of(arr.cast(pa.int64(), safe=False)).copy()  # wrapped as numpy would
         bad = np.flatnonzero(~nulls & ((values < 0) | (values >= MAX_COUNT)))
         if bad.size:
             fail(int(bad[0]), value_problem(int(values[bad[0]])) or "")
@@ -112,9 +114,7 @@ def batch_counts(arr: Any, blank: int, fail: Callable[[int, str], NoReturn]) -> 
     if (lens.min(initial=1) >= 1 and lens.max(initial=1) <= _PLAIN_DIGITS
             and ((body - 48) < 10).all()):
         # every cell is 1-18 ASCII digits: Arrow's own conversion is exact and fast
-        ints = arr.cast(pa.int64())
-        return np.frombuffer(ints.buffers()[1], dtype=np.int64,
-                             count=len(ints) + ints.offset)[ints.offset:].copy()
+        return numpy_of(arr.cast(pa.int64())).copy()
     return _parse_counts(offsets, raw, blank, fail)
 
 
@@ -176,21 +176,25 @@ def batch_columns(batch: Any, raw_names: dict[str, str], counts: dict[str, int]
     return out
 
 
-def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
-    """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
-    in order of first appearance (two cells that differ only in the spaces around them may
-    share a word and keep two codes)."""
+def dictionary(arr: Any) -> tuple[np.ndarray, Any]:
+    """A batch's text column dictionary-encoded: indices (N,) (Arrow's integer width) into an
+    Arrow string array of its distinct cells as written (blank for a null), in order of first
+    appearance (read from Arrow's buffers: ``to_numpy`` imports pandas where installed)."""
     pa = pyarrow()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         arr = arr.cast(pa.string())
     if arr.null_count:
         arr = arr.fill_null("")
     encoded = arr.dictionary_encode()  # its dictionary is in order of first appearance
-    indices = encoded.indices
-    width = {8: np.int8, 16: np.int16, 32: np.int32, 64: np.int64}[indices.type.bit_width]
-    index = np.frombuffer(indices.buffers()[1], dtype=width,
-                          count=len(indices) + indices.offset)[indices.offset:]
-    return index, [w.strip(SPACE) for w in encoded.dictionary.to_pylist()]
+    return numpy_of(encoded.indices), encoded.dictionary
+
+
+def batch_codes(arr: Any) -> tuple[np.ndarray, list[str]]:
+    """A batch's text column as codes (N,) into its distinct trimmed cells (blank for a null),
+    in order of first appearance (two cells that differ only in the spaces around them may
+    share a word and keep two codes)."""
+    index, words = dictionary(arr)
+    return index, [w.strip(SPACE) for w in words.to_pylist()]
 
 
 class _Interned:
@@ -232,7 +236,7 @@ def read_columns(path: Path, name: str, counts: dict[str, int], texts: list[str]
     """The columns of ``path`` (header names, trimmed, all in the header): ``counts`` maps a
     count column to the value of its blank cells, ``texts`` are interned."""
     names = read_header(path, name, _no_file(name), delimiter=delimiter)
-    batches, raw_names = (_parquet_batches(path, name, [*counts, *texts]) if
+    batches, raw_names = (parquet_batches(path, name, [*counts, *texts]) if
                           path.suffix.lower() == ".parquet" else
                           csv_batches(path, name, [*counts, *texts], delimiter))
     parts: dict[str, list[np.ndarray]] = {c: [] for c in counts}
@@ -264,14 +268,14 @@ def _no_file(name: str) -> Callable[[str], NoReturn]:
     return missing
 
 
-def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
-                 ) -> tuple[Iterator[Any], dict[str, str]]:
-    """The record batches of the CSV file (only ``columns``, as strings), and each column's
-    name as the file spells it."""
+def csv_options(first: list[str], columns: list[str], delimiter: str, *,
+                newlines_in_values: bool) -> tuple[dict[str, Any], dict[str, str], list[Any]]:
+    """pyarrow's parse and convert options for ``columns`` (as strings) of a CSV file whose
+    header is ``first``; each column's name as the file spells it; and the list the rows of
+    the wrong width are put in (skipped by the reader, named by the caller)."""
     pa = pyarrow()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
-    first = header(head(path, name), name, delimiter)
     raw_of = {h.strip(): h for h in first}
     want = list(dict.fromkeys(raw_of[c] for c in columns))
     bad_rows: list[Any] = []
@@ -280,18 +284,31 @@ def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
         bad_rows.append(row)
         return "skip"
 
+    options = {
+        "parse_options": pcsv.ParseOptions(delimiter=delimiter,
+                                           newlines_in_values=newlines_in_values,
+                                           invalid_row_handler=invalid),
+        "convert_options": pcsv.ConvertOptions(
+            include_columns=want, column_types=dict.fromkeys(want, pa.string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False)}
+    return options, {c: raw_of[c] for c in columns}, bad_rows
+
+
+def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
+                 ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the CSV file (only ``columns``, as strings), and each column's
+    name as the file spells it."""
+    pa = pyarrow()
+    import pyarrow.csv as pcsv  # with pyarrow (start-up)
+
+    first = header(head(path, name), name, delimiter)
+    options, raw, bad_rows = csv_options(first, columns, delimiter, newlines_in_values=True)
+
     def batches() -> Iterator[Any]:
         try:
             with _stream(path) as source:
-                reader = pcsv.open_csv(
-                    source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
-                    parse_options=pcsv.ParseOptions(delimiter=delimiter,
-                                                    newlines_in_values=True,
-                                                    invalid_row_handler=invalid),
-                    convert_options=pcsv.ConvertOptions(
-                        include_columns=want, column_types=dict.fromkeys(want, pa.string()),
-                        strings_can_be_null=False, quoted_strings_can_be_null=False),
-                    memory_pool=_batch_pool())
+                reader = pcsv.open_csv(source, read_options=pcsv.ReadOptions(block_size=_BLOCK),
+                                       memory_pool=_batch_pool(), **options)
                 for batch in reader:
                     if bad_rows:
                         break
@@ -303,11 +320,14 @@ def csv_batches(path: Path, name: str, columns: list[str], delimiter: str
         if bad_rows:
             wrong_width(path, name, delimiter, len(first))
 
-    return batches(), {c: raw_of[c] for c in columns}
+    return batches(), raw
 
 
-def _parquet_batches(path: Path, name: str, columns: list[str]
-                     ) -> tuple[Iterator[Any], dict[str, str]]:
+def parquet_batches(path: Path, name: str, columns: list[str],
+                    row_groups: tuple[int, ...] | None = None
+                    ) -> tuple[Iterator[Any], dict[str, str]]:
+    """The record batches of the Parquet file (only ``columns``; ``row_groups``: those only,
+    else all), and each column's name as the file spells it."""
     import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
 
     try:
@@ -319,7 +339,8 @@ def _parquet_batches(path: Path, name: str, columns: list[str]
 
     def batches() -> Iterator[Any]:
         try:
-            yield from f.iter_batches(columns=want, batch_size=1 << 16)
+            yield from f.iter_batches(columns=want, batch_size=PARQUET_BATCH, row_groups=(
+                None if row_groups is None else list(row_groups)))
         except (OSError, pyarrow().ArrowException) as err:
             raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
 

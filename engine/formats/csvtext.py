@@ -20,10 +20,10 @@ from typing import IO, NoReturn, cast
 
 from engine.errors import ScenarioError
 
-__all__ = ["explain", "head", "header", "member", "opened", "wrong_width"]
+__all__ = ["BOM", "explain", "head", "header", "member", "opened", "wrong_width"]
 
 _BLOCK = 1 << 20
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte order mark some writers put first
 
 
 def member(z: zipfile.ZipFile, name: str) -> str:
@@ -57,7 +57,7 @@ def head(path: Path, name: str) -> bytes:
     """The file's first 64 KiB (decompressed), for its header; a BOM left out."""
     with opened(path, name) as f:
         first = f.read(1 << 16)
-    return first[3:] if first.startswith(_BOM) else first
+    return first[3:] if first.startswith(BOM) else first
 
 
 def header(first: bytes, name: str, delimiter: str) -> list[str]:
@@ -86,7 +86,7 @@ def _text(path: Path, name: str) -> Iterator[str]:
         first = True
         while True:
             block = f.read(_BLOCK)
-            if first and block.startswith(_BOM):
+            if first and block.startswith(BOM):
                 block, offset = block[3:], 3
             first = False
             try:

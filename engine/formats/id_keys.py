@@ -15,7 +15,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from engine.formats.columns import pyarrow
+from engine.formats.arrow_csv import numpy_of
+from engine.formats.columns import dictionary, pyarrow
 from engine.formats.counts import SPACE
 from engine.formats.precinct_csv import fold
 
@@ -43,30 +44,32 @@ class IdColumn:
 
 def id_column(arr: Any) -> IdColumn:
     """A batch's id column coded, each distinct cell's key made once."""
-    pa = pyarrow()
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        arr = arr.cast(pa.string())
-    if arr.null_count:
-        arr = arr.fill_null("")
-    encoded = arr.dictionary_encode()
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), np.int64)
-    return IdColumn(codes=codes, words=encoded.dictionary, keys=word_keys(encoded.dictionary))
+    index, words = dictionary(arr)
+    return IdColumn(codes=index.astype(np.int64), words=words, keys=word_keys(words))
 
 
 def word_keys(words: Any) -> np.ndarray:
-    """(n,) uint64: each word's key, of its folded form."""
+    """(n,) uint64: each word's key, of its folded form (made with Arrow's kernels, never
+    ``to_numpy`` or ``pa.array`` of Python objects: they import pandas where installed)."""
     import pyarrow.compute as pc  # with pyarrow (start-up)
 
-    pa = pyarrow()
     folded = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(words), _ASCII_SPACE, " "),
                           " ")
     keys = _hash(folded)
-    other = ~np.asarray(pc.string_is_ascii(words).to_numpy(zero_copy_only=False), bool)
-    if other.any():
-        at = np.flatnonzero(other)
-        texts = [fold(str(w)) for w in words.take(pa.array(at)).to_pylist()]
-        keys[at] = _hash(pa.array(texts, pa.string()))
+    other = pc.indices_nonzero(pc.invert(pc.string_is_ascii(words)))
+    if len(other):
+        texts = [fold(str(w)) for w in words.take(other).to_pylist()]
+        keys[numpy_of(other)] = _hash(_strings(texts))
     return keys
+
+
+def _strings(texts: list[str]) -> Any:
+    """An Arrow large string array of ``texts``, built from its buffers."""
+    pa = pyarrow()
+    data = [t.encode() for t in texts]
+    offsets = np.r_[0, np.cumsum([len(b) for b in data], dtype=np.int64)].astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(data), pa.py_buffer(offsets),
+                                            pa.py_buffer(b"".join(data)))
 
 
 def _hash(words: Any) -> np.ndarray:

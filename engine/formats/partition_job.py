@@ -25,18 +25,24 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.bounds import _race_counts
-from engine.formats.columns import batch_codes
-from engine.formats.id_keys import id_column, row_keys
-from engine.formats.partition_rows import Impossible, RowProblem, chunks
+from engine.formats.bounds import race_counts
+from engine.formats.partition_rows import (
+    Chunk,
+    Impossible,
+    RowProblem,
+    chunks,
+    precinct_keys,
+    race_codes,
+)
 from engine.formats.partitions import Partition, UnevenQuotes, batches, cut, uneven
 from engine.formats.precinct_csv import PrecinctPlan, fold, plan_csv
 from engine.law.protocol import BASIC, Protocol
 from engine.limits import INT64_MAX
-from engine.records import Race, RacePrecincts
+from engine.records import Race, RacePrecincts, common_area
 from engine.replay.partial import Partial, place
 
 if TYPE_CHECKING:
+    from engine.formats.scenario import PrecinctReader
     from engine.formats.toml_reader import Reader
     from engine.records import Election
 
@@ -67,17 +73,38 @@ class FileSums:
                                           or other.problem[0] < self.problem[0]):
             self.problem = other.problem
         self.hashes.extend(other.hashes)
-        for c, (n, keys) in other.blanks.items():
+        self._take(other.blanks, other.impossible, other.found, other.total)
+        return self
+
+    def add(self, chunk: Chunk, *, sums: bool = True) -> None:
+        """Add a batch a partition read; ``sums`` False: a row before it refuses the file, so
+        only the rows that refuse it matter."""
+        if not sums or chunk.rows is None:
+            self._take({}, {}, chunk.found, 0)
+            return
+        self.partial.add(chunk.rows)
+        if chunk.hashes is not None:
+            self.hashes.append(chunk.hashes)
+        self._take({c: (keys.size, keys[:_SHOWN]) for c, keys in chunk.blanks.items()},
+                   chunk.impossible, chunk.found, chunk.total)
+
+    def _take(self, blanks: dict[str, tuple[int, np.ndarray]],
+              impossible: dict[tuple[int, int], Impossible],
+              found: dict[tuple[str, int], tuple[int, str]], total: int) -> None:
+        """Blank cells counted (the first rows kept), each kind's first row kept."""
+        for c, (n, keys) in blanks.items():
             had, mine = self.blanks.get(c, (0, np.zeros(0, np.int64)))
             self.blanks[c] = (had + n, np.sort(np.r_[mine, keys])[:_SHOWN])
-        for key, found in other.impossible.items():
-            if key not in self.impossible or found[0] < self.impossible[key][0]:
-                self.impossible[key] = found
-        for kind, word in other.found.items():
-            if kind not in self.found or word[0] < self.found[kind][0]:
-                self.found[kind] = word
-        self.total += other.total
-        return self
+        _keep_first(self.impossible, impossible)
+        _keep_first(self.found, found)
+        self.total += total
+
+
+def _keep_first(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
+    """Per key, the entry of the lowest order key (its first item)."""
+    for key, entry in other.items():
+        if key not in mine or entry[0] < mine[key][0]:
+            mine[key] = entry
 
 
 @attrs.frozen
@@ -124,26 +151,9 @@ class FileJob:
         n = 0
         spoiled = False  # a row refuses the file: only its bad cells matter now
         for chunk in chunks(self.plan, by_id, self.n_cand, self.k, part):
-            for kind, (row, word) in chunk.found.items():
-                order = (part.index + 1 << 40) + row
-                if kind not in acc.found or order < acc.found[kind][0]:
-                    acc.found[kind] = (order, word)
             spoiled = spoiled or chunk.rows is None
             n += chunk.n
-            if spoiled or chunk.rows is None:
-                continue
-            acc.partial.add(chunk.rows)
-            if chunk.hashes is not None:
-                acc.hashes.append(chunk.hashes)
-            for c, rows in chunk.blanks.items():
-                had, keys = acc.blanks.get(c, (0, np.zeros(0, np.int64)))
-                first = (rows[:_SHOWN] + (part.index + 1 << 40)).astype(np.int64)
-                acc.blanks[c] = (had + rows.size, np.sort(np.r_[keys, first])[:_SHOWN])
-            for key, (row, pid, values) in chunk.impossible.items():
-                order = (part.index + 1 << 40) + row
-                if key not in acc.impossible or order < acc.impossible[key][0]:
-                    acc.impossible[key] = (order, pid, values)
-            acc.total += chunk.total
+            acc.add(chunk, sums=not spoiled)
         acc.rows[part.index] = n
 
 
@@ -197,13 +207,20 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
                                 "blank; every row needs its area (or leave the column out)")
     p = sums.partial
     n_races = len(races)
+    leaf_race = np.fromiter((r for r, _ in p.leaves), np.int64, len(p.leaves))
+    leaf = np.fromiter(p.leaves.values(), np.int64, len(p.leaves))
     per_race = np.zeros(n_races, np.int64)
+    np.add.at(per_race, leaf_race, p.rows[leaf])
     first_row = np.full(n_races, np.iinfo(np.int64).max)
-    for (r, _), j in p.leaves.items():
-        per_race[r] += p.rows[j]
-        first_row[r] = min(first_row[r], p.first[j])
+    np.minimum.at(first_row, leaf_race, p.first[leaf])
     file_races = frozenset(np.flatnonzero(per_race).tolist())
-    repeated = _repeated(job, sums) if m.precinct else []
+    paths: dict[int, list[tuple[tuple[str, ...], int]]] = {}  # race -> (path, leaf), in order
+    for (r, path), j in p.leaves.items():
+        if path is not None:
+            paths.setdefault(r, []).append((path, j))
+    repeated: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+    for r, row, words in (_repeated(job, sums) if m.precinct else []):
+        repeated.setdefault(r, []).append((row, words))
     for r in sorted(file_races):  # each race's checks, races in order (precinct_csv._attach)
         if ("extra", r) in found:
             raise ScenarioError(name, f"row {found['extra', r][0] + 2}", f"race "
@@ -213,12 +230,12 @@ def settle_file(job: FileJob, sums: FileSums, races: tuple[Race, ...], scenario:
             raise ScenarioError(name, f"row {row_of(first_row[r]) + 2}",
                                 f"race {races[r].id!r} already has inline [[race.precinct]] "
                                 "rows")
-        if repeated:
-            _repeats_in(job, r, races[r], repeated)
-        _area_outside(plan, p, r, races[r], row_of)
-    out, named = _areas(p, races, file_races, _impossible_rows(sums, row_of))
+        if r in repeated:
+            _repeats_in(job, races[r], repeated[r])
+        _area_outside(plan, p, races[r], paths.get(r, []), row_of)
+    out, named = _areas(races, file_races, paths, _impossible_rows(sums, row_of))
     # the file's counts and the scenario's own, as engine.formats.bounds.check_sums adds them
-    if sums.total + sum(_race_counts(race) for race in races) > INT64_MAX:
+    if sums.total + sum(race_counts(race) for race in races) > INT64_MAX:
         raise ScenarioError(scenario, "", f"the counts of the file add up to more than int64 "
                             f"holds ({INT64_MAX:,}): sums of them would overflow; the counts "
                             "cannot all be right")
@@ -260,16 +277,16 @@ def _placeholder(race: Race, impossible: list[tuple[str, tuple[int, ...]]]) -> R
                          invalid=counts[:, 1], against_all=counts[:, 2], votes=counts[:, 3:])
 
 
-def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
-                  row_of: Callable[[int], int]) -> None:
-    """Refuse a row of race ``r`` outside the area the race declares: its first such path (in
-    the order paths first appear in the file), at its first row, as
-    :func:`engine.formats.precinct_csv._areas_of` refuses it."""
+def _area_outside(plan: PrecinctPlan, p: Partial, race: Race,
+                  paths: list[tuple[tuple[str, ...], int]], row_of: Callable[[int], int]
+                  ) -> None:
+    """Refuse a row of ``race`` (its ``paths``: each with its leaf) outside the area the race
+    declares: its first such path (in the order paths first appear in the file), at its first
+    row, as :func:`engine.formats.precinct_csv._areas_of` refuses it."""
     if not race.area:
         return
     d = len(race.area)
-    outside = [(int(p.first[j]), path) for (rr, path), j in p.leaves.items()
-               if rr == r and path is not None and path[:d] != race.area]
+    outside = [(int(p.first[j]), path) for path, j in paths if path[:d] != race.area]
     if not outside:
         return
     seen: dict[tuple[str, ...], int] = {}  # a path's first row in the file, any race
@@ -282,7 +299,8 @@ def _area_outside(plan: PrecinctPlan, p: Partial, r: int, race: Race,
                         f"{list(race.area)}")
 
 
-def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
+def _areas(races: tuple[Race, ...], file_races: frozenset[int],
+           paths: dict[int, list[tuple[tuple[str, ...], int]]],
            impossible: dict[int, list[tuple[str, tuple[int, ...]]]]
            ) -> tuple[tuple[Race, ...], frozenset[int]]:
     """Each file race's area (its own, or what all its rows' paths share) and whether its rows
@@ -292,24 +310,15 @@ def _areas(p: Partial, races: tuple[Race, ...], file_races: frozenset[int],
     named = set()
     for r in sorted(file_races):
         race = races[r]
-        own = [path for (rr, path), _ in p.leaves.items() if rr == r and path is not None]
+        own = [path for path, _ in paths.get(r, [])]
         area = race.area
         if own:
-            area = race.area or _common_prefix(own)
+            area = race.area or common_area(own)
             if any(path != area for path in own):
                 named.add(r)
         out[r] = attrs.evolve(race, area=area,
                               precincts=_placeholder(race, impossible.get(r, [])))
     return tuple(out), frozenset(named)
-
-
-def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first = paths[0]
-    depth = min(len(x) for x in paths)
-    for x in paths[1:]:
-        while depth and x[:depth] != first[:depth]:
-            depth -= 1
-    return first[:depth]
 
 
 def _repeated(job: FileJob, sums: FileSums) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -324,12 +333,12 @@ def _repeated(job: FileJob, sums: FileSums) -> list[tuple[int, int, tuple[str, .
     return _rows_with(job, repeated, sums.rows) if repeated.size else []
 
 
-def _repeats_in(job: FileJob, r: int, race: Race,
-                repeated: list[tuple[int, int, tuple[str, ...]]]) -> None:
-    """Refuse a precinct id given twice in race ``r``, exactly or but for case and spacing,
-    named as :func:`engine.formats.precinct_csv._no_repeats` names it."""
+def _repeats_in(job: FileJob, race: Race, repeated: list[tuple[int, tuple[str, ...]]]) -> None:
+    """Refuse a precinct id given twice in ``race`` (``repeated``: its rows whose key another
+    row shares, with their ids' words), exactly or but for case and spacing, named as
+    :func:`engine.formats.precinct_csv._no_repeats` names it."""
     m = job.plan.columns
-    mine = sorted((row, words) for rr, row, words in repeated if rr == r)
+    mine = sorted(repeated)
     for how in (tuple, lambda ws: tuple(fold(w) for w in ws)):
         groups: dict[tuple[str, ...], list[int]] = {}
         for row, words in mine:
@@ -364,22 +373,18 @@ def _rows_with(job: FileJob, repeated: np.ndarray, rows: np.ndarray
         stream, raw = batches(job.plan.path, job.plan.name, part, cols, job.plan.delimiter)
         row0 = int(starts[part.index])
         for batch in stream:
-            n = batch.num_rows
-            if m.race:
-                rc, words = batch_codes(batch.column(raw[m.race]))
-                race = np.array([by_id[w] for w in words], np.int64)[rc]
-            else:
-                race = np.zeros(n, np.int64)
-            coded = [id_column(batch.column(raw[c])) for c in m.precinct]
-            hit = np.flatnonzero(np.isin(row_keys(race, coded), repeated))
+            race, _ = race_codes(batch, raw, m.race, by_id)
+            coded, keys = precinct_keys(batch, raw, m.precinct, race)
+            assert keys is not None  # repeats are looked for only when the file maps ids
+            hit = np.flatnonzero(np.isin(keys, repeated))
             out += [(int(race[i]), row0 + int(i), tuple(c.word(i) for c in coded))
                     for i in hit.tolist()]
-            row0 += n
+            row0 += batch.num_rows
     return out
 
 
 def partitioned_reader(size: int, run: Callable[[FileJob], FileSums],
-                       held: list[PartitionedFile]) -> Callable[..., Any]:
+                       held: list[PartitionedFile]) -> PrecinctReader:
     """A ``[precincts]`` reader for :func:`engine.formats.scenario.load` that reads the file
     in partitions of about ``size`` bytes, ``run(job)`` summing them (threads or Dask), and
     appends what it found to ``held``."""

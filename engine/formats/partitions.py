@@ -3,9 +3,9 @@ a cluster's workers, each a batch at a time.
 
 - A plain CSV file is cut into byte ranges of about the partition size, each ending at a line
   end. A partition is read in blocks of whole lines (:data:`BLOCK_BYTES`), each parsed by
-  pyarrow with the header in front of it. Lines are rows: a line with an odd number of quote
-  characters (a quoted cell holding a line break, or a stray quote) is refused in one line,
-  since a cut could fall inside such a row.
+  pyarrow with the header (read and checked once, by :func:`cut`) in front of it. Lines are
+  rows: a line with an odd number of quote characters (a quoted cell holding a line break, or
+  a stray quote) is refused in one line, since a cut could fall inside such a row.
 - A Parquet file's partitions are runs of its row groups of about the partition size, read
   in batches of :data:`PARQUET_BATCH` rows.
 - A ``.gz`` or ``.zip`` file cannot be cut: it is one partition, streamed (bounded memory, one
@@ -27,28 +27,26 @@ import attrs
 import numpy as np
 
 from engine.errors import ScenarioError
-from engine.formats.columns import csv_batches, pyarrow
-from engine.formats.csvtext import explain, header, wrong_width
+from engine.formats.columns import PARQUET_BATCH, csv_batches, csv_options, parquet_batches, pyarrow
+from engine.formats.csvtext import BOM, explain, header, wrong_width
 
 __all__ = ["BLOCK_BYTES", "PARQUET_BATCH", "Partition", "UnevenQuotes", "batches", "cut"]
 
 BLOCK_BYTES = 1 << 20   # lines of a CSV partition parsed at once
-PARQUET_BATCH = 1 << 16  # rows of a Parquet batch
-_BOM = b"\xef\xbb\xbf"
 
 
 @attrs.frozen
 class Partition:
-    """Partition ``index`` of a file: a CSV file's bytes ``start``-``stop`` (whole lines), a
-    Parquet file's ``row_groups``, or (``whole``) a compressed file streamed whole. ``rows``:
-    its rows when known before reading (Parquet)."""
+    """Partition ``index`` of a file: a CSV file's bytes ``start``-``stop`` (whole lines) and
+    ``head``, its header line as written (read and checked once, by :func:`cut`), a Parquet
+    file's ``row_groups``, or (``whole``) a compressed file streamed whole."""
 
     index: int
     start: int = 0
     stop: int = 0
     row_groups: tuple[int, ...] = ()
     whole: bool = False
-    rows: int | None = None
+    head: bytes = b""
 
     @property
     def size(self) -> int:
@@ -77,14 +75,15 @@ def cut(path: Path, name: str, size: int, delimiter: str) -> tuple[Partition, ..
         return (Partition(0, 0, os.stat(path).st_size, whole=True),)
     if how == "parquet":
         return _row_groups(path, name, size)
-    start, _ = _header_end(path, name, delimiter)
+    line = _header_line(path, name, delimiter)
     end = os.stat(path).st_size
-    cuts = [start]
+    cuts = [len(line)]
     with path.open("rb") as f:
         while cuts[-1] < end:
             at = min(end, cuts[-1] + max(size, 1))
             cuts.append(end if at >= end else _line_end(f, at - 1, end))
-    return tuple(Partition(i, a, b) for i, (a, b) in enumerate(itertools.pairwise(cuts)))
+    return tuple(Partition(i, a, b, head=line)
+                 for i, (a, b) in enumerate(itertools.pairwise(cuts)))
 
 
 def _line_end(f: Any, at: int, end: int) -> int:
@@ -102,8 +101,8 @@ def _line_end(f: Any, at: int, end: int) -> int:
     return end
 
 
-def _header_end(path: Path, name: str, delimiter: str) -> tuple[int, bytes]:
-    """The offset where the header line ends (its line end included), and the header."""
+def _header_line(path: Path, name: str, delimiter: str) -> bytes:
+    """The header line (its line end included), checked."""
     with path.open("rb") as f:
         first = f.read(1 << 16)
         while b"\n" not in first:
@@ -113,11 +112,11 @@ def _header_end(path: Path, name: str, delimiter: str) -> tuple[int, bytes]:
             first += more
     i = first.find(b"\n")
     line = first if i < 0 else first[:i + 1]
-    body = line[3:] if line.startswith(_BOM) else line
+    body = line.removeprefix(BOM)
     header(body, name, delimiter)  # a header pyarrow cannot take is named here
     if body.count(b'"') % 2:
         raise ScenarioError(name, "row 1", _UNEVEN)
-    return len(line), line
+    return line
 
 
 _UNEVEN = ("holds an odd number of quote characters: a quoted cell that spans lines (or a "
@@ -140,18 +139,15 @@ def _row_groups(path: Path, name: str, size: int) -> tuple[Partition, ...]:
         raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
     out: list[Partition] = []
     run: list[int] = []
-    held = rows = 0
+    held = 0
     for g in range(meta.num_row_groups):
-        group = meta.row_group(g)
         run.append(g)
-        held += group.total_byte_size
-        rows += group.num_rows
+        held += meta.row_group(g).total_byte_size
         if held >= size or g == meta.num_row_groups - 1:
             out.append(Partition(len(out), out[-1].stop if out else 0,
-                                 (out[-1].stop if out else 0) + held, row_groups=tuple(run),
-                                 rows=rows))
-            run, held, rows = [], 0, 0
-    return tuple(out) or (Partition(0, row_groups=(), rows=0),)
+                                 (out[-1].stop if out else 0) + held, row_groups=tuple(run)))
+            run, held = [], 0
+    return tuple(out) or (Partition(0, row_groups=()),)
 
 
 def batches(path: Path, name: str, part: Partition, columns: list[str], delimiter: str
@@ -161,33 +157,9 @@ def batches(path: Path, name: str, part: Partition, columns: list[str], delimite
     a row that spans lines."""
     if part.whole:
         return csv_batches(path, name, columns, delimiter)
-    if part.row_groups or kind(path) == "parquet":
-        return _parquet(path, name, part, columns)
+    if kind(path) == "parquet":
+        return parquet_batches(path, name, columns, part.row_groups)
     return _csv_range(path, name, part, columns, delimiter)
-
-
-def _parquet(path: Path, name: str, part: Partition, columns: list[str]
-             ) -> tuple[Iterator[Any], dict[str, str]]:
-    import pyarrow.parquet as pq  # a Parquet precinct file needs it (start-up)
-
-    pa = pyarrow()
-    try:
-        f = pq.ParquetFile(path)
-    except (OSError, pa.ArrowException) as err:
-        raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
-    raw_of = {h.strip(): h for h in f.schema_arrow.names}
-    want = list(dict.fromkeys(raw_of[c] for c in columns))
-
-    def read() -> Iterator[Any]:
-        if not part.row_groups:
-            return
-        try:
-            yield from f.iter_batches(columns=want, batch_size=PARQUET_BATCH,
-                                      row_groups=list(part.row_groups))
-        except (OSError, pa.ArrowException) as err:
-            raise ScenarioError(name, "", f"not a readable Parquet file: {err}") from None
-
-    return read(), {c: raw_of[c] for c in columns}
 
 
 def _csv_range(path: Path, name: str, part: Partition, columns: list[str], delimiter: str
@@ -195,38 +167,24 @@ def _csv_range(path: Path, name: str, part: Partition, columns: list[str], delim
     pa = pyarrow()
     import pyarrow.csv as pcsv  # with pyarrow (start-up)
 
-    _, head_line = _header_end(path, name, delimiter)
-    first = header(head_line[3:] if head_line.startswith(_BOM) else head_line, name,
-                   delimiter)
-    raw_of = {h.strip(): h for h in first}
-    want = list(dict.fromkeys(raw_of[c] for c in columns))
-    bad_rows: list[Any] = []
-
-    def invalid(row: Any) -> str:
-        bad_rows.append(row)
-        return "skip"
-
-    options = {
-        "parse_options": pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=False,
-                                           invalid_row_handler=invalid),
-        "convert_options": pcsv.ConvertOptions(
-            include_columns=want, column_types=dict.fromkeys(want, pa.string()),
-            strings_can_be_null=False, quoted_strings_can_be_null=False),
-        "read_options": pcsv.ReadOptions(use_threads=False)}
+    first = header(part.head.removeprefix(BOM), name, delimiter)
+    options, raw, bad_rows = csv_options(first, columns, delimiter, newlines_in_values=False)
 
     def read() -> Iterator[Any]:
         row = 0
         for block in _blocks(path, part):
             row = _even_quotes(block, row)
             try:
-                table = pcsv.read_csv(pa.py_buffer(head_line + block), **options)
+                table = pcsv.read_csv(pa.py_buffer(part.head + block),
+                                      read_options=pcsv.ReadOptions(use_threads=False),
+                                      **options)
             except (pa.ArrowInvalid, UnicodeDecodeError) as err:
                 explain(path, name, delimiter, err)
             if bad_rows:
                 wrong_width(path, name, delimiter, len(first))
             yield from table.to_batches()
 
-    return read(), {c: raw_of[c] for c in columns}
+    return read(), raw
 
 
 def _blocks(path: Path, part: Partition) -> Iterator[bytes]:

@@ -27,7 +27,7 @@ from engine.formats.counts import MAX_COUNT, type_name
 from engine.formats.files import check_file
 from engine.formats.toml_reader import Reader
 from engine.law.protocol import Protocol
-from engine.records import COUNT_COLUMNS, Race, RacePrecincts
+from engine.records import COUNT_COLUMNS, Race, RacePrecincts, common_area
 
 __all__ = ["ColumnMap", "PrecinctPlan", "fold", "plan_csv", "read_csv", "read_records"]
 
@@ -346,17 +346,9 @@ def _areas_of(table: Columns, cols: tuple[str, ...], race: Race, sel: np.ndarray
                                      f"race {race.id!r}'s area {list(race.area)}")
         area = race.area
     else:
-        area = _common_prefix(own)
+        area = common_area(own)
     if all(p == area for p in own):
         return area, None, ()
     return area, local.astype(np.int64), tuple(own)
 
 
-def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first = paths[0]
-    depth = len(first)
-    for p in paths[1:]:
-        depth = min(depth, len(p))
-        while depth and p[:depth] != first[:depth]:
-            depth -= 1
-    return first[:depth]

@@ -38,9 +38,15 @@ from engine.records import (
     RacePrecincts,
     Scenario,
     Withdrawn,
+    common_area,
 )
 
-__all__ = ["load", "loads"]
+__all__ = ["PrecinctReader", "load", "loads"]
+
+# reads a scenario's [precincts] file in place of engine.formats.precinct_csv.read_csv:
+# (its table, the races, the folder files are found in, the election) -> (races, warnings)
+PrecinctReader = Callable[[Reader, tuple[Race, ...], Path, Election],
+                          tuple[tuple[Race, ...], tuple[str, ...]]]
 
 # What each kind of record may publish: key -> "count" or "percent".
 _CANDIDATE_FIGURES = {"votes": "count", "share": "percent"}
@@ -65,7 +71,8 @@ _PARTY_FIGURES = {"seats": "count", "seat_share": "percent", "votes": "count",
 
 
 # --------------------------------------------------------------------------------------------
-def load(path: str | Path, *, repeats: str | None = None, precincts: Any = None) -> Scenario:
+def load(path: str | Path, *, repeats: str | None = None,
+         precincts: PrecinctReader | None = None) -> Scenario:
     """Read and check a scenario file; raise :class:`ScenarioError` on the first problem.
 
     An OpenElections CSV file (``.csv``, ``.csv.gz``) is read as the scenario replaying every
@@ -95,7 +102,7 @@ def load(path: str | Path, *, repeats: str | None = None, precincts: Any = None)
 
 
 def loads(text: str, *, name: str = "<scenario>", base: Path | None = None,
-          precincts: Any = None) -> Scenario:
+          precincts: PrecinctReader | None = None) -> Scenario:
     """Parse scenario TOML text; ``base`` resolves files it references (precinct CSVs)."""
     try:
         data = tomllib.loads(text)
@@ -366,7 +373,7 @@ def _inline_precincts(r: Reader, k: int, protocol: Protocol, race_area: tuple[st
             j = next(i for i, pth in enumerate(paths, start=1) if not pth)
             r.fail("names no area while other rows of the race do", f"precinct[{j}].area")
         distinct = list(dict.fromkeys(paths))
-        area = race_area or _common_prefix(distinct)
+        area = race_area or common_area(distinct)
         if any(pth != area for pth in distinct):
             index = {pth: i for i, pth in enumerate(distinct)}
             local = np.array([index[pth] for pth in paths], np.int64)
@@ -377,15 +384,6 @@ def _inline_precincts(r: Reader, k: int, protocol: Protocol, race_area: tuple[st
         lines={n: np.array(cols[n], dtype=np.int64) for n in given},
         area=local, area_paths=local_paths)
     return precincts, area
-
-
-def _common_prefix(paths: list[tuple[str, ...]]) -> tuple[str, ...]:
-    first, depth = paths[0], len(paths[0])
-    for pth in paths[1:]:
-        depth = min(depth, len(pth))
-        while depth and pth[:depth] != first[:depth]:
-            depth -= 1
-    return first[:depth]
 
 
 def _areas(top: Reader, election: Election) -> tuple[Area, ...]:

@@ -116,12 +116,12 @@ def count_place(race_place: str, key: str) -> str:
     return f"{race_place}.{key}"
 
 
-def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = "cast",
-                summed: bool | None = None) -> tuple[list[Check], list[Inferred]]:
+def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = "cast"
+                ) -> tuple[list[Check], list[Inferred]]:
     """All checks of race ``r`` (row r of ``totals``) and the counts inferred for it; a
-    published turnout is ``turnout_basis`` (cast or issued) over registered voters. ``summed``:
-    the totals are sums of precinct rows (default: the race carries them; a replay read in
-    partitions says so itself)."""
+    published turnout is ``turnout_basis`` (cast or issued) over registered voters. The
+    totals are sums of precinct rows where the race carries precincts (a race whose rows a
+    file read in partitions gave carries stand-ins: engine.formats.partition_job)."""
     t = totals
     n = len(race.candidates)
 
@@ -142,7 +142,7 @@ def race_checks(race: Race, totals: RaceTotals, r: int, *, turnout_basis: str = 
     option_sum = v["valid"]  # the tally's valid: candidate votes + against all, when all known
 
     # Totals against the sum of their parts.
-    if race.precincts is not None if summed is None else summed:
+    if race.precincts is not None:
         for key in ("registered", "cast", "invalid", "valid", "against_all"):
             given = getattr(race, key)
             if given is not None and v[key] is not None:

@@ -104,9 +104,8 @@ def settle(scenario: Scenario, totals: RaceTotals, within: PrecinctAreaResults |
     checks: list[Check] = []
     inferred: list[Inferred] = []
     for r, race in enumerate(scenario.races):
-        summed = None if precinct_rows is None or not precinct_rows[r] else True
         race_found, race_inferred = race_checks(
-            race, totals, r, turnout_basis=scenario.election.turnout_basis, summed=summed)
+            race, totals, r, turnout_basis=scenario.election.turnout_basis)
         checks.extend(race_found)
         checks.extend(subtotal_checks(race))
         inferred.extend(race_inferred)

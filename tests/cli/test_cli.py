@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -13,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import COMMANDS, main
+from tests.imported import imported_by
 from tests.paths import MALFORMED, SEMEY_2025, SIMULATIONS
 from tests.texts import MAJORITY, ULKEN
 
@@ -188,21 +187,10 @@ HEAVY = ("scipy", "matplotlib", "pandas")
 SEMEY_2029 = SIMULATIONS / "semey-2029.toml"
 
 
-def _imported_by(code: str, where: Path) -> list[str]:
-    """The top-level packages a fresh interpreter has imported after running ``code``, started
-    in ``where`` (a neutral folder: the installed saylau is imported, not a checkout's sources,
-    which lack the compiled kernels after a plain ``pip install .``)."""
-    probe = (f"{code}\nimport sys\n"
-             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, cwd=where)
-    return out.stdout.split()
-
-
 def test_importing_the_command_line_imports_no_numerical_library(tmp_path):
     """`saylau --help` starts fast: importing cli.main pulls in neither numpy nor scipy,
     matplotlib or pandas (issue 14's start-up target is measured in benchmarks/)."""
-    loaded = _imported_by("import cli.main", tmp_path)
+    loaded = imported_by("import cli.main", tmp_path)
     assert [m for m in (*HEAVY, "numpy", "dask", "distributed") if m in loaded] == []
 
 
@@ -211,7 +199,7 @@ def test_a_simulation_without_scheduler_imports_no_dask(tmp_path):
     code = ("import sys\nfrom cli.main import main\n"
             f"sys.argv = ['saylau', 'simulate', {str(SEMEY_2029)!r}, '--runs', '64']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")
-    loaded = _imported_by(code, tmp_path)
+    loaded = imported_by(code, tmp_path)
     assert "numpy" in loaded
     assert [m for m in ("dask", "distributed") if m in loaded] == []
 
@@ -224,7 +212,7 @@ def test_a_replay_imports_neither_scipy_nor_matplotlib_nor_pandas(tmp_path):
     code = ("import sys\nfrom cli.main import main\n"
             f"sys.argv = ['saylau', 'replay', {str(SEMEY_2025)!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")
-    loaded = _imported_by(code, tmp_path)
+    loaded = imported_by(code, tmp_path)
     assert "numpy" in loaded
     heavy = HEAVY if sums._group_sum_c is not None else ("matplotlib", "pandas")
     assert [m for m in heavy if m in loaded] == []

@@ -19,6 +19,7 @@ from benchmarks.national_file import write
 from cli.main import main
 from engine.formats.columns import csv_batches
 from engine.formats.partitions import batches, cut
+from tests.imported import imported_by
 from tests.paths import RU_2018, SCENARIOS, SHARED
 
 _CELL = st.text(alphabet="ab ,;é1\"", max_size=6)
@@ -373,3 +374,24 @@ def test_the_scenarios_checks_keep_their_order_with_a_file_in_partitions(runner,
     ref = _replay(runner, scenario)
     assert "more invalid ballots than ballots cast" in ref[2]
     assert _replay(runner, scenario, "--partition", "8K") == ref
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_partitioned_replay_imports_no_pandas(tmp_path, suffix):
+    """Reading a file in partitions (ids with non-ASCII words too) never imports pandas, which
+    pyarrow's to_numpy and pa.array of Python objects would: half a second on every worker."""
+    scenario = write(tmp_path, 300, seed=4)
+    csv = tmp_path / "national.csv"
+    csv.write_text(csv.read_text().replace("Region 1", "Өңір 1"))
+    if suffix == ".parquet":
+        import pyarrow.csv as pcsv
+
+        pq.write_table(pcsv.read_csv(csv), tmp_path / "national.parquet", row_group_size=50)
+        scenario.write_text(scenario.read_text().replace("national.csv", "national.parquet"))
+    code = ("import sys\nfrom cli.main import main\n"
+            f"sys.argv = ['saylau', 'replay', {str(scenario)!r}, '--partition', '4K', "
+            f"'-o', {str(tmp_path / 'out.json')!r}]\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code")
+    loaded = imported_by(code, tmp_path)
+    assert "pyarrow" in loaded
+    assert "pandas" not in loaded
